@@ -1,0 +1,22 @@
+# Councillor survey pipeline: validate + clean -> weight -> segment / attitudes -> bundle.
+# See README.md. Run: snakemake --cores 4
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/validate.smk"
+include: "workflow/rules/clean.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,122 @@
+"""Shared fixtures: the project's real codebook, instrument and frame, and a helper that
+writes small hand-made exports in the bundled wave's exact export shape."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from councilsurvey.codebook import load_codebook
+from councilsurvey.frame import load_frame, load_outside_england
+from councilsurvey.instrument import load_instrument
+from councilsurvey.matching import CouncilMatcher
+
+ROOT = Path(__file__).resolve().parents[1]
+WAVE = ROOT / "data" / "raw" / "2017"
+FRAME = ROOT / "data" / "reference" / "councils_england_2017.csv"
+OUTSIDE = ROOT / "data" / "reference" / "councils_outside_england_2017.csv"
+
+#: a complete, valid answer set (export texts) for one respondent
+ANSWERS = {
+    "council_text": "Camden",
+    "role": "Backbench councillor",
+    "party": "Labour",
+    "tenure": "2 to 5 years",
+    "age_band": "45-54",
+    "gender": "Female",
+    "att_big_data": "Agree",
+    "att_automation": "Strongly agree",
+    "att_tech_services": "Agree",
+    "att_wellbeing": "Don't know",
+    "att_too_complex": "Disagree",
+    "att_cyber": "Neither agree nor disagree",
+    "att_exclusion": "Agree",
+    "att_skills": "Strongly disagree",
+    "has_digital_strategy": "Yes",
+    "digital_champion": "Nobody",
+    "exclusion_major_issue": "No",
+    "one_thing": "",
+}
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    return load_codebook(WAVE / "codebook.yaml")
+
+
+@pytest.fixture(scope="session")
+def instrument():
+    return load_instrument(WAVE / "questionnaire.yaml")
+
+
+@pytest.fixture(scope="session")
+def frame():
+    return load_frame(FRAME, 353)
+
+
+@pytest.fixture(scope="session")
+def matcher(frame):
+    return CouncilMatcher(frame, load_outside_england(OUTSIDE), threshold=80, margin=4)
+
+
+def header_rows() -> list[list[str]]:
+    """The two header rows of the bundled export."""
+    with open(WAVE / "export.csv", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        return [next(reader), next(reader)]
+
+
+def respondent(n: int, **overrides) -> dict:
+    """Metadata and answers of a respondent numbered ``n``; overrides by id or header."""
+    rec = {
+        "Respondent ID": str(10_000_000_000 + n),
+        "Collector ID": "214512345",
+        "Start Date": f"11/{n % 28 + 1:02d}/2016 10:00:00 AM",
+        "End Date": f"11/{n % 28 + 1:02d}/2016 10:15:00 AM",
+        "IP Address": f"81.2.{n}.7",
+        "Email Address": f"person{n}@example-council.gov.uk",
+        "First Name": f"Firstname{n}",
+        "Last Name": f"Lastname{n}",
+        "Custom Data 1": "",
+        **ANSWERS,
+    }
+    rec.update(overrides)
+    return rec
+
+
+def export_text(records: list[dict], headers=None, order=None) -> str:
+    """CSV text of an export with ``records`` in the bundled wave's column order."""
+    from councilsurvey.synth import column_order
+
+    instrument = load_instrument(WAVE / "questionnaire.yaml")
+    keys = column_order(instrument)
+    h1, h2 = headers or header_rows()
+    cols = list(range(len(keys))) if order is None else order
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([h1[c] for c in cols])
+    w.writerow([h2[c] for c in cols])
+    for rec in records:
+        w.writerow([rec.get(keys[c], "") for c in cols])
+    return buf.getvalue()
+
+
+@pytest.fixture
+def write_export(tmp_path):
+    """Write records (or raw text/bytes) to an export file and return its path."""
+
+    def _write(records=None, text=None, data=None, name="export.csv", **kw):
+        path = tmp_path / name
+        if data is not None:
+            path.write_bytes(data)
+        else:
+            path.write_text(
+                text if text is not None else export_text(records, **kw),
+                encoding="utf-8",
+                newline="",
+            )
+        return path
+
+    return _write

@@ -1,0 +1,189 @@
+"""The clean stage on small hand-made exports: exclusions, repairs, pseudonyms."""
+
+import pandas as pd
+import pytest
+from councilsurvey.cleaning import clean
+from councilsurvey.errors import InputError
+from councilsurvey.export import read_surveymonkey
+from councilsurvey.pseudonym import pseudonymise
+from councilsurvey.redact import redact
+
+from .conftest import respondent
+
+PARTIAL = {
+    k: ""
+    for k in [
+        "tenure",
+        "age_band",
+        "gender",
+        "att_big_data",
+        "att_automation",
+        "att_tech_services",
+        "att_wellbeing",
+        "att_too_complex",
+        "att_cyber",
+        "att_exclusion",
+        "att_skills",
+        "has_digital_strategy",
+        "digital_champion",
+    ]
+}
+
+
+def run(write_export, codebook, frame, matcher, records, key=b"k"):
+    raw = read_surveymonkey(write_export(records), codebook)
+    return clean(raw, codebook, frame, matcher, key, "t")
+
+
+def reasons(result):
+    return dict(zip(result.log["raw_row"], result.log["reason"], strict=True))
+
+
+def test_each_exclusion_and_repair(write_export, codebook, frame, matcher):
+    records = [
+        respondent(1),  # row 3 kept
+        respondent(1),  # row 4 duplicate
+        respondent(2, **{"First Name": "Test"}),  # row 5 test
+        respondent(3, **PARTIAL),  # row 6 partial
+        respondent(4, council_text="Cardiff Council"),  # row 7 Wales
+        respondent(5, council_text="Kingston"),  # row 8 ambiguous
+        respondent(6, council_text="Borsetshire"),  # row 9 unmatched
+        respondent(7, council_text="LB Camden"),  # row 10 repaired
+        respondent(8, council_text="Test Valley"),  # row 11 kept
+        respondent(9, **{"Email Address": "test.account@lgiu.org"}),  # row 12 test
+    ]
+    result = run(write_export, codebook, frame, matcher, records)
+    assert reasons(result) == {
+        4: "exact_duplicate",
+        5: "test_submission",
+        6: "partial",
+        7: "outside_england",
+        8: "council_ambiguous",
+        9: "council_unmatched",
+        10: "council_name_variant",
+        12: "test_submission",
+    }
+    assert result.log.set_index("raw_row").at[10, "action"] == "repaired"
+    assert result.log.set_index("raw_row").at[4, "detail"] == "same as row 3"
+    r = result.responses
+    assert len(r) == 3
+    assert sorted(r["code"]) == ["E07000093", "E09000007", "E09000007"]
+    assert set(r.loc[r["code"] == "E09000007", "type"]) == {"london_borough"}
+
+
+def test_resubmission_keeps_latest_complete(write_export, codebook, frame, matcher):
+    email = "jo.bloggs@camden.gov.uk"
+    records = [
+        respondent(
+            1,
+            **{"Email Address": email, "End Date": "11/01/2016 10:00:00 AM"},
+            att_big_data="Disagree",
+        ),  # row 3
+        respondent(
+            2,
+            **{"Email Address": email.upper(), "End Date": "11/20/2016 09:00:00 AM"},
+            att_big_data="Strongly agree",
+        ),  # row 4
+        respondent(
+            3,
+            **{"Email Address": "sam@x.gov.uk", "End Date": "11/01/2016 10:00:00 AM"},
+            party="Green",
+        ),  # row 5
+        respondent(
+            4, **{"Email Address": "sam@x.gov.uk", "End Date": "11/09/2016 10:00:00 AM"}, **PARTIAL
+        ),  # row 6
+    ]
+    result = run(write_export, codebook, frame, matcher, records)
+    assert reasons(result) == {3: "resubmission", 6: "partial"}
+    assert "row 4" in result.log.set_index("raw_row").at[3, "detail"]
+    r = result.responses
+    assert sorted(r["att_big_data"].tolist()) == [4, 5]
+    assert "Green" in set(r["party"])
+
+
+def test_partial_threshold_is_half_the_closed_items(write_export, codebook, frame, matcher):
+    closed = [v["id"] for v in codebook.variables if v["kind"] != "free_text"]
+    assert len(closed) == 16
+    blank7 = dict.fromkeys(closed[:8], "")  # 8 of 16 answered: not partial
+    blank9 = dict.fromkeys(closed[:9], "")  # 7 of 16: partial
+    result = run(
+        write_export, codebook, frame, matcher, [respondent(1, **blank7), respondent(2, **blank9)]
+    )
+    assert reasons(result) == {4: "partial"}
+
+
+def test_no_personal_data_in_outputs(write_export, codebook, frame, matcher):
+    rec = respondent(1, one_thing="Email me at jo@camden.gov.uk or ring 020 7946 0958")
+    result = run(write_export, codebook, frame, matcher, [rec])
+    r = result.responses
+    assert not {
+        "email",
+        "first_name",
+        "last_name",
+        "ip_address",
+        "collector_id",
+        "custom",
+        "start_date",
+        "end_date",
+        "council_text",
+    } & set(r.columns)
+    flat = r.to_csv(index=False)
+    for value in [
+        rec["Email Address"],
+        rec["IP Address"],
+        rec["First Name"],
+        rec["Respondent ID"],
+        "jo@camden.gov.uk",
+        "7946",
+    ]:
+        assert value not in flat
+    assert r.loc[0, "one_thing"] == "Email me at [email] or ring [phone]"
+
+
+def test_pseudonym_is_keyed(write_export, codebook, frame, matcher):
+    a = run(write_export, codebook, frame, matcher, [respondent(1)], key=b"one")
+    b = run(write_export, codebook, frame, matcher, [respondent(1)], key=b"one")
+    c = run(write_export, codebook, frame, matcher, [respondent(1)], key=b"two")
+    assert a.responses["respondent_id"][0] == b.responses["respondent_id"][0]
+    assert a.responses["respondent_id"][0] != c.responses["respondent_id"][0]
+    assert a.responses["respondent_id"][0] == pseudonymise("10000000001", b"one", "wave t")
+
+
+def test_every_row_excluded_is_a_clear_error(write_export, codebook, frame, matcher):
+    with pytest.raises(InputError, match="every row was excluded"):
+        run(
+            write_export,
+            codebook,
+            frame,
+            matcher,
+            [respondent(1, council_text="Cardiff"), respondent(2, **PARTIAL)],
+        )
+
+
+def test_summary_counts(write_export, codebook, frame, matcher):
+    records = [respondent(1), respondent(1), respondent(2, council_text="Kent")]
+    s = run(write_export, codebook, frame, matcher, records).summary.set_index("metric")["value"]
+    assert s["raw_rows"] == 3 and s["excluded_exact_duplicate"] == 1
+    assert s["respondents"] == 2 and s["councils"] == 2
+    assert s["council_coverage"] == pytest.approx(2 / 353, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("see https://www.example.org/x for more", "see [url] for more"),
+        ("our hub at SW1A 1AA is busy", "our hub at [postcode] is busy"),
+        ("call +44 7700 900123", "call [phone]"),
+        ("from 192.168.1.20 yesterday", "from [ip] yesterday"),
+        ("nothing to hide", "nothing to hide"),
+    ],
+)
+def test_redact(text, expected):
+    assert redact(text) == expected
+
+
+def test_redact_series_keeps_missing():
+    from councilsurvey.redact import redact_series
+
+    out = redact_series(pd.Series(["a@b.co", None], dtype="string"))
+    assert out[0] == "[email]" and pd.isna(out[1])

@@ -1,0 +1,42 @@
+"""Configuration schema, and the conda environment kept in step with the lock."""
+
+import pytest
+import yaml
+from councilsurvey import envfile
+from councilsurvey.config import load_config, stage_outputs
+from councilsurvey.errors import InputError
+
+from .conftest import ROOT
+
+
+def test_bundled_config_is_valid():
+    cfg = load_config(ROOT / "config.yaml")
+    assert "2017" in cfg["waves"]
+    assert stage_outputs("2017")["responses"] == "data/processed/2017/responses.parquet"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: c["cleaning"].update(fuzzy_threshold=120), "120"),
+        (lambda c: c.pop("waves"), "waves"),
+        (lambda c: c["segments"].update(min_disagree="two"), "two"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, change, message):
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    change(cfg)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(InputError, match=message) as err:
+        load_config(path)
+    assert str(path) in str(err.value)
+
+
+def test_conda_env_matches_lock():
+    lock = (ROOT / "requirements.lock").read_text()
+    assert (ROOT / "envs" / "councilsurvey.yaml").read_text() == envfile.render(lock)
+    assert "snakemake==9." in lock
+    assert not any(
+        p.startswith(("jupyter==", "jupyterlab==", "rfc3987-syntax==")) for p in envfile.pins(lock)
+    )

@@ -1,0 +1,120 @@
+"""The header parser: columns found by their texts, and clear errors for broken files."""
+
+import logging
+
+import pytest
+from councilsurvey.errors import InputError
+from councilsurvey.export import read_surveymonkey
+
+from .conftest import export_text, header_rows, respondent
+
+
+def test_reads_variables_and_metadata_by_header_text(write_export, codebook):
+    path = write_export([respondent(1), respondent(2, party="Green")])
+    raw = read_surveymonkey(path, codebook)
+    assert list(raw.data["_row"]) == [3, 4]
+    assert list(raw.data["party"]) == ["Labour", "Green"]
+    assert raw.data.loc[0, "att_automation"] == "Strongly agree"
+    assert raw.data.loc[0, "email"] == "person1@example-council.gov.uk"
+    assert raw.headers["att_big_data"].startswith("Big data")
+    assert raw.warnings == []
+
+
+def test_column_order_does_not_matter(write_export, codebook):
+    """Swapping two single questions and reversing the matrix statements gives the
+    same data: columns are located by text, never by position."""
+    records = [respondent(1), respondent(2, att_big_data="Disagree", role="Other")]
+    h1, h2 = header_rows()
+    n = len(h1)
+    order = list(range(n))
+    order[10], order[11] = order[11], order[10]  # role <-> party
+    matrix = list(range(15, 23))
+    order[15:23] = matrix[::-1]
+    h1 = list(h1)
+    stem = h1[15]
+    h1[15] = ""  # the stem must head the first column of the block as exported
+    h1[22] = stem
+    a = read_surveymonkey(write_export(records, name="a.csv"), codebook).data
+    b = read_surveymonkey(
+        write_export(text=export_text(records, headers=[h1, h2], order=order), name="b.csv"),
+        codebook,
+    ).data
+    assert a.equals(b[a.columns])
+
+
+def test_unknown_question_warns_and_continues(write_export, codebook, caplog):
+    text = export_text([respondent(1)])
+    lines = text.split("\r\n")
+    lines[0] += ",Would you take part in a follow-up interview?"
+    lines[1] += ",Response"
+    lines[2] += ",Yes"
+    path = write_export(text="\r\n".join(lines))
+    with caplog.at_level(logging.WARNING):
+        raw = read_surveymonkey(path, codebook)
+    assert len(raw.warnings) == 1 and "not in the codebook" in raw.warnings[0]
+    assert len(raw.data) == 1
+
+
+def test_missing_codebook_question_names_it(write_export, codebook):
+    h1, h2 = header_rows()
+    keep = [i for i in range(len(h1)) if not h1[i].startswith("What is your age")]
+    text = export_text([respondent(1)], order=keep)
+    with pytest.raises(InputError) as err:
+        read_surveymonkey(write_export(text=text), codebook)
+    assert "'age_band' is not in the export" in str(err.value)
+    assert err.value.column == "What is your age?"
+
+
+def test_duplicated_header_is_an_error(write_export, codebook):
+    h1, h2 = header_rows()
+    order = list(range(len(h1))) + [10]
+    with pytest.raises(InputError, match="duplicated column header") as err:
+        read_surveymonkey(write_export(text=export_text([respondent(1)], order=order)), codebook)
+    assert err.value.row == 2
+
+
+def test_missing_header_row(write_export, codebook):
+    lines = export_text([respondent(1)]).split("\r\n")
+    del lines[1]
+    with pytest.raises(InputError, match="header rows differ|header") as err:
+        read_surveymonkey(write_export(text="\r\n".join(lines)), codebook)
+    assert str(err.value.path).endswith("export.csv")
+
+
+def test_truncated_last_line_names_row(write_export, codebook):
+    text = export_text([respondent(1), respondent(2)]).rstrip("\r\n")
+    text = text[: text.rfind(",Labour,")]
+    with pytest.raises(InputError, match="truncated") as err:
+        read_surveymonkey(write_export(text=text), codebook)
+    assert err.value.row == 4
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"   \r\n", "empty"),
+    ],
+)
+def test_empty_file(write_export, codebook, data, message):
+    with pytest.raises(InputError, match=message):
+        read_surveymonkey(write_export(data=data), codebook)
+
+
+def test_byte_order_mark_is_accepted(write_export, codebook):
+    data = b"\xef\xbb\xbf" + export_text([respondent(1)]).encode("utf-8")
+    raw = read_surveymonkey(write_export(data=data), codebook)
+    assert raw.data.loc[0, "respondent_id"] == "10000000001"
+
+
+def test_not_utf8_names_row(write_export, codebook):
+    text = export_text([respondent(1), respondent(2, one_thing="caf\u00e9 wifi")])
+    with pytest.raises(InputError, match="not UTF-8") as err:
+        read_surveymonkey(write_export(data=text.encode("cp1252")), codebook)
+    assert err.value.row == 4
+
+
+def test_semicolon_delimited_file_is_refused(write_export, codebook):
+    text = export_text([respondent(1)]).replace(",", ";")
+    with pytest.raises(InputError):
+        read_surveymonkey(write_export(text=text), codebook)

@@ -1,0 +1,51 @@
+"""The council frame and its schema."""
+
+import pandas as pd
+import pytest
+from councilsurvey.errors import InputError
+from councilsurvey.frame import PARTY_COLUMNS, load_frame
+
+from .conftest import FRAME
+
+
+def test_bundled_frame_is_valid(frame):
+    assert len(frame) == 353
+    assert frame["code"].is_unique
+    assert int(frame["seats"].sum()) == 17869
+    assert (frame[PARTY_COLUMNS + ["vacant"]].sum(axis=1) == frame["seats"]).all()
+    assert frame["type"].value_counts().to_dict() == {
+        "district": 201,
+        "unitary": 55,
+        "metropolitan": 36,
+        "london_borough": 32,
+        "county": 27,
+        "sui_generis": 2,
+    }
+
+
+def test_party_seats_not_adding_up_names_row(tmp_path):
+    df = pd.read_csv(FRAME, dtype=str, keep_default_na=False)
+    df.loc[4, "lab"] = str(int(df.loc[4, "lab"]) + 1)
+    path = tmp_path / "frame.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(InputError, match="party seats \\+ vacant") as err:
+        load_frame(path, 353)
+    assert err.value.row == 6 and str(path) in str(err.value)
+
+
+def test_wrong_number_of_councils(tmp_path):
+    df = pd.read_csv(FRAME, dtype=str, keep_default_na=False).iloc[:-1]
+    path = tmp_path / "frame.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(InputError, match="expected 353 councils"):
+        load_frame(path, 353)
+
+
+def test_duplicate_code(tmp_path):
+    df = pd.read_csv(FRAME, dtype=str, keep_default_na=False)
+    df.loc[10, "code"] = df.loc[11, "code"]
+    path = tmp_path / "frame.csv"
+    df.to_csv(path, index=False)
+    with pytest.raises(InputError, match="code") as err:
+        load_frame(path, 353)
+    assert err.value.column == "code"

@@ -1,0 +1,169 @@
+"""Snakemake end to end on the bundled wave, in a copy of the repository."""
+
+import csv
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.pipeline
+
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+COPY = ["Snakefile", "config.yaml", "workflow", "data", "envs", "pyproject.toml"]
+
+
+def copy_repo(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(
+                src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "processed")
+            )
+        else:
+            shutil.copy2(src, dest / name)
+    (dest / "data" / "processed").mkdir(exist_ok=True)
+    return dest
+
+
+def snakemake(workdir: Path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(SNAKEMAKE), "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def digests(root: Path) -> dict:
+    out = {}
+    for base in ("data/processed", "results"):
+        for p in sorted((root / base).rglob("*")):
+            if p.is_file():
+                out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    work = copy_repo(tmp_path_factory.mktemp("pipeline"))
+    proc = snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def test_cleaned_data_has_published_figures(run):
+    from councilsurvey.frame import load_frame
+
+    r = pd.read_parquet(run / "data/processed/2017/responses.parquet")
+    frame = load_frame(run / "data/reference/councils_england_2017.csv", 353)
+    assert len(r) == 808
+    assert r["code"].nunique() == 278
+    assert set(r["code"]) <= set(frame["code"])
+    wb = r["att_wellbeing"].dropna()
+    assert abs((wb >= 4).mean() - 0.64) <= 0.005
+    ds = r["has_digital_strategy"][r["has_digital_strategy"].isin(["Yes", "No"])]
+    assert abs((ds == "Yes").mean() - 1 / 3) <= 0.02
+    champ = r["digital_champion"].dropna()
+    assert champ.isin(["The leader of the council", "The chief executive"]).mean() <= 0.10
+    assert str(r["att_big_data"].dtype) == "Int64"
+    assert isinstance(r["party"].dtype, pd.CategoricalDtype)
+
+
+def test_cleaning_log_covers_every_kind(run):
+    log = pd.read_csv(run / "data/processed/2017/cleaning_log.csv")
+    assert len(log) >= 60
+    counts = log["reason"].value_counts()
+    for reason in [
+        "exact_duplicate",
+        "resubmission",
+        "partial",
+        "test_submission",
+        "outside_england",
+        "council_name_variant",
+    ]:
+        assert counts.get(reason, 0) >= 5, reason
+    assert counts.get("council_unmatched", 0) + counts.get("council_ambiguous", 0) >= 5
+    assert log["raw_row"].is_unique or log.duplicated(["raw_row", "reason"]).sum() == 0
+    summary = pd.read_csv(run / "results/2017/cleaning/summary.csv").set_index("metric")
+    assert summary.at["respondents", "value"] == 808
+    assert summary.at["councils", "value"] == 278
+    matches = pd.read_csv(run / "results/2017/cleaning/council_matches.csv")
+    assert matches["typed"].is_unique
+    assert {"exact", "normalised", "fuzzy"} <= set(matches["method"])
+
+
+def test_no_personal_data_reaches_processed_or_results(run):
+    raw = list(csv.reader(open(run / "data/raw/2017/export.csv", encoding="utf-8")))
+    head = raw[0]
+    cols = {
+        h: head.index(h)
+        for h in [
+            "Respondent ID",
+            "IP Address",
+            "Email Address",
+            "First Name",
+            "Last Name",
+            "Custom Data 1",
+        ]
+    }
+    planted = set()
+    for row in raw[2:]:
+        for h, i in cols.items():
+            if row[i] and h not in ("First Name", "Last Name"):
+                planted.add(row[i])
+        if row[cols["First Name"]]:
+            planted.add(f"{row[cols['First Name']]},{row[cols['Last Name']]}")
+            planted.add(f"{row[cols['First Name']]} {row[cols['Last Name']]}")
+    assert len(planted) > 2000
+    emails = {p.lower() for p in planted if "@" in p}
+    for base in ("data/processed", "results"):
+        for path in (run / base).rglob("*"):
+            if not path.is_file():
+                continue
+            blob = path.read_bytes()
+            if path.suffix == ".parquet":
+                text = pd.read_parquet(path).to_csv(index=False)
+            else:
+                text = blob.decode("utf-8")
+            low = text.lower()
+            leaked = [p for p in planted if p in text] + [e for e in emails if e in low]
+            assert not leaked, f"{path}: {leaked[:3]}"
+
+
+def test_rerun_is_a_noop_and_outputs_are_deterministic(run, tmp_path):
+    before = digests(run)
+    proc = snakemake(run, "--dry-run")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    # a second, independent copy with the same pseudonym key gives the same bytes
+    other = copy_repo(tmp_path / "again")
+    shutil.copytree(run / ".secrets", other / ".secrets")
+    proc = snakemake(other)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert digests(other) == before
+
+
+def test_bad_answer_fails_clearly_and_keeps_earlier_outputs(run, tmp_path):
+    work = copy_repo(tmp_path / "bad")
+    export = work / "data/raw/2017/export.csv"
+    text = export.read_text(encoding="utf-8")
+    export.write_text(text.replace(",Strongly agree,", ",Agree strongly,", 1), encoding="utf-8")
+    proc = snakemake(work)
+    assert proc.returncode != 0
+    assert "export.csv, row " in proc.stderr and "'Agree strongly'" in proc.stderr
+    assert "Traceback" not in (work / "logs/2017/validate_raw.log").read_text()
+    assert not (work / "data/processed/2017/responses.parquet").exists()
+
+
+def test_snakemake_lint(run):
+    proc = subprocess.run(
+        [str(SNAKEMAKE), "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,0 +1,81 @@
+"""The pipeline configuration and the paths of every stage's inputs and outputs.
+
+``config.yaml`` is checked against ``workflow/schemas/config.schema.yaml``. The path
+functions here are used both by the Snakemake rules (through ``common.smk``) and by the
+scripts when run by hand, so the two always agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .yamlio import load_yaml, validate
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+KEY_FILE = ".secrets/pseudonym.key"
+
+
+def load_config(path="config.yaml") -> dict:
+    """Read and validate ``config.yaml``."""
+    cfg = load_yaml(path)
+    validate(cfg, SCHEMA, path)
+    return cfg
+
+
+def raw_dir(wave: str) -> str:
+    return f"data/raw/{wave}"
+
+
+def processed_dir(wave: str) -> str:
+    return f"data/processed/{wave}"
+
+
+def results_dir(wave: str) -> str:
+    return f"results/{wave}"
+
+
+def wave_inputs(cfg: dict, wave: str) -> dict:
+    """Raw inputs of one wave: export, codebook, frame, list of councils outside England."""
+    w = cfg["waves"][str(wave)]
+    frame = cfg["frames"][w["frame_year"]]
+    return {
+        "export": f"{raw_dir(wave)}/{w['export']}",
+        "codebook": f"{raw_dir(wave)}/{w['codebook']}",
+        "frame": frame["path"],
+        "outside": cfg["outside_england"],
+    }
+
+
+def stage_outputs(wave: str) -> dict:
+    """Output paths of the validate and clean stages of one wave."""
+    return {
+        "report": f"{results_dir(wave)}/validation/validation.json",
+        "responses": f"{processed_dir(wave)}/responses.parquet",
+        "cleaning_log": f"{processed_dir(wave)}/cleaning_log.csv",
+        "matches": f"{results_dir(wave)}/cleaning/council_matches.csv",
+        "summary": f"{results_dir(wave)}/cleaning/summary.csv",
+    }
+
+
+def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, str]:
+    """Arguments of a stage function for running a script by hand, and its log file."""
+    cfg = load_config(config_path)
+    w = cfg["waves"][str(wave)]
+    ins = wave_inputs(cfg, wave)
+    outs = stage_outputs(wave)
+    common = dict(ins, n_councils=cfg["frames"][w["frame_year"]]["n_councils"], wave=wave)
+    if stage == "validate_raw":
+        return dict(common, report=outs["report"]), f"logs/{wave}/validate_raw.log"
+    if stage == "clean":
+        args = dict(
+            common,
+            key_file=KEY_FILE,
+            cleaning=cfg["cleaning"],
+            responses=outs["responses"],
+            cleaning_log=outs["cleaning_log"],
+            matches=outs["matches"],
+            summary=outs["summary"],
+        )
+        return args, f"logs/{wave}/clean.log"
+    raise ValueError(f"unknown stage {stage!r}")

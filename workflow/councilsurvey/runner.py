@@ -1,0 +1,70 @@
+"""Run a pipeline step from Snakemake or from the command line.
+
+Scripts in ``workflow/scripts/`` are thin: they read the ``snakemake`` object (or, run by
+hand, command-line arguments) and call the library through :func:`run_step`, which
+logs to the rule's log file and turns an :class:`~councilsurvey.errors.InputError` into
+one clear line on stderr and a non-zero exit instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+
+
+def setup_logging(log_file=None) -> None:
+    """Log to stderr and, if given, to ``log_file``."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+
+
+def run_step(func: Callable[[], None], log_file=None) -> None:
+    """Call ``func``; on bad input print one line naming file, row and column, exit 1."""
+    setup_logging(log_file)
+    try:
+        func()
+    except InputError as exc:
+        logging.getLogger("councilsurvey").error("%s", exc)
+        sys.exit(1)
+
+
+def atomic_path(path) -> Path:
+    """A temporary path beside ``path`` (same file system, so a rename is atomic)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    return Path(tmp)
+
+
+def write_csv(df: pd.DataFrame, path) -> None:
+    """Write a CSV deterministically (``\\n`` line ends, fixed float format), atomically."""
+    tmp = atomic_path(path)
+    df.to_csv(tmp, index=False, lineterminator="\n", float_format="%.6g")
+    tmp.replace(path)
+
+
+def write_parquet(df: pd.DataFrame, path) -> None:
+    """Write a parquet file deterministically and atomically."""
+    tmp = atomic_path(path)
+    df.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+    tmp.replace(path)

@@ -1,0 +1,51 @@
+"""The default segmentation rule of the report.
+
+Enthusiasts agree (4 or 5) with all three benefit items; sceptics disagree (1 or 2)
+with at least two of them; everyone else with at least two benefit items answered is in
+the middle; respondents with fewer than two answered are unclassified.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SEGMENTS = ["enthusiast", "middle", "sceptic", "unclassified"]
+
+
+def classify(
+    data: pd.DataFrame,
+    benefit_items: list[str],
+    agree_codes=(4, 5),
+    disagree_codes=(1, 2),
+    min_disagree: int = 2,
+    min_answered: int = 2,
+) -> pd.Series:
+    """Assign every respondent to a segment.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Cleaned responses with the benefit items as nullable integer columns.
+    benefit_items : list of str
+        The items that define the segments.
+    agree_codes, disagree_codes : sequence of int
+        Codes that count as agreeing / disagreeing.
+    min_disagree : int
+        Disagreements that make a sceptic.
+    min_answered : int
+        Answered benefit items needed to be classified at all.
+
+    Returns
+    -------
+    Series
+        Categorical with categories :data:`SEGMENTS`, indexed like ``data``.
+    """
+    items = data[benefit_items]
+    answered = items.notna().sum(axis=1)
+    agree = items.isin(list(agree_codes)).sum(axis=1)
+    disagree = items.isin(list(disagree_codes)).sum(axis=1)
+    seg = pd.Series("middle", index=data.index, dtype=object)
+    seg[disagree >= min_disagree] = "sceptic"
+    seg[agree == len(benefit_items)] = "enthusiast"
+    seg[answered < min_answered] = "unclassified"
+    return pd.Series(pd.Categorical(seg, categories=SEGMENTS), index=data.index, name="segment")

@@ -1,0 +1,871 @@
+"""Seeded generator of the synthetic bundled wave (a SurveyMonkey-style export).
+
+The microdata of "The Start of the Possible" (LGiU, 2017) are not public. This module
+reconstructs a plausible export that agrees with the report's published figures, so that
+the pipeline can be run, tested and reviewed end to end. **It is synthetic**: no row is a
+real councillor. It is run once by a developer to write ``data/raw/<wave>/`` and never by
+the pipeline (raw data is an immutable input)::
+
+    python -m councilsurvey.synth --wave 2017 --seed 2017 --out data/raw/2017
+
+How it is built
+---------------
+1. **Councils**: 278 of the frame's 353 councils are drawn with probabilities that
+   favour London boroughs, metropolitan and county councils over districts (as opt-in
+   surveys do); 808 respondents are spread over them in proportion to seats, at least
+   one each.
+2. **Respondents**: party is drawn from the council's seats by party with Labour,
+   Liberal Democrat and Green members more likely to respond; cabinet members are
+   over-represented among roles; age, tenure and gender follow councillor censuses in
+   broad strokes.
+3. **Attitudes** come from one latent attitude to technology (depending on party, age,
+   role and tenure) through an ordinal item model with item loadings, so items are
+   correlated. The segments are fixed first by ranking the latent score (373
+   enthusiasts, 118 sceptics, the rest middle or unclassified) and the three benefit
+   items are then drawn to satisfy the segment rule. ``att_wellbeing`` is set so that
+   exactly the published share of those answering agree; ``has_digital_strategy``
+   follows a council-level truth with respondent noise, ranked to the published third.
+4. **Dirt**: exact duplicates, resubmissions from the same email, partial responses,
+   test submissions, members of Welsh and Scottish councils, unmatchable and ambiguous
+   council names, and council names typed as variants or misspelt. Each variant is
+   checked against the project's matcher so that the cleaned data has exactly the
+   published numbers of respondents and councils.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .codebook import codebook_from_instrument
+from .frame import load_frame, load_outside_england
+from .instrument import Instrument, load_instrument
+from .matching import MATCHED, OUTSIDE, CouncilMatcher
+
+PUBLISHED = {
+    "respondents": 808,
+    "councils": 278,
+    "enthusiasts": 373,
+    "sceptics": 118,
+    "wellbeing_positive": 0.64,
+    "digital_strategy": 0.333,
+}
+
+TYPE_PROPENSITY = {
+    "london_borough": 3.0,
+    "metropolitan": 1.8,
+    "county": 1.6,
+    "unitary": 1.3,
+    "district": 0.55,
+    "sui_generis": 0.6,
+}
+RESPONSE_BIAS = {
+    "london_borough": 1.6,
+    "metropolitan": 1.2,
+    "county": 1.1,
+    "unitary": 1.0,
+    "district": 0.7,
+    "sui_generis": 0.5,
+}
+PARTY_BIAS = {"con": 0.75, "lab": 1.5, "ld": 1.4, "green": 1.6, "ukip": 0.8, "ind_other": 0.9}
+PARTY_EFFECT = {
+    "Conservative": 0.0,
+    "Labour": 0.15,
+    "Liberal Democrat": 0.25,
+    "Green": 0.1,
+    "UKIP": -0.6,
+    "Independent": -0.3,
+    "Other": -0.1,
+}
+ROLES = {
+    "Leader of the council": 0.04,
+    "Cabinet or executive member": 0.27,
+    "Committee chair": 0.14,
+    "Opposition group leader": 0.06,
+    "Backbench councillor": 0.45,
+    "Other": 0.04,
+}
+ROLE_EFFECT = {
+    "Leader of the council": 0.4,
+    "Cabinet or executive member": 0.3,
+    "Committee chair": 0.1,
+    "Opposition group leader": 0.0,
+    "Backbench councillor": -0.1,
+    "Other": 0.0,
+}
+AGES = {
+    "Under 35": 0.07,
+    "35-44": 0.10,
+    "45-54": 0.18,
+    "55-64": 0.27,
+    "65-74": 0.28,
+    "75 or over": 0.07,
+    "Prefer not to say": 0.03,
+}
+AGE_EFFECT = {
+    "Under 35": 0.6,
+    "35-44": 0.4,
+    "45-54": 0.2,
+    "55-64": 0.0,
+    "65-74": -0.25,
+    "75 or over": -0.5,
+    "Prefer not to say": 0.0,
+}
+TENURE = {
+    "Less than 2 years": 0.14,
+    "2 to 5 years": 0.30,
+    "6 to 10 years": 0.24,
+    "More than 10 years": 0.32,
+}
+TENURE_EFFECT = {
+    "Less than 2 years": 0.15,
+    "2 to 5 years": 0.05,
+    "6 to 10 years": 0.0,
+    "More than 10 years": -0.15,
+}
+GENDER = {"Female": 0.34, "Male": 0.63, "Other": 0.005, "Prefer not to say": 0.025}
+CHAMPION = {
+    "The leader of the council": 0.035,
+    "The chief executive": 0.04,
+    "A cabinet or executive member": 0.30,
+    "A senior officer (e.g. head of digital or CIO)": 0.27,
+    "Nobody": 0.15,
+    "Don't know": 0.205,
+}
+# loading on the latent attitude and mean shift of each non-benefit attitude item
+ITEMS = {
+    "att_too_complex": (-0.6, 0.4),
+    "att_cyber": (-0.5, 0.5),
+    "att_exclusion": (-0.5, 1.0),
+    "att_skills": (0.5, -0.6),
+    "att_wellbeing": (0.8, 0.4),
+}
+BENEFIT_LOADING = 0.9
+DONT_KNOW = 0.03
+
+FIRST = [
+    "Alice",
+    "Amir",
+    "Andrew",
+    "Angela",
+    "Ben",
+    "Bernadette",
+    "Catherine",
+    "Chris",
+    "Daniel",
+    "Deborah",
+    "Edward",
+    "Fatima",
+    "Fiona",
+    "Gareth",
+    "Grace",
+    "Harjit",
+    "Helen",
+    "Ian",
+    "Imran",
+    "Jane",
+    "John",
+    "Judith",
+    "Karen",
+    "Keith",
+    "Lesley",
+    "Liam",
+    "Margaret",
+    "Mark",
+    "Nadia",
+    "Neil",
+    "Olu",
+    "Patricia",
+    "Paul",
+    "Priya",
+    "Rachel",
+    "Richard",
+    "Robert",
+    "Ruth",
+    "Sarah",
+    "Shaun",
+    "Simon",
+    "Sunita",
+    "Susan",
+    "Terry",
+    "Tom",
+    "Valerie",
+    "William",
+    "Yasmin",
+]
+LAST = [
+    "Ahmed",
+    "Atkinson",
+    "Bailey",
+    "Begum",
+    "Brown",
+    "Campbell",
+    "Clarke",
+    "Cooper",
+    "Davies",
+    "Edwards",
+    "Evans",
+    "Fletcher",
+    "Green",
+    "Hall",
+    "Harris",
+    "Hughes",
+    "Hussain",
+    "Jackson",
+    "James",
+    "Johnson",
+    "Jones",
+    "Khan",
+    "King",
+    "Lewis",
+    "Martin",
+    "Moore",
+    "Morris",
+    "Nolan",
+    "Okafor",
+    "Palmer",
+    "Patel",
+    "Roberts",
+    "Robinson",
+    "Shah",
+    "Singh",
+    "Smith",
+    "Taylor",
+    "Thomas",
+    "Thompson",
+    "Turner",
+    "Walker",
+    "Ward",
+    "White",
+    "Wilson",
+    "Wood",
+    "Wright",
+    "Young",
+]
+ONE_THING = [
+    "Better broadband across the rural parts of the district",
+    "Leadership from the top that treats digital as more than an IT project",
+    "Training for members so we can challenge officers properly",
+    "Joined-up systems with health and the police",
+    "Money to invest up front; savings come later",
+    "Residents who are not online must not be left behind",
+    "Sharing platforms with neighbouring councils instead of buying our own",
+    "A clear digital strategy agreed by full council",
+    "Open data published by default",
+    "Fewer legacy contracts locking us in to old suppliers",
+    "Better use of the data we already hold",
+    "Staff with modern digital skills",
+    "Simpler online forms for council tax and benefits",
+    "Honest conversations about cyber security risks",
+    "Happy to discuss further - email me at {email}",
+    "Call me on {phone} if you want examples from our ward",
+    "See our consultation at www.example-council.gov.uk/digital",
+    "Our community hub at {postcode} shows what works",
+]
+WELSH_SCOTTISH = [
+    "Cardiff Council",
+    "City of Edinburgh Council",
+    "Gwynedd",
+    "Glasgow City Council",
+    "Fife Council",
+    "Edinbrugh",
+    "Swansea",
+    "Aberdeenshire Council",
+    "Powys County Council",
+    "Highland Council",
+    "Newport City Council",
+    "Monmouthshire",
+]
+UNMATCHABLE = [
+    "My local council",
+    "Borsetshire County Council",
+    "N/A",
+    "Loamshire District Council",
+    "the council",
+    "Kingston",
+    "Various",
+    "Parish council",
+]
+
+
+def _pick(rng, table: dict, size=None):
+    keys = list(table)
+    p = np.array([table[k] for k in keys], dtype=float)
+    return rng.choice(keys, size=size, p=p / p.sum())
+
+
+def _ordinal(rng, loading, shift, theta):
+    """Draw 1..5 from an ordinal model y* = loading*theta + shift + e."""
+    ystar = loading * theta + shift + rng.normal(0, 1.0, size=np.shape(theta))
+    return np.digitize(ystar, [-1.6, -0.6, 0.1, 1.3]) + 1
+
+
+def draw_councils(rng, frame: pd.DataFrame, n_councils: int, n_resp: int) -> pd.Series:
+    """Choose councils and respondents per council (code -> count)."""
+    weight = frame["type"].map(TYPE_PROPENSITY) * np.sqrt(frame["seats"])
+    keys = np.log(weight.to_numpy()) + rng.gumbel(size=len(frame))
+    chosen = frame.iloc[np.argsort(-keys)[:n_councils]].copy()
+    counts = np.ones(len(chosen), dtype=int)
+    p = (chosen["seats"] * chosen["type"].map(RESPONSE_BIAS)).to_numpy(float)
+    cap = np.maximum(1, (chosen["seats"].to_numpy() * 0.4).astype(int))
+    while counts.sum() < n_resp:
+        room = counts < cap
+        q = np.where(room, p, 0)
+        counts[rng.choice(len(chosen), p=q / q.sum())] += 1
+    return pd.Series(counts, index=chosen["code"].to_numpy())
+
+
+def draw_respondents(rng, frame: pd.DataFrame, per_council: pd.Series) -> pd.DataFrame:
+    """Profile and latent attitude of each clean respondent."""
+    f = frame.set_index("code")
+    rows = []
+    for code, n in per_council.items():
+        seats = f.loc[code, ["con", "lab", "ld", "green", "ukip", "ind_other"]].astype(float)
+        p = seats * pd.Series(PARTY_BIAS)
+        parties = rng.choice(list(p.index), size=n, p=(p / p.sum()).to_numpy())
+        strategy = rng.random() < 0.32
+        for party in parties:
+            label = {
+                "con": "Conservative",
+                "lab": "Labour",
+                "ld": "Liberal Democrat",
+                "green": "Green",
+                "ukip": "UKIP",
+            }.get(party)
+            if label is None:
+                label = "Independent" if rng.random() < 0.75 else "Other"
+            rows.append({"code": code, "party": label, "council_strategy": strategy})
+    df = pd.DataFrame(rows)
+    n = len(df)
+    df["role"] = _pick(rng, ROLES, n)
+    df["age_band"] = _pick(rng, AGES, n)
+    df["tenure"] = _pick(rng, TENURE, n)
+    df["gender"] = _pick(rng, GENDER, n)
+    df["theta"] = (
+        df["party"].map(PARTY_EFFECT)
+        + df["role"].map(ROLE_EFFECT)
+        + df["age_band"].map(AGE_EFFECT)
+        + df["tenure"].map(TENURE_EFFECT)
+        + rng.normal(0, 1, n)
+    )
+    return df
+
+
+def draw_attitudes(
+    rng,
+    df: pd.DataFrame,
+    instrument: Instrument,
+    n_enth: int,
+    n_scep: int,
+    n_unclassified: int = 12,
+) -> pd.DataFrame:
+    """Attitude items, with segments fixed by rank of the latent score."""
+    n = len(df)
+    benefit = instrument.benefit_ids
+    score = df["theta"].to_numpy() + rng.normal(0, 0.5, n)
+    segment = np.full(n, "middle", dtype=object)
+    unclassified = rng.choice(n, size=n_unclassified, replace=False)
+    segment[unclassified] = "unclassified"
+    rest = np.setdiff1d(np.arange(n), unclassified)
+    order = rest[np.argsort(-score[rest], kind="stable")]
+    segment[order[:n_enth]] = "enthusiast"
+    segment[order[len(order) - n_scep :]] = "sceptic"
+    items = np.zeros((n, 3), dtype=float)
+    theta = df["theta"].to_numpy()
+    for i in range(n):
+        items[i] = _benefit_items(rng, segment[i], theta[i])
+    out = df.copy()
+    for j, item in enumerate(benefit):
+        out[item] = items[:, j]
+    for item, (loading, shift) in ITEMS.items():
+        vals = _ordinal(rng, loading, shift, theta).astype(float)
+        vals[rng.random(n) < DONT_KNOW] = np.nan
+        out[item] = vals
+    # wellbeing: exactly the published share of those answering agree
+    ans = out["att_wellbeing"].notna().to_numpy()
+    k = int(round(PUBLISHED["wellbeing_positive"] * ans.sum()))
+    prop = 0.9 * theta + rng.normal(0, 0.6, n)
+    idx = np.flatnonzero(ans)
+    ranked = idx[np.argsort(-prop[idx], kind="stable")]
+    wb = out["att_wellbeing"].to_numpy().copy()
+    wb[ranked[:k]] = np.where(prop[ranked[:k]] > np.quantile(prop[idx], 0.8), 5, 4)
+    wb[ranked[k:]] = rng.choice([1, 2, 3, 3, 3, 2], size=len(ranked) - k)
+    out["att_wellbeing"] = wb
+    out["segment_truth"] = segment
+    return out
+
+
+def _benefit_items(rng, segment: str, theta: float) -> np.ndarray:
+    if segment == "enthusiast":
+        return np.where(rng.random(3) < 1 / (1 + np.exp(-(theta - 0.8))), 5.0, 4.0)
+    if segment == "sceptic":
+        k = 3 if rng.random() < 0.35 else 2
+        vals = np.where(rng.random(3) < 0.35, 1.0, 2.0)
+        if k == 2:
+            vals[rng.integers(3)] = rng.choice([3.0, 4.0, np.nan], p=[0.6, 0.3, 0.1])
+        return vals
+    if segment == "unclassified":
+        vals = np.full(3, np.nan)
+        if rng.random() < 0.6:
+            vals[rng.integers(3)] = rng.choice([2.0, 3.0, 4.0])
+        return vals
+    while True:  # middle: answered >= 2, not all agree, fewer than two disagree
+        vals = _ordinal(rng, BENEFIT_LOADING, 0.6, np.full(3, theta)).astype(float)
+        vals[rng.random(3) < DONT_KNOW] = np.nan
+        answered = np.sum(~np.isnan(vals))
+        agree = np.sum(vals >= 4)
+        disagree = np.sum(vals <= 2)
+        if answered >= 2 and agree < 3 and disagree < 2:
+            return vals
+
+
+def draw_strategy(rng, df: pd.DataFrame) -> pd.DataFrame:
+    """Digital strategy (a council fact seen through respondents), champion, exclusion."""
+    out = df.copy()
+    n = len(out)
+    dk = rng.random(n) < 0.16
+    prop = out["council_strategy"].to_numpy() * 2.2 + rng.normal(0, 0.8, n)
+    idx = np.flatnonzero(~dk)
+    k = int(round(PUBLISHED["digital_strategy"] * len(idx)))
+    ranked = idx[np.argsort(-prop[idx], kind="stable")]
+    answer = np.full(n, "Don't know", dtype=object)
+    answer[ranked[:k]] = "Yes"
+    answer[ranked[k:]] = "No"
+    out["has_digital_strategy"] = answer
+    out["digital_champion"] = _pick(rng, CHAMPION, n)
+    p_ex = 1 / (1 + np.exp(-(0.3 - 0.4 * out["theta"].to_numpy())))
+    ex = np.where(rng.random(n) < p_ex, "Yes", "No").astype(object)
+    ex[rng.random(n) < 0.08] = "Don't know"
+    out["exclusion_major_issue"] = ex
+    return out
+
+
+def _variants(name: str, official: str, ctype: str) -> list[str]:
+    base = name.replace(", City of", "").replace(", County of", "")
+    out = [f"{base} Council", base.lower(), base.upper()]
+    if ctype == "london_borough":
+        out += [f"LB {base}", f"London Borough of {base}"]
+    if ctype == "county":
+        out += [f"{base} County Council", f"{base} CC"]
+    if ctype == "district":
+        out += [f"{base} District Council", f"{base} DC"]
+    if len(base) > 6:  # misspellings: a dropped letter, two swapped letters
+        i = len(base) // 2
+        out += [base[:i] + base[i + 1 :], base[: i - 1] + base[i] + base[i - 1] + base[i + 1 :]]
+    return out
+
+
+def council_texts(rng, df, frame, matcher: CouncilMatcher, variant_share=0.12) -> list[str]:
+    """How each respondent typed the council's name; variants checked to match."""
+    f = frame.set_index("code")
+    texts = []
+    for code in df["code"]:
+        name, official = f.loc[code, "name"], f.loc[code, "official_name"]
+        ctype = f.loc[code, "type"]
+        if rng.random() < variant_share:
+            options = _variants(name, official, ctype)
+            rng.shuffle(options)
+            for text in options:
+                m = matcher.match(text)
+                if m["status"] == MATCHED and m["code"] == code and m["method"] != "exact":
+                    texts.append(text)
+                    break
+            else:
+                texts.append(name)
+        else:
+            texts.append(official if isinstance(official, str) and rng.random() < 0.5 else name)
+    return texts
+
+
+class _People:
+    """Synthetic names, emails, IP addresses and SurveyMonkey ids (all invented)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.next_id = 10_512_345_000
+        self.used: set[str] = set()
+
+    def person(self, council: str) -> dict:
+        rng = self.rng
+        while True:
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            slug = "".join(ch for ch in council.lower() if ch.isalpha())[:14] or "council"
+            email = f"{first.lower()}.{last.lower()}@{slug}.gov.uk"
+            if email not in self.used:
+                self.used.add(email)
+                break
+        ip = (
+            f"{rng.choice([81, 86, 92, 109, 151, 212])}.{rng.integers(1, 255)}."
+            f"{rng.integers(0, 255)}.{rng.integers(1, 255)}"
+        )
+        return {
+            "First Name": first,
+            "Last Name": last,
+            "Email Address": email,
+            "IP Address": ip,
+            "Custom Data 1": f"LGIU-{rng.integers(10**5, 10**6)}",
+        }
+
+    def respondent_id(self) -> str:
+        self.next_id += int(self.rng.integers(3, 400))
+        return str(self.next_id)
+
+
+def _fmt(ts: datetime) -> str:
+    return ts.strftime("%m/%d/%Y %I:%M:%S %p")
+
+
+def generate(
+    frame: pd.DataFrame,
+    outside: pd.DataFrame,
+    instrument: Instrument,
+    seed: int,
+    matcher: CouncilMatcher,
+) -> tuple[list[list[str]], pd.DataFrame]:
+    """Generate the export.
+
+    Returns
+    -------
+    header : list of two lists of str
+        The two header rows.
+    rows : DataFrame
+        One row per submission, columns keyed by (question, sub-question) position.
+    """
+    rng = np.random.default_rng(seed)
+    per_council = draw_councils(rng, frame, PUBLISHED["councils"], PUBLISHED["respondents"])
+    df = draw_respondents(rng, frame, per_council)
+    df = draw_attitudes(rng, df, instrument, PUBLISHED["enthusiasts"], PUBLISHED["sceptics"])
+    df = draw_strategy(rng, df)
+    df["council_text"] = council_texts(rng, df, frame, matcher)
+    df = df.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
+
+    likert_text = {v: k for k, v in instrument.likert.items() if v is not None}
+    people = _People(rng)
+    start = datetime(2016, 10, 17, 9, 0, 0)
+    names = frame.set_index("code")["name"]
+    clean = []
+    for i, r in df.iterrows():
+        when = start + timedelta(minutes=int(i * 90 + rng.integers(0, 80)))
+        rec = _record(rng, people, r, names[r["code"]], likert_text, when)
+        clean.append(rec)
+
+    dirty = _dirt(rng, people, clean, df, likert_text, start)
+    records = sorted(clean + dirty, key=lambda rec: (rec["_when"], rec["_order"]))
+    for rec in records:
+        if rec.get("_dup_of") is None:
+            rec["Respondent ID"] = people.respondent_id()
+    by_key = {id(r): r for r in records}
+    for rec in records:  # an exact duplicate repeats its original's id too
+        if rec.get("_dup_of") is not None:
+            src = by_key[rec["_dup_of"]]
+            for k, v in src.items():
+                if not k.startswith("_"):
+                    rec[k] = v
+    return _headers(instrument), pd.DataFrame(records)
+
+
+def _record(rng, people, r, council_name, likert_text, when, partial_items=None) -> dict:
+    rec = dict(people.person(council_name))
+    minutes = int(rng.integers(4, 25))
+    rec.update(
+        {
+            "Collector ID": str(rng.choice(["214512345", "214512399"])),
+            "Start Date": _fmt(when),
+            "End Date": _fmt(when + timedelta(minutes=minutes)),
+            "council_text": r["council_text"],
+        }
+    )
+    for col in [
+        "role",
+        "party",
+        "tenure",
+        "age_band",
+        "gender",
+        "has_digital_strategy",
+        "digital_champion",
+        "exclusion_major_issue",
+    ]:
+        rec[col] = r[col]
+    for col in [
+        "att_big_data",
+        "att_automation",
+        "att_tech_services",
+        "att_wellbeing",
+        "att_too_complex",
+        "att_cyber",
+        "att_exclusion",
+        "att_skills",
+    ]:
+        v = r[col]
+        rec[col] = "Don't know" if pd.isna(v) else likert_text[int(v)]
+    if rng.random() < 0.4:
+        text = str(rng.choice(ONE_THING))
+        text = text.format(
+            email=rec["Email Address"],
+            phone=f"07700 900{rng.integers(100, 999)}",
+            postcode=f"{rng.choice(['SW1A', 'M1', 'LS1', 'B33'])} "
+            f"{rng.integers(1, 9)}{rng.choice(['AA', 'TH', 'NX'])}",
+        )
+        rec["one_thing"] = text
+    else:
+        rec["one_thing"] = ""
+    rec["_when"] = when
+    rec["_order"] = 0
+    return rec
+
+
+def _dirt(rng, people, clean, df, likert_text, start) -> list[dict]:
+    dirty = []
+    n = len(clean)
+    picks = rng.permutation(n)
+    cursor = 0
+
+    def take(k):
+        nonlocal cursor
+        out = picks[cursor : cursor + k]
+        cursor += k
+        return out
+
+    # exact duplicates: the same submission exported twice
+    for i in take(10):
+        dup = dict(clean[i])
+        dup["_dup_of"] = id(clean[i])
+        dup["_order"] = 1
+        dirty.append(dup)
+    # resubmissions: an earlier complete submission from the same address
+    for i in take(10):
+        alt = df.iloc[i].copy()
+        for col in ["att_big_data", "att_automation", "att_wellbeing", "att_cyber"]:
+            alt[col] = float(rng.integers(1, 6))
+        earlier = clean[i]["_when"] - timedelta(days=int(rng.integers(1, 20)))
+        rec = _record(rng, people, alt, "x", likert_text, earlier)
+        for k in ["First Name", "Last Name", "Custom Data 1"]:
+            rec[k] = clean[i][k]
+        rec["Email Address"] = (
+            clean[i]["Email Address"].upper() if rng.random() < 0.3 else clean[i]["Email Address"]
+        )
+        dirty.append(rec)
+    # a later partial submission from the same address: the earlier complete one is kept
+    for i in take(4):
+        later = clean[i]["_when"] + timedelta(days=int(rng.integers(1, 10)))
+        rec = _record(rng, people, df.iloc[i], "x", likert_text, later)
+        for k in ["First Name", "Last Name", "Email Address", "Custom Data 1"]:
+            rec[k] = clean[i][k]
+        _blank_most(rng, rec)
+        dirty.append(rec)
+    # partial responses from people who never came back
+    for _ in range(10):
+        r = df.iloc[int(rng.integers(n))].copy()
+        when = start + timedelta(hours=int(rng.integers(0, 1300)))
+        rec = _record(rng, people, r, str(rng.choice(FIRST)), likert_text, when)
+        _blank_most(rng, rec)
+        dirty.append(rec)
+    # test submissions before and during fieldwork
+    for j in range(6):
+        r = df.iloc[int(rng.integers(n))].copy()
+        when = start - timedelta(days=3 - j // 2, minutes=j * 7)
+        rec = _record(rng, people, r, "lgiu", likert_text, when)
+        style = j % 3
+        if style == 0:
+            rec.update(
+                {"First Name": "Test", "Last Name": "User", "Email Address": f"test{j}@lgiu.org"}
+            )
+        elif style == 1:
+            rec.update({"council_text": "TEST - please ignore"})
+        else:
+            rec.update({"Last Name": "Testing", "Email Address": f"survey.testing{j}@lgiu.org"})
+        dirty.append(rec)
+    # members of Welsh or Scottish councils
+    for council in WELSH_SCOTTISH:
+        r = df.iloc[int(rng.integers(n))].copy()
+        r["council_text"] = council
+        when = start + timedelta(hours=int(rng.integers(0, 1300)))
+        dirty.append(_record(rng, people, r, council, likert_text, when))
+    # council names that cannot be matched (or only ambiguously)
+    for council in UNMATCHABLE:
+        r = df.iloc[int(rng.integers(n))].copy()
+        r["council_text"] = council
+        when = start + timedelta(hours=int(rng.integers(0, 1300)))
+        dirty.append(_record(rng, people, r, "council", likert_text, when))
+    return dirty
+
+
+def _blank_most(rng, rec):
+    """Leave only the first few questions answered."""
+    cols = [
+        "role",
+        "party",
+        "tenure",
+        "age_band",
+        "gender",
+        "att_big_data",
+        "att_automation",
+        "att_tech_services",
+        "att_wellbeing",
+        "att_too_complex",
+        "att_cyber",
+        "att_exclusion",
+        "att_skills",
+        "has_digital_strategy",
+        "digital_champion",
+        "exclusion_major_issue",
+    ]
+    keep = int(rng.integers(2, 7))
+    for col in cols[keep:]:
+        rec[col] = ""
+    rec["one_thing"] = ""
+
+
+def _headers(instrument: Instrument) -> list[list[str]]:
+    raw = instrument.raw
+    h1, h2 = list(raw["export_metadata"]), [""] * len(raw["export_metadata"])
+    for item in raw["respondent"]:
+        h1.append(item["text"])
+        h2.append("Open-Ended Response" if item.get("type") == "free_text" else "Response")
+    for j, item in enumerate(raw["attitudes"]):
+        h1.append(raw["attitudes_stem"] if j == 0 else "")
+        h2.append(item["text"])
+    for item in raw["strategy"] + raw.get("open_ended", []):
+        h1.append(item["text"])
+        h2.append("Open-Ended Response" if item.get("type") == "free_text" else "Response")
+    return [h1, h2]
+
+
+def column_order(instrument: Instrument) -> list[str]:
+    """Record keys in export column order."""
+    raw = instrument.raw
+    keys = list(raw["export_metadata"])
+    keys += [i["id"] for i in raw["respondent"]]
+    keys += [i["id"] for i in raw["attitudes"]]
+    keys += [i["id"] for i in raw["strategy"] + raw.get("open_ended", [])]
+    return keys
+
+
+def to_csv(header: list[list[str]], rows: pd.DataFrame, instrument: Instrument) -> bytes:
+    """The export as SurveyMonkey writes it (CRLF line ends, minimal quoting)."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerows(header)
+    keys = column_order(instrument)
+    for rec in rows[keys].fillna("").itertuples(index=False):
+        writer.writerow(list(rec))
+    return buf.getvalue().encode("utf-8")
+
+
+def build(
+    instrument_path,
+    frame_path,
+    outside_path,
+    seed: int,
+    threshold: float = 80.0,
+    margin: float = 4.0,
+) -> bytes:
+    """Generate the export bytes from the project's own reference files."""
+    instrument = load_instrument(instrument_path)
+    frame = load_frame(frame_path, 353)
+    outside = load_outside_england(outside_path)
+    matcher = CouncilMatcher(frame, outside, threshold=threshold, margin=margin)
+    for name in UNMATCHABLE:
+        if matcher.match(name)["status"] == MATCHED:
+            raise RuntimeError(f"synth: {name!r} is meant to be unmatchable but matches")
+    for name in WELSH_SCOTTISH:
+        if matcher.match(name)["status"] != OUTSIDE:
+            raise RuntimeError(f"synth: {name!r} is not recognised as outside England")
+    header, rows = generate(frame, outside, instrument, seed, matcher)
+    data = to_csv(header, rows, instrument)
+    check(data, instrument, frame, matcher)
+    return data
+
+
+def check(
+    data: bytes, instrument: Instrument, frame: pd.DataFrame, matcher: CouncilMatcher
+) -> dict:
+    """Clean the generated export with the project's own clean stage and check that it
+    gives the published figures; raise ``RuntimeError`` if not."""
+    import tempfile
+
+    from .cleaning import clean
+    from .codebook import Codebook
+    from .export import read_surveymonkey
+    from .segments import classify
+
+    codebook = Codebook(codebook_from_instrument(instrument, "synth"), Path("codebook.yaml"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(data)
+        result = clean(
+            read_surveymonkey(path, codebook), codebook, frame, matcher, b"synth-check", "synth"
+        )
+    r = result.responses
+    seg = classify(r, instrument.benefit_ids).value_counts()
+    wb = r["att_wellbeing"].dropna()
+    ds = r["has_digital_strategy"][r["has_digital_strategy"].isin(["Yes", "No"])]
+    got = {
+        "respondents": len(r),
+        "councils": r["code"].nunique(),
+        "enthusiasts": int(seg["enthusiast"]),
+        "sceptics": int(seg["sceptic"]),
+        "wellbeing_positive": float((wb >= 4).mean()),
+        "digital_strategy": float((ds == "Yes").mean()),
+    }
+    for k in ("respondents", "councils", "enthusiasts", "sceptics"):
+        if got[k] != PUBLISHED[k]:
+            raise RuntimeError(f"synth: cleaned {k} = {got[k]}, published {PUBLISHED[k]}")
+    if abs(got["wellbeing_positive"] - PUBLISHED["wellbeing_positive"]) > 0.005:
+        raise RuntimeError(f"synth: wellbeing share {got['wellbeing_positive']:.4f}")
+    if abs(got["digital_strategy"] - PUBLISHED["digital_strategy"]) > 0.02:
+        raise RuntimeError(f"synth: strategy share {got['digital_strategy']:.4f}")
+    kinds = result.log["reason"].value_counts()
+    thin = {
+        k: int(kinds.get(k, 0))
+        for k in [
+            "test_submission",
+            "exact_duplicate",
+            "partial",
+            "resubmission",
+            "outside_england",
+            "council_name_variant",
+        ]
+        if kinds.get(k, 0) < 5
+    }
+    unmatched = int(kinds.get("council_unmatched", 0) + kinds.get("council_ambiguous", 0))
+    if thin or unmatched < 5:
+        raise RuntimeError(f"synth: fewer than 5 rows of {thin or 'unmatched councils'}")
+    return got
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wave", default="2017")
+    parser.add_argument("--seed", type=int, default=2017)
+    parser.add_argument("--out", type=Path, default=Path("data/raw/2017"))
+    parser.add_argument(
+        "--frame", type=Path, default=Path("data/reference/councils_england_2017.csv")
+    )
+    parser.add_argument(
+        "--outside", type=Path, default=Path("data/reference/councils_outside_england_2017.csv")
+    )
+    args = parser.parse_args(argv)
+    instrument_path = args.out / "questionnaire.yaml"
+    data = build(instrument_path, args.frame, args.outside, args.seed)
+    (args.out / "export.csv").write_bytes(data)
+    codebook = codebook_from_instrument(load_instrument(instrument_path), args.wave)
+    with open(args.out / "codebook.yaml", "w", encoding="utf-8") as fh:
+        fh.write(
+            f"# Codebook of the {args.wave} export: header texts -> variable ids, answer\n"
+            "# texts -> codes. Written by `python -m councilsurvey.synth`; checked against\n"
+            "# workflow/schemas/codebook.schema.yaml.\n"
+        )
+        yaml.safe_dump(codebook, fh, sort_keys=False, allow_unicode=True, width=100)
+    print(f"wrote {args.out / 'export.csv'} ({len(data):,} bytes) and codebook.yaml")
+
+
+if __name__ == "__main__":
+    main()

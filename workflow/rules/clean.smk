@@ -1,0 +1,25 @@
+rule clean:
+    """Recode, match councils, exclude and log, pseudonymise: one row per respondent."""
+    input:
+        export=wave_input("export"),
+        codebook=wave_input("codebook"),
+        frame=wave_input("frame"),
+        outside=wave_input("outside"),
+        report=out("report"),
+    output:
+        responses=out("responses"),
+        cleaning_log=out("cleaning_log"),
+        matches=out("matches"),
+        summary=out("summary"),
+    params:
+        n_councils=frame_size,
+        cleaning=config["cleaning"],
+        key_file=paths.KEY_FILE,
+    log:
+        "logs/{wave}/clean.log",
+    benchmark:
+        "benchmarks/{wave}/clean.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/clean.py"

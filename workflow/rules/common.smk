@@ -1,0 +1,35 @@
+# Shared helpers of the rules: waves, their raw inputs and the paths of stage outputs.
+# Paths come from councilsurvey.config so that rules and hand-run scripts agree.
+from councilsurvey import config as paths
+
+
+WAVES = sorted(str(w) for w in config["waves"])
+
+
+wildcard_constraints:
+    wave="|".join(WAVES),
+
+
+def wave_input(key):
+    """Input function: one raw input of a wave (export, codebook, frame, outside)."""
+
+    def fn(wildcards):
+        return paths.wave_inputs(config, wildcards.wave)[key]
+
+    return fn
+
+
+def frame_size(wildcards):
+    return config["frames"][config["waves"][wildcards.wave]["frame_year"]]["n_councils"]
+
+
+def out(key, wave="{wave}"):
+    """Output path of a stage, with the wave wildcard left open by default."""
+    return paths.stage_outputs(wave)[key]
+
+
+def all_outputs():
+    targets = []
+    for wave in WAVES:
+        targets += list(paths.stage_outputs(wave).values())
+    return targets

@@ -1,0 +1,19 @@
+rule validate_raw:
+    """Check that a wave's export parses through its codebook and its frame is sound."""
+    input:
+        export=wave_input("export"),
+        codebook=wave_input("codebook"),
+        frame=wave_input("frame"),
+        outside=wave_input("outside"),
+    output:
+        report=out("report"),
+    params:
+        n_councils=frame_size,
+    log:
+        "logs/{wave}/validate_raw.log",
+    benchmark:
+        "benchmarks/{wave}/validate_raw.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/validate_raw.py"
