@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+
 from councilsurvey.codebook import load_codebook
 from councilsurvey.frame import load_frame, load_outside_england
 from councilsurvey.instrument import load_instrument

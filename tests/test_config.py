@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+
 from councilsurvey import envfile
 from councilsurvey.config import load_config, stage_outputs
 from councilsurvey.errors import InputError

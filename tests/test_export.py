@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+
 from councilsurvey.errors import InputError
 from councilsurvey.export import read_surveymonkey
 

@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 from councilsurvey.errors import InputError
 from councilsurvey.frame import PARTY_COLUMNS, load_frame
 

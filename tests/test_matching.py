@@ -1,6 +1,7 @@
 """Council-name matching: exact, normalised, fuzzy; outside England; never guessed."""
 
 import pytest
+
 from councilsurvey.matching import normalise
 
 

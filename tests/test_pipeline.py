@@ -77,6 +77,34 @@ def test_cleaned_data_has_published_figures(run):
     assert isinstance(r["party"].dtype, pd.CategoricalDtype)
 
 
+def test_weighting_outputs(run):
+    r = pd.read_parquet(run / "data/processed/2017/responses.parquet")
+    w = pd.read_parquet(run / "data/processed/2017/weighted.parquet")
+    assert list(w.columns[: len(r.columns)]) == list(r.columns)
+    assert {"base_weight", "raked_weight", "weight", "party_group"} <= set(w.columns)
+    assert w["weight"].sum() == pytest.approx(17803, rel=1e-10)
+    margins = pd.read_csv(run / "results/2017/weighting/margins.csv")
+    assert set(margins["margin"]) == {"type", "region", "party"}
+    assert (margins["weighted_share"] - margins["population_share"]).abs().max() < 1e-5
+    diag = pd.read_csv(run / "results/2017/weighting/diagnostics.csv").set_index("weight")
+    assert {
+        "n",
+        "sum",
+        "min",
+        "median",
+        "max",
+        "deff_kish",
+        "n_effective",
+        "iterations",
+        "converged",
+        "trimmed",
+    } <= set(diag.columns)
+    assert diag.at["weight", "n"] == 808 and bool(diag.at["weight", "converged"])
+    assert 1 < diag.at["weight", "deff_kish"] < 3
+    png = (run / "results/2017/weighting/margins.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_cleaning_log_covers_every_kind(run):
     log = pd.read_csv(run / "data/processed/2017/cleaning_log.csv")
     assert len(log) >= 60
@@ -132,7 +160,7 @@ def test_no_personal_data_reaches_processed_or_results(run):
             if path.suffix == ".parquet":
                 text = pd.read_parquet(path).to_csv(index=False)
             else:
-                text = blob.decode("utf-8")
+                text = blob.decode("utf-8", errors="replace")
             low = text.lower()
             leaked = [p for p in planted if p in text] + [e for e in emails if e in low]
             assert not leaked, f"{path}: {leaked[:3]}"

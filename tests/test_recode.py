@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 from councilsurvey.cleaning import recode
 from councilsurvey.errors import InputError
 from councilsurvey.export import read_surveymonkey

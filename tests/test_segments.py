@@ -1,6 +1,7 @@
 """The default segmentation rule."""
 
 import pandas as pd
+
 from councilsurvey.segments import classify
 
 ITEMS = ["a", "b", "c"]

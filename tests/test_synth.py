@@ -14,6 +14,7 @@ def test_bias_against_the_frame(frame):
     """Opt-in bias the weighting stage must correct: London over-represented and
     districts under-represented relative to their share of seats."""
     import pandas as pd
+
     from councilsurvey.codebook import codebook_from_instrument  # noqa: F401
 
     raw = pd.read_csv(WAVE / "export.csv", header=None, skiprows=2, dtype=str)

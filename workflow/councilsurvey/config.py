@@ -55,27 +55,28 @@ def stage_outputs(wave: str) -> dict:
         "cleaning_log": f"{processed_dir(wave)}/cleaning_log.csv",
         "matches": f"{results_dir(wave)}/cleaning/council_matches.csv",
         "summary": f"{results_dir(wave)}/cleaning/summary.csv",
+        "weighted": f"{processed_dir(wave)}/weighted.parquet",
+        "margins": f"{results_dir(wave)}/weighting/margins.csv",
+        "diagnostics": f"{results_dir(wave)}/weighting/diagnostics.csv",
+        "trimming": f"{results_dir(wave)}/weighting/trimming.json",
+        "margins_figure": f"{results_dir(wave)}/weighting/margins.png",
     }
 
 
 def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, str]:
-    """Arguments of a stage function for running a script by hand, and its log file."""
+    """Every argument a stage function may take, for running a script by hand, and the
+    stage's log file. :func:`councilsurvey.runner.script_main` passes each function the
+    ones its signature names."""
     cfg = load_config(config_path)
     w = cfg["waves"][str(wave)]
-    ins = wave_inputs(cfg, wave)
-    outs = stage_outputs(wave)
-    common = dict(ins, n_councils=cfg["frames"][w["frame_year"]]["n_councils"], wave=wave)
-    if stage == "validate_raw":
-        return dict(common, report=outs["report"]), f"logs/{wave}/validate_raw.log"
-    if stage == "clean":
-        args = dict(
-            common,
-            key_file=KEY_FILE,
-            cleaning=cfg["cleaning"],
-            responses=outs["responses"],
-            cleaning_log=outs["cleaning_log"],
-            matches=outs["matches"],
-            summary=outs["summary"],
-        )
-        return args, f"logs/{wave}/clean.log"
-    raise ValueError(f"unknown stage {stage!r}")
+    args = {
+        **wave_inputs(cfg, wave),
+        **stage_outputs(wave),
+        "wave": str(wave),
+        "n_councils": cfg["frames"][w["frame_year"]]["n_councils"],
+        "key_file": KEY_FILE,
+        "cleaning": cfg["cleaning"],
+        "weighting": cfg["weighting"],
+        "synthetic": bool(w.get("synthetic", False)),
+    }
+    return args, f"logs/{wave}/{stage}.log"

@@ -8,6 +8,7 @@ one clear line on stderr and a non-zero exit instead of a traceback.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
@@ -42,6 +43,30 @@ def run_step(func: Callable[[], None], log_file=None) -> None:
     except InputError as exc:
         logging.getLogger("councilsurvey").error("%s", exc)
         sys.exit(1)
+
+
+def script_main(stage: str, func: Callable[..., None], smk=None) -> None:
+    """Entry point of a ``workflow/scripts`` script.
+
+    Under Snakemake, ``func`` gets the rule's named inputs, outputs and params and the
+    ``wave`` wildcard (those its signature names); run by hand
+    (``python workflow/scripts/<stage>.py <wave>``) it gets the same paths from
+    ``config.yaml`` through :func:`councilsurvey.config.wave_paths`.
+    """
+    if smk is not None:
+        args = {
+            **dict(smk.input.items()),
+            **dict(smk.output.items()),
+            **dict(smk.params.items()),
+            "wave": smk.wildcards.wave,
+        }
+        log_file = smk.log[0]
+    else:
+        from .config import wave_paths
+
+        args, log_file = wave_paths(sys.argv[1] if len(sys.argv) > 1 else "2017", stage)
+    wanted = inspect.signature(func).parameters
+    run_step(lambda: func(**{k: v for k, v in args.items() if k in wanted}), log_file)
 
 
 def atomic_path(path) -> Path:

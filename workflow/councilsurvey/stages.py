@@ -94,3 +94,52 @@ def clean_wave(
         s["excluded_total"],
         s["repaired_council_names"],
     )
+
+
+def weight_wave(
+    responses,
+    frame,
+    n_councils,
+    weighting,
+    wave,
+    synthetic,
+    weighted,
+    margins,
+    diagnostics,
+    trimming,
+    margins_figure,
+) -> None:
+    """The weight stage for one wave: see :mod:`councilsurvey.weighting`."""
+    import pandas as pd
+
+    from .figures import data_statement
+    from .figures import margins_figure as plot_margins
+    from .weighting import weight
+
+    data = pd.read_parquet(responses)
+    fr = load_frame(frame, n_councils)
+    result = weight(data, fr, weighting, source=responses)
+    write_parquet(result.data, weighted)
+    write_csv(result.margins, margins)
+    write_csv(result.diagnostics, diagnostics)
+    Path(trimming).write_text(
+        json.dumps(result.trimming or {"trimming": "off"}, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    plot_margins(
+        result.margins,
+        margins_figure,
+        f"Wave {wave}: respondents against the council frame, by raked margin",
+        data_statement(synthetic),
+    )
+    d = result.diagnostics.set_index("weight").loc["weight"]
+    log.info(
+        "wave %s: weights sum to %.0f seats; Kish deff %.3f, effective n %.1f; "
+        "%s iterations, converged=%s",
+        wave,
+        d["sum"],
+        d["deff_kish"],
+        d["n_effective"],
+        d["iterations"],
+        d["converged"],
+    )

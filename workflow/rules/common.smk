@@ -1,6 +1,7 @@
 # Shared helpers of the rules: waves, their raw inputs and the paths of stage outputs.
 # Paths come from councilsurvey.config so that rules and hand-run scripts agree.
 from councilsurvey import config as paths
+from councilsurvey.figures import data_statement as _statement
 
 
 WAVES = sorted(str(w) for w in config["waves"])
@@ -21,6 +22,15 @@ def wave_input(key):
 
 def frame_size(wildcards):
     return config["frames"][config["waves"][wildcards.wave]["frame_year"]]["n_councils"]
+
+
+def is_synthetic(wildcards):
+    return bool(config["waves"][wildcards.wave].get("synthetic", False))
+
+
+def data_statement(wildcards):
+    """The data statement printed on every figure and caption of a wave."""
+    return _statement(is_synthetic(wildcards))
 
 
 def out(key, wave="{wave}"):

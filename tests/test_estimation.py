@@ -1,0 +1,103 @@
+"""Design-based estimates against independent formulas (scipy, numpy); R's survey
+package is compared in test_against_r.py."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from councilsurvey import estimation as est
+
+from .test_weighting import responses, result, wcfg  # noqa: F401  (module fixtures)
+
+
+def taylor_se(y, w, cluster):
+    """With-replacement linearisation SE of a weighted mean, clusters as PSUs."""
+    y, w = np.asarray(y, float), np.asarray(w, float)
+    p = np.sum(w * y) / np.sum(w)
+    z = pd.Series(w * (y - p) / np.sum(w)).groupby(np.asarray(cluster)).sum().to_numpy()
+    n = len(z)
+    return p, np.sqrt(n / (n - 1) * np.sum((z - z.mean()) ** 2))
+
+
+def test_proportions_match_linearisation_formula(result):  # noqa: F811
+    d = result.data
+    tab = est.proportions(d, "exclusion_major_issue").set_index("category")
+    sub = d.dropna(subset=["exclusion_major_issue"])
+    for cat in ["Yes", "No", "Don't know"]:
+        y = (sub["exclusion_major_issue"] == cat).astype(float)
+        # domain of those answering: zero contributions from non-answering rows
+        full_y = (
+            (d["exclusion_major_issue"] == cat)
+            .astype(float)
+            .where(d["exclusion_major_issue"].notna(), 0.0)
+        )
+        w_dom = d["weight"].where(d["exclusion_major_issue"].notna(), 0.0)
+        p = np.sum(w_dom * full_y) / np.sum(w_dom)
+        z = (w_dom * (full_y - p) / np.sum(w_dom)).groupby(d["code"].to_numpy()).sum()
+        n = len(z)
+        se = np.sqrt(n / (n - 1) * np.sum((z - z.mean()) ** 2))
+        assert tab.at[cat, "share"] == pytest.approx(p, rel=1e-10)
+        assert tab.at[cat, "se"] == pytest.approx(se, rel=1e-8)
+        assert tab.at[cat, "unweighted_share"] == pytest.approx(y.mean())
+        assert tab.at[cat, "lci"] < tab.at[cat, "share"] < tab.at[cat, "uci"]
+
+
+def test_share_of_indicator(result):  # noqa: F811
+    d = result.data
+    res = est.share(d, d["att_wellbeing"] >= 4)
+    sub = d.dropna(subset=["att_wellbeing"])
+    assert res["n"] == len(sub)
+    assert res["unweighted"] == pytest.approx((sub["att_wellbeing"] >= 4).mean())
+    assert res["unweighted"] == pytest.approx(0.64, abs=0.005)
+
+
+def test_unweighted_chi2_matches_scipy(result):  # noqa: F811
+    d = result.data
+    got = est.chi2_unweighted(d, "type", "has_digital_strategy")
+    table = pd.crosstab(d["type"].astype(str), d["has_digital_strategy"].astype(str))
+    chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    assert got["chi2"] == pytest.approx(chi2)
+    assert got["p"] == pytest.approx(p)
+    assert got["dof"] == dof
+    v = np.sqrt(chi2 / (table.to_numpy().sum() * (min(table.shape) - 1)))
+    assert got["cramer_v"] == pytest.approx(v)
+
+
+def test_rao_scott_with_equal_weights_and_singleton_clusters_is_near_pearson(result):  # noqa: F811
+    d = result.data.copy()
+    d["w1"] = 1.0
+    d["id"] = d["respondent_id"]
+    rs = est.rao_scott(d, "type", "has_digital_strategy", weight="w1", psu="id")
+    pearson = est.chi2_unweighted(d, "type", "has_digital_strategy")
+    # with-replacement variance of an SRS differs from the multinomial one by n/(n-1)
+    assert rs["chisq"] == pytest.approx(pearson["chi2"], rel=0.02)
+
+
+def test_unweighted_logistic_matches_statsmodels(result):  # noqa: F811
+    import statsmodels.formula.api as smf
+
+    d = result.data.copy()
+    d["y"] = (d["att_big_data"] >= 4).astype("Int64")
+    ours = est.logistic_unweighted(d, "y", {"party_group": "Conservative"})
+    sub = d.dropna(subset=["y"]).astype({"y": float, "party_group": str})
+    fit = smf.logit("y ~ C(party_group, Treatment('Conservative'))", data=sub).fit(disp=0)
+    assert np.allclose(ours["estimate"].to_numpy(), fit.params.to_numpy(), rtol=1e-5)
+    assert np.allclose(ours["se"].to_numpy(), fit.bse.to_numpy(), rtol=1e-4)
+
+
+def test_weighted_logistic_point_estimates_match_statsmodels_glm(result):  # noqa: F811
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    d = result.data.copy()
+    d["y"] = (d["att_big_data"] >= 4).astype("Int64")
+    ours = est.logistic(d, "y", {"party_group": "Conservative"})
+    sub = d.dropna(subset=["y"]).astype({"y": float, "party_group": str})
+    fit = smf.glm(
+        "y ~ C(party_group, Treatment('Conservative'))",
+        data=sub,
+        family=sm.families.Binomial(),
+        freq_weights=sub["weight"],
+    ).fit()
+    assert np.allclose(ours["estimate"].to_numpy(), fit.params.to_numpy(), rtol=1e-6)

@@ -1,0 +1,361 @@
+"""Weights: council coverage base weights raked to the council frame.
+
+Each respondent first stands for the filled seats of their council
+(``base_weight = filled seats of council / respondents from that council``). The base
+weights are then raked (iterative proportional fitting, by ``svy``) so that the weighted
+totals equal the frame's filled seats on each configured margin: by default council
+``type``, ``region`` and ``party`` (Conservative, Labour, Liberal Democrat, Green, UKIP,
+Independent/other). Optionally, weights above a multiple of the median are trimmed and
+the weights re-raked, in cycles, until both the cap and the margins hold.
+
+The population is the frame's *filled* seats (``seats - vacant``): vacancies have no
+party, and every margin must describe the same population. Final weights therefore
+sum to the number of sitting councillors (17,803 in May 2017).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import svy
+
+from .errors import InputError
+from .frame import PARTY_COLUMNS
+
+log = logging.getLogger(__name__)
+
+#: frame party column -> label of the party margin's category
+PARTY_LABELS = {
+    "con": "Conservative",
+    "lab": "Labour",
+    "ld": "Liberal Democrat",
+    "green": "Green",
+    "ukip": "UKIP",
+    "ind_other": "Independent/other",
+}
+MARGIN_COLUMN = {"type": "type", "region": "region", "party": "party_group"}
+
+
+@dataclass
+class WeightingResult:
+    """Weights and their diagnostics.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The input responses plus ``party_group``, ``base_weight``, ``raked_weight``
+        (before trimming) and ``weight`` (final).
+    margins : DataFrame
+        margin, category, population_seats, population_share, respondents,
+        unweighted_share, base_weighted_share, weighted_share.
+    diagnostics : DataFrame
+        One row per weight (base, raked, final): n, sum, min, median, max, Kish design
+        effect, effective sample size, iterations, converged, trimmed.
+    trimming : dict
+        What trimming changed (empty when trimming is off).
+    """
+
+    data: pd.DataFrame
+    margins: pd.DataFrame
+    diagnostics: pd.DataFrame
+    trimming: dict = field(default_factory=dict)
+
+
+def filled_seats(frame: pd.DataFrame) -> pd.Series:
+    """Filled seats (seats less vacancies) per council code."""
+    return (frame["seats"] - frame["vacant"]).set_axis(frame["code"])
+
+
+def population_totals(
+    frame: pd.DataFrame, margins: list[str], collapse: dict | None = None
+) -> dict[str, dict[str, float]]:
+    """Filled seats of the frame by category of each margin."""
+    collapse = collapse or {}
+    filled = frame["seats"] - frame["vacant"]
+    totals = {}
+    for margin in margins:
+        if margin == "party":
+            sums = frame[PARTY_COLUMNS].sum()
+            totals[margin] = {PARTY_LABELS[c]: float(sums[c]) for c in PARTY_COLUMNS}
+        elif margin in frame:
+            cats = frame[margin].replace(collapse.get(margin, {}))
+            totals[margin] = {str(k): float(v) for k, v in filled.groupby(cats).sum().items()}
+        else:
+            raise ValueError(f"unknown weighting margin {margin!r}")
+    return totals
+
+
+def kish_deff(w: np.ndarray) -> float:
+    """Kish's design effect due to unequal weights, ``n * sum(w^2) / sum(w)^2``."""
+    w = np.asarray(w, dtype=float)
+    return float(len(w) * np.sum(w**2) / np.sum(w) ** 2)
+
+
+def base_weights(responses: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+    """Filled seats of the respondent's council / respondents from that council."""
+    seats = responses["code"].map(filled_seats(frame))
+    per_council = responses.groupby("code")["code"].transform("size")
+    return (seats / per_council).astype(float).rename("base_weight")
+
+
+def margin_categories(
+    responses: pd.DataFrame, margins: list[str], party_groups: dict, collapse: dict | None, source
+) -> pd.DataFrame:
+    """The respondents' category on each margin (``party_group`` for party)."""
+    collapse = collapse or {}
+    out = pd.DataFrame(index=responses.index)
+    for margin in margins:
+        col = MARGIN_COLUMN.get(margin, margin)
+        if margin == "party":
+            party = responses["party"].astype("string")
+            unknown = sorted(set(party.dropna()) - set(party_groups))
+            if unknown:
+                raise InputError(
+                    source,
+                    f"party {unknown[0]!r} has no group in config.yaml weighting.party_groups",
+                    column="party",
+                )
+            values = party.map(lambda p: PARTY_LABELS[party_groups[p]], na_action="ignore")
+        else:
+            values = responses[margin].astype("string").replace(collapse.get(margin, {}))
+        missing = values.isna()
+        if missing.any():
+            first = responses.loc[missing, "respondent_id"].iloc[0]
+            raise InputError(
+                source,
+                f"{int(missing.sum())} respondent(s) have no {margin!r}; "
+                "raking needs every respondent's category (first: respondent "
+                f"{first})",
+                column=MARGIN_COLUMN.get(margin, margin),
+            )
+        out[col] = values.astype(str)
+    return out
+
+
+def check_margins(cats: pd.DataFrame, totals: dict, source) -> None:
+    """Every frame category needs respondents; every respondent category must be in the
+    frame. Raise :class:`InputError` otherwise."""
+    for margin, pop in totals.items():
+        col = MARGIN_COLUMN.get(margin, margin)
+        seen = set(cats[col])
+        absent = sorted(seen - set(pop))
+        if absent:
+            raise InputError(
+                source,
+                f"margin {margin!r}: respondents' category {absent[0]!r} "
+                "is not in the council frame",
+                column=col,
+            )
+        empty = sorted(k for k, v in pop.items() if k not in seen and v > 0)
+        if empty:
+            raise InputError(
+                source,
+                f"margin {margin!r}: category {empty[0]!r} has "
+                f"{pop[empty[0]]:.0f} seats in the frame but no respondents; "
+                "collapse it into another category (config.yaml "
+                "weighting.collapse)",
+                column=col,
+            )
+
+
+def _sample(df: pd.DataFrame, wgt: str) -> svy.Sample:
+    return svy.Sample(pl.from_pandas(df), svy.Design(psu="code", wgt=wgt))
+
+
+def rake(
+    df: pd.DataFrame,
+    weight: str,
+    controls: dict,
+    tol: float,
+    max_iter: int,
+    trim_cap: float | None = None,
+    trim_cycles: int = 100,
+) -> tuple[np.ndarray, bool]:
+    """Rake ``df[weight]`` to ``controls`` with svy; optionally trim-and-rake.
+
+    Returns the weights and whether raking (and trimming) converged within ``tol``.
+    """
+    sample = _sample(df, weight)
+    trimming = None
+    if trim_cap is not None:
+        trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
+    raked = sample.weighting.rake(
+        controls=controls,
+        wgt_name="_raked",
+        tol=tol,
+        max_iter=max_iter,
+        on_nonconvergence="ignore",
+        trimming=trimming,
+    )
+    w = raked.data["_raked"].to_numpy().astype(float)
+    return w, max_margin_error(df, w, controls) <= tol
+
+
+def max_margin_error(df: pd.DataFrame, w: np.ndarray, controls: dict) -> float:
+    """Largest relative difference between weighted and population totals."""
+    err = 0.0
+    for col, pop in controls.items():
+        got = pd.Series(w, index=df.index).groupby(df[col].to_numpy()).sum()
+        for cat, target in pop.items():
+            err = max(err, abs(got.get(cat, 0.0) - target) / target)
+    return err
+
+
+def iterations_needed(df, weight, controls, tol, max_iter) -> int:
+    """The fewest raking sweeps that bring every margin within ``tol`` (svy does not
+    report its iteration count, so it is found by bisection on ``max_iter``)."""
+    lo, hi = 0, max_iter
+    svy_log = logging.getLogger("svy")
+    level = svy_log.level
+    svy_log.setLevel(logging.ERROR)  # the probes' "did not converge" notes are expected
+    try:
+        if not rake(df, weight, controls, tol, hi)[1]:
+            return max_iter
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if rake(df, weight, controls, tol, mid)[1]:
+                hi = mid
+            else:
+                lo = mid
+    finally:
+        svy_log.setLevel(level)
+    return hi
+
+
+def weight(
+    responses: pd.DataFrame, frame: pd.DataFrame, cfg: dict, source="responses"
+) -> WeightingResult:
+    """Compute base, raked and final weights.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses (``code``, ``type``, ``region``, ``party``, ``respondent_id``).
+    frame : DataFrame
+        The wave's council frame.
+    cfg : dict
+        ``config.yaml`` ``weighting``: ``margins``, ``party_groups``, ``collapse``,
+        ``tolerance``, ``max_iter``, ``trim`` (cap as a multiple of the median weight,
+        or null), ``trim_max_cycles``.
+    source : str or Path
+        Named in error messages.
+
+    Returns
+    -------
+    WeightingResult
+    """
+    margins = list(cfg["margins"])
+    collapse = cfg.get("collapse") or {}
+    tol, max_iter = float(cfg["tolerance"]), int(cfg["max_iter"])
+    totals = population_totals(frame, margins, collapse)
+    cats = margin_categories(responses, margins, cfg["party_groups"], collapse, source)
+    check_margins(cats, totals, source)
+
+    data = responses.copy()
+    if "party_group" in cats:
+        data["party_group"] = cats["party_group"]
+    data["base_weight"] = base_weights(responses, frame)
+    # the raking frame: council (PSU), each margin's category (collapsed), base weight
+    work = cats.assign(code=responses["code"].astype(str), base_weight=data["base_weight"])
+    controls = {MARGIN_COLUMN.get(m, m): totals[m] for m in margins}
+
+    raked, converged = rake(work, "base_weight", controls, tol, max_iter)
+    iters = iterations_needed(work, "base_weight", controls, tol, max_iter)
+    if not converged:
+        log.warning(
+            "raking did not converge within %d iterations (max margin error %.3g)",
+            max_iter,
+            max_margin_error(work, raked, controls),
+        )
+    data["raked_weight"] = raked
+    final, trim_converged, trim_info = raked, converged, {}
+    trimmed = 0
+    if cfg.get("trim") is not None:
+        cap = float(cfg["trim"])
+        limit = cap * float(np.median(raked))
+        trimmed = int(np.sum(raked > limit * (1 + 1e-12)))
+        final, trim_converged = rake(
+            work,
+            "base_weight",
+            controls,
+            tol,
+            max_iter,
+            trim_cap=cap,
+            trim_cycles=int(cfg.get("trim_max_cycles", 100)),
+        )
+        trim_info = {
+            "cap_multiple_of_median": cap,
+            "cap_before": limit,
+            "cap_after": cap * float(np.median(final)),
+            "weights_above_cap_before": trimmed,
+            "weights_above_cap_after": int(np.sum(final > cap * np.median(final) * (1 + 1e-6))),
+            "max_weight_before": float(raked.max()),
+            "max_weight_after": float(final.max()),
+            "deff_kish_before": kish_deff(raked),
+            "deff_kish_after": kish_deff(final),
+            "converged": bool(trim_converged),
+        }
+        log.info(
+            "trimming at %.1f x median: %d weight(s) were above the cap; Kish deff %.3f -> %.3f",
+            cap,
+            trimmed,
+            trim_info["deff_kish_before"],
+            trim_info["deff_kish_after"],
+        )
+    data["weight"] = final
+
+    rows = []
+    for name, w, its, conv, trim_n in [
+        ("base_weight", data["base_weight"].to_numpy(), 0, True, 0),
+        ("raked_weight", raked, iters, converged, 0),
+        ("weight", final, iters if trim_info == {} else pd.NA, trim_converged, trimmed),
+    ]:
+        deff = kish_deff(w)
+        rows.append(
+            {
+                "weight": name,
+                "n": len(w),
+                "sum": float(np.sum(w)),
+                "min": float(np.min(w)),
+                "median": float(np.median(w)),
+                "max": float(np.max(w)),
+                "deff_kish": deff,
+                "n_effective": len(w) / deff,
+                "iterations": its,
+                "converged": bool(conv),
+                "trimmed": trim_n,
+                "max_margin_error": max_margin_error(work, w, controls),
+            }
+        )
+    diagnostics = pd.DataFrame(rows)
+    work["weight"] = final
+    return WeightingResult(data, margin_table(work, totals), diagnostics, trim_info)
+
+
+def margin_table(data: pd.DataFrame, totals: dict) -> pd.DataFrame:
+    """Population, unweighted, base-weighted and weighted shares on every margin."""
+    rows = []
+    for margin, pop in totals.items():
+        col = MARGIN_COLUMN.get(margin, margin)
+        total = sum(pop.values())
+        n = data.groupby(col).size()
+        bw = data.groupby(col)["base_weight"].sum()
+        w = data.groupby(col)["weight"].sum()
+        for cat in sorted(pop):
+            rows.append(
+                {
+                    "margin": margin,
+                    "category": cat,
+                    "population_seats": pop[cat],
+                    "population_share": pop[cat] / total,
+                    "respondents": int(n.get(cat, 0)),
+                    "unweighted_share": n.get(cat, 0) / len(data),
+                    "base_weighted_share": bw.get(cat, 0.0) / data["base_weight"].sum(),
+                    "weighted_share": w.get(cat, 0.0) / data["weight"].sum(),
+                }
+            )
+    return pd.DataFrame(rows)
