@@ -15,6 +15,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/weight.smk"
+include: "workflow/rules/segmentation.smk"
+include: "workflow/rules/attitudes.smk"
+include: "workflow/rules/render.smk"
 
 
 rule all:

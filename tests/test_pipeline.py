@@ -15,7 +15,7 @@ from .conftest import ROOT
 pytestmark = pytest.mark.pipeline
 
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
-COPY = ["Snakefile", "config.yaml", "workflow", "data", "envs", "pyproject.toml"]
+COPY = ["Snakefile", "config.yaml", "workflow", "data", "envs", "notebooks", "pyproject.toml"]
 
 
 def copy_repo(dest: Path) -> Path:
@@ -195,3 +195,75 @@ def test_snakemake_lint(run):
         [str(SNAKEMAKE), "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_segment_and_attitude_tables(run):
+    tables = run / "results/2017/tables"
+    seg = pd.read_csv(tables / "segments.csv").set_index("segment")
+    assert seg.at["enthusiast", "n"] == 373 and seg.at["sceptic", "n"] == 118
+    assert seg["lci"].lt(seg["weighted_share"]).all()
+    assert seg["uci"].gt(seg["weighted_share"]).all()
+    agreement = pd.read_csv(tables / "segment_agreement.csv")
+    assert agreement["n"].sum() == len(
+        pd.read_parquet(run / "data/processed/2017/segments.parquet")
+    )
+    assert 0 < agreement["cohen_kappa"].iloc[0] < 1
+    rel = pd.read_csv(tables / "reliability.csv")
+    assert set(rel["scale"]) == {"benefit items", "attitude battery"}
+    heads = pd.read_csv(tables / "headlines.csv")
+    wb = heads[heads["indicator"] == "wellbeing_positive"].iloc[0]
+    assert abs(wb["unweighted"] - 0.64) <= 0.005 and wb["lci"] < wb["weighted"] < wb["uci"]
+    tidy = [
+        "test",
+        "variables",
+        "statistic",
+        "df",
+        "p",
+        "p_adjusted",
+        "effect_size",
+        "effect_measure",
+        "n",
+        "weighted",
+    ]
+    for name in ["tests_association", "tests_caution", "tests_enthusiast_model"]:
+        t = pd.read_csv(tables / f"{name}.csv")
+        assert list(t.columns[: len(tidy)]) == tidy, name
+        assert t["p"].between(0, 1).all()
+    assoc = pd.read_csv(tables / "tests_association.csv")
+    assert set(assoc["weighted"]) == {True, False}
+
+
+def test_notebooks_rendered_and_figures_written(run):
+    from councilsurvey.notebooks import remote_references
+
+    for name in ["segmentation", "attitudes"]:
+        html = (run / f"results/2017/notebooks/{name}.html").read_text()
+        assert remote_references(html) == [] and "Synthetic reconstruction" in html
+        nb = (run / f"results/2017/notebooks/{name}.ipynb").read_text()
+        assert '"papermill"' not in nb and '"id": "injected-parameters"' in nb
+    figs = sorted(p.name for p in (run / "results/2017/figures").iterdir())
+    assert len(figs) == 12 and sum(f.endswith(".svg") for f in figs) == 6
+    svg = (run / "results/2017/figures/segment_shares.svg").read_text()
+    assert "<dc:date>" not in svg
+
+
+def test_snakemake_report(run):
+    proc = snakemake(run, "--report", "report.zip")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import zipfile
+
+    names = zipfile.ZipFile(run / "report.zip").namelist()
+    assert any(n.endswith("segment_shares.png") for n in names)
+
+
+def test_undeclared_notebook_parameter_fails_by_name(run, tmp_path):
+    work = copy_repo(tmp_path / "param")
+    for sub in ("data/processed", "results"):
+        shutil.rmtree(work / sub, ignore_errors=True)
+        shutil.copytree(run / sub, work / sub)
+    shutil.copytree(run / ".secrets", work / ".secrets")
+    nb = work / "notebooks/segmentation.ipynb"
+    nb.write_text(nb.read_text().replace("seed = 2017", "random_seed = 2017"))
+    proc = snakemake(work, "--forcerun", "segmentation")
+    assert proc.returncode != 0
+    assert "parameter 'seed' is not declared" in proc.stderr

@@ -63,6 +63,83 @@ def stage_outputs(wave: str) -> dict:
     }
 
 
+#: files each analysis notebook writes, by parameter name; ``fig_*`` are path stems that
+#: get ``.png`` and ``.svg``
+NOTEBOOK_OUTPUTS = {
+    "segmentation": {
+        "segments": "{processed}/segments.parquet",
+        "segments_table": "{results}/tables/segments.csv",
+        "reliability_table": "{results}/tables/reliability.csv",
+        "agreement_table": "{results}/tables/segment_agreement.csv",
+        "profiles_table": "{results}/tables/segment_profiles.csv",
+        "fig_segment_shares": "{results}/figures/segment_shares",
+        "fig_segment_profiles": "{results}/figures/segment_profiles",
+    },
+    "attitudes": {
+        "headlines_table": "{results}/tables/headlines.csv",
+        "association_table": "{results}/tables/tests_association.csv",
+        "caution_table": "{results}/tables/tests_caution.csv",
+        "model_table": "{results}/tables/tests_enthusiast_model.csv",
+        "composition_table": "{results}/tables/segment_composition.csv",
+        "fig_headlines": "{results}/figures/headlines",
+        "fig_segment_composition": "{results}/figures/segment_composition",
+        "fig_caution_items": "{results}/figures/caution_items",
+        "fig_enthusiast_odds": "{results}/figures/enthusiast_odds",
+    },
+}
+NOTEBOOKS = list(NOTEBOOK_OUTPUTS)
+
+
+def notebook_outputs(wave: str, name: str) -> dict:
+    """Output paths of an analysis notebook (figure entries are stems)."""
+    fill = {"processed": processed_dir(wave), "results": results_dir(wave)}
+    return {k: v.format(**fill) for k, v in NOTEBOOK_OUTPUTS[name].items()}
+
+
+def notebook_files(wave: str, name: str) -> dict:
+    """Every file a notebook writes, figures as ``<key>_png`` and ``<key>_svg``."""
+    files = {}
+    for key, path in notebook_outputs(wave, name).items():
+        if key.startswith("fig_"):
+            files[f"{key}_png"] = f"{path}.png"
+            files[f"{key}_svg"] = f"{path}.svg"
+        else:
+            files[key] = path
+    return files
+
+
+def executed_notebook(wave: str, name: str, ext: str = "ipynb") -> str:
+    return f"{results_dir(wave)}/notebooks/{name}.{ext}"
+
+
+def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
+    """The parameters a notebook is run with (papermill), from ``config.yaml``."""
+    from .figures import data_statement
+
+    w = cfg["waves"][str(wave)]
+    params = {
+        "wave": str(wave),
+        "statement": data_statement(bool(w.get("synthetic", False))),
+        "weighted": stage_outputs(wave)["weighted"],
+        **notebook_outputs(wave, name),
+    }
+    if name == "segmentation":
+        seg = cfg["segments"]
+        params.update(
+            questionnaire=f"{raw_dir(wave)}/{w.get('questionnaire', 'questionnaire.yaml')}",
+            agree_codes=list(seg["agree_codes"]),
+            disagree_codes=list(seg["disagree_codes"]),
+            min_disagree=seg["min_disagree"],
+            min_answered=seg["min_answered"],
+            method=seg.get("method", "rule"),
+            n_classes=seg.get("latent_classes", 3),
+            seed=seg.get("seed", 2017),
+        )
+    elif name == "attitudes":
+        params["segments"] = notebook_outputs(wave, "segmentation")["segments"]
+    return params
+
+
 def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, str]:
     """Every argument a stage function may take, for running a script by hand, and the
     stage's log file. :func:`councilsurvey.runner.script_main` passes each function the
@@ -79,4 +156,15 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         "weighting": cfg["weighting"],
         "synthetic": bool(w.get("synthetic", False)),
     }
-    return args, f"logs/{wave}/{stage}.log"
+    if stage in NOTEBOOKS:
+        args.update(
+            notebook=f"notebooks/{stage}.ipynb",
+            executed=executed_notebook(wave, stage),
+            parameters=notebook_parameters(cfg, wave, stage),
+        )
+    if stage.startswith("render:"):
+        name = stage.split(":", 1)[1]
+        args.update(
+            executed=executed_notebook(wave, name), html=executed_notebook(wave, name, "html")
+        )
+    return args, f"logs/{wave}/{stage.replace(':', '_')}.log"

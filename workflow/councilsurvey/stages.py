@@ -143,3 +143,18 @@ def weight_wave(
         d["iterations"],
         d["converged"],
     )
+
+
+def run_analysis_notebook(notebook, executed, parameters) -> None:
+    """Run one analysis notebook with papermill (see :mod:`councilsurvey.notebooks`)."""
+    from .notebooks import run_notebook
+
+    run_notebook(notebook, executed, dict(parameters))
+
+
+def render_notebook(executed, html) -> None:
+    """Render an executed notebook to self-contained HTML."""
+    from .notebooks import render_html
+
+    render_html(executed, html)
+    log.info("rendered %s -> %s", executed, html)

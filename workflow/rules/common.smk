@@ -9,6 +9,7 @@ WAVES = sorted(str(w) for w in config["waves"])
 
 wildcard_constraints:
     wave="|".join(WAVES),
+    notebook="|".join(paths.NOTEBOOKS),
 
 
 def wave_input(key):
@@ -38,8 +39,29 @@ def out(key, wave="{wave}"):
     return paths.stage_outputs(wave)[key]
 
 
+def nb_out(name, key, wave="{wave}"):
+    """A file an analysis notebook writes (figures as <key>_png / <key>_svg)."""
+    return paths.notebook_files(wave, name)[key]
+
+
+def nb_executed(name, ext="ipynb", wave="{wave}"):
+    return paths.executed_notebook(wave, name, ext)
+
+
+def nb_parameters(name):
+    """Params function: the notebook's papermill parameters for a wave."""
+
+    def fn(wildcards):
+        return paths.notebook_parameters(config, wildcards.wave, name)
+
+    return fn
+
+
 def all_outputs():
     targets = []
     for wave in WAVES:
         targets += list(paths.stage_outputs(wave).values())
+        for name in paths.NOTEBOOKS:
+            targets += list(paths.notebook_files(wave, name).values())
+            targets += [nb_executed(name, "html", wave)]
     return targets

@@ -1,0 +1,276 @@
+"""Attitude analyses against independent implementations (numpy, scipy, statsmodels)."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from councilsurvey import attitudes as att
+from councilsurvey.segments import classify
+
+from .test_weighting import responses, result, wcfg  # noqa: F401  (module fixtures)
+
+BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
+COMPARED = ["enthusiast", "middle", "sceptic"]
+
+
+@pytest.fixture(scope="module")
+def data(result):  # noqa: F811
+    d = result.data.copy()
+    d["segment"] = classify(d, BENEFIT)
+    return d
+
+
+@pytest.fixture(scope="module")
+def classified(data):
+    return data[data["segment"].isin(COMPARED)].astype({"segment": str})
+
+
+@pytest.fixture(scope="module")
+def association(data):
+    return att.segment_association(data)
+
+
+@pytest.fixture(scope="module")
+def caution(data):
+    return att.caution_tests(data)
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    return att.enthusiast_model(data)
+
+
+def assert_tidy(table, extra=()):
+    assert list(table.columns) == att.TEST_COLUMNS + list(extra)
+    assert table["weighted"].dtype == bool
+    assert table["p"].between(0, 1).all()
+    adj = table["p_adjusted"].dropna()
+    assert adj.between(0, 1).all()
+    assert (adj >= table.loc[adj.index, "p"] - 1e-15).all()
+
+
+def assert_holm(table, mask):
+    expected = multipletests(table.loc[mask, "p"], method="holm")[1]
+    assert np.allclose(table.loc[mask, "p_adjusted"], expected, rtol=1e-12)
+
+
+def test_segments_reproduce_published_counts(data):
+    counts = data["segment"].value_counts()
+    assert counts["enthusiast"] == 373
+    assert counts["sceptic"] == 118
+
+
+def test_holm_matches_statsmodels_and_skips_missing():
+    p = [0.01, 0.04, np.nan, 0.03, 0.2]
+    got = att.holm(p)
+    assert np.isnan(got[2])
+    ok = [0, 1, 3, 4]
+    assert np.allclose(got[ok], multipletests(np.array(p)[ok], method="holm")[1])
+
+
+def test_headlines(data):
+    h = att.headlines(data)
+    assert list(h.columns) == att.HEADLINE_COLUMNS
+    rows = h.set_index(["indicator", "category"])
+    w = data["weight"]
+
+    def check(key, answering, flag):
+        r = rows.loc[key]
+        sub_w, sub_f = w[answering], flag[answering].astype(float)
+        assert r["n"] == answering.sum()
+        assert r["unweighted"] == pytest.approx(sub_f.mean(), rel=1e-12)
+        assert r["weighted"] == pytest.approx(np.average(sub_f, weights=sub_w), rel=1e-10)
+        assert r["lci"] < r["weighted"] < r["uci"]
+        assert r["se"] > 0
+        return r
+
+    wb = data["att_wellbeing"]
+    r = check(
+        ("wellbeing_positive", "Agree or Strongly agree"),
+        wb.notna().to_numpy(),
+        wb.fillna(0).to_numpy() >= 4,
+    )
+    assert r["unweighted"] == pytest.approx(0.64, abs=0.005)
+
+    strat = data["has_digital_strategy"].astype(object)
+    r = check(
+        ("digital_strategy", "Yes"),
+        strat.isin(["Yes", "No"]).to_numpy(),
+        (strat == "Yes").to_numpy(),
+    )
+    assert r["unweighted"] == pytest.approx(1 / 3, abs=0.02)
+    assert r["n"] < data["has_digital_strategy"].notna().sum()  # Don't know excluded
+
+    excl = data["exclusion_major_issue"].astype(object)
+    check(
+        ("exclusion_major_issue", "Yes"),
+        excl.isin(["Yes", "No"]).to_numpy(),
+        (excl == "Yes").to_numpy(),
+    )
+
+    champ = data["digital_champion"].astype(object)
+    answered = champ.notna().to_numpy()
+    options = list(data["digital_champion"].cat.categories)
+    assert "Don't know" in options
+    for option in options:
+        check(("digital_champion", option), answered, (champ == option).to_numpy())
+    both = champ.isin(att.LEADER_OR_CHIEF_EXECUTIVE).to_numpy()
+    r = check(("digital_champion", "leader_or_chief_executive"), answered, both)
+    parts = h[h["category"].isin(att.LEADER_OR_CHIEF_EXECUTIVE)]
+    assert r["weighted"] == pytest.approx(parts["weighted"].sum(), rel=1e-10)
+    per_option = h[(h["indicator"] == "digital_champion") & h["category"].isin(options)]
+    assert per_option["category"].tolist() == options  # questionnaire order
+    assert per_option["weighted"].sum() == pytest.approx(1.0)
+    assert "Don't know counts as an answer" in per_option["basis"].iloc[0]
+
+
+def test_association_unweighted_matches_scipy(association, classified):
+    assert_tidy(association)
+    un = association[~association["weighted"]].reset_index(drop=True)
+    assert un["variables"].tolist() == [
+        f"segment x {v}" for v in ["type", "party_group", "role", "age_band", "tenure"]
+    ]
+    for _, row in un.iterrows():
+        var = row["variables"].split(" x ")[1]
+        table = pd.crosstab(classified["segment"], classified[var].astype(str))
+        chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
+        assert row["statistic"] == pytest.approx(chi2, rel=1e-10)
+        assert row["p"] == pytest.approx(p, rel=1e-8)
+        assert row["df"] == dof and isinstance(row["df"], float)
+        n = table.to_numpy().sum()
+        assert row["n"] == n == len(classified)  # unclassified excluded
+        assert row["effect_size"] == pytest.approx(np.sqrt(chi2 / (n * (min(table.shape) - 1))))
+        assert row["effect_measure"] == "Cramér's V"
+    assert_holm(association, ~association["weighted"])
+
+
+def test_association_weighted_rows(association, classified):
+    wt = association[association["weighted"]].reset_index(drop=True)
+    assert len(wt) == 5 and (wt["test"] == "Rao-Scott F").all()
+    assert (association["test"].iloc[::2] == "Pearson chi-square").all()  # paired per variable
+    for _, row in wt.iterrows():
+        df1, df2 = (float(x) for x in row["df"].split(", "))
+        assert 0 < df1 < df2
+        assert row["n"] == len(classified)
+        assert 0 < row["effect_size"] < 1
+    assert_holm(association, association["weighted"])
+    # age is associated with the segment on both bases (the strongest association)
+    ages = association[association["variables"] == "segment x age_band"]
+    assert (ages["p_adjusted"] < 0.05).all()
+
+
+def test_rao_scott_cramers_v_near_pearson_with_equal_weights(data):
+    d = data.assign(w1=1.0, id=data["respondent_id"])
+    got = att.segment_association(d, variables=("age_band",), weight="w1", psu="id")
+    un, wt = got.iloc[0], got.iloc[1]
+    # with-replacement variance of an SRS differs from the multinomial one by n/(n-1)
+    assert wt["effect_size"] == pytest.approx(un["effect_size"], rel=0.01)
+
+
+def test_caution_tests_match_scipy(caution, classified):
+    assert_tidy(caution)
+    assert len(caution) == 12
+    assert not caution["weighted"].any()
+    for item in ["att_too_complex", "att_cyber", "att_exclusion"]:
+        sub = classified.dropna(subset=[item])
+        groups = {s: sub.loc[sub["segment"] == s, item].astype(float).to_numpy() for s in COMPARED}
+        kw = caution[caution["variables"] == f"{item}: enthusiast vs middle vs sceptic"]
+        assert len(kw) == 1
+        kw = kw.iloc[0]
+        h, p = stats.kruskal(*groups.values())
+        n = len(sub)
+        assert kw["statistic"] == pytest.approx(h, rel=1e-10)
+        assert kw["p"] == pytest.approx(p, rel=1e-8)
+        assert kw["df"] == 2.0 and kw["n"] == n
+        assert kw["effect_size"] == pytest.approx(h / (n - 1))
+        for a, b in [("enthusiast", "middle"), ("enthusiast", "sceptic"), ("middle", "sceptic")]:
+            row = caution[caution["variables"] == f"{item}: {a} vs {b}"].iloc[0]
+            x, y = groups[a], groups[b]
+            u, p = stats.mannwhitneyu(x, y, alternative="two-sided")
+            assert row["statistic"] == pytest.approx(u)
+            assert row["p"] == pytest.approx(p, rel=1e-8)
+            assert row["n"] == len(x) + len(y)
+            assert row["effect_size"] == pytest.approx(2 * u / (len(x) * len(y)) - 1)
+    assert_holm(caution, caution["test"] == "Kruskal-Wallis H")
+    assert_holm(caution, caution["test"] == "Mann-Whitney U")
+    # sceptics agree more with every caution item than enthusiasts
+    es = caution[caution["variables"].str.endswith("enthusiast vs sceptic")]
+    assert (es["effect_size"] < 0).all()
+
+
+def patsy_name(term):
+    if term == "Intercept":
+        return term
+    col, level = re.fullmatch(r"C\((\w+), Treatment\('.*'\)\)\[T\.(.*)\]", term).groups()
+    return f"{col}[{level}]"
+
+
+def test_enthusiast_model_matches_statsmodels(model, classified):
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    assert_tidy(model, extra=["effect_ci_low", "effect_ci_high"])
+    assert (model["effect_ci_low"] < model["effect_size"]).all()
+    assert (model["effect_size"] < model["effect_ci_high"]).all()
+    sub = classified.assign(y=(classified["segment"] == "enthusiast").astype(float))
+    sub = sub.astype({c: str for c in att.DEFAULT_PREDICTORS})
+    formula = "y ~ " + " + ".join(
+        f"C({c}, Treatment('{ref}'))" for c, ref in att.DEFAULT_PREDICTORS.items()
+    )
+    logit = smf.logit(formula, data=sub).fit(disp=0)
+    expected = {patsy_name(t): v for t, v in logit.params.items()}
+    glm = smf.glm(formula, data=sub, family=sm.families.Binomial(), freq_weights=sub["weight"])
+    expected_w = {patsy_name(t): v for t, v in glm.fit().params.items()}
+
+    for weighted, exp in [(False, expected), (True, expected_w)]:
+        part = model[model["weighted"] == weighted]
+        terms = part["variables"].str.removeprefix("enthusiast ~ ")
+        assert terms.iloc[0] == "Intercept"
+        assert sorted(terms) == sorted(exp)
+        got = dict(zip(terms, np.log(part["effect_size"]), strict=True))
+        for term, value in exp.items():
+            assert got[term] == pytest.approx(value, rel=1e-5, abs=1e-8), (weighted, term)
+        assert (part["n"] == len(sub)).all()
+        assert np.isnan(part["p_adjusted"].iloc[0])
+        assert_holm(model, (model["weighted"] == weighted) & (model.index != part.index[0]))
+    un = model[~model["weighted"]].set_index("variables")
+    z = {patsy_name(t): v for t, v in logit.tvalues.items()}
+    assert un.loc["enthusiast ~ age_band[Under 35]", "statistic"] == pytest.approx(
+        z["age_band[Under 35]"], rel=1e-4
+    )
+    assert "enthusiast ~ age_band[Prefer not to say]" in un.index  # kept as a level
+    assert model.loc[~model["weighted"], "df"].isna().all()
+    assert (model.loc[model["weighted"], "df"] > 100).all()
+    assert len(expected) == 25
+
+
+def test_enthusiast_model_checks_reference_levels(data):
+    with pytest.raises(ValueError, match="reference level 'Tory' of 'party_group'"):
+        att.enthusiast_model(data, predictors={"party_group": "Tory"})
+    with pytest.raises(KeyError):
+        att.enthusiast_model(data, predictors={"shoe_size": "9"})
+
+
+def test_segment_profile_by(data, classified):
+    prof = att.segment_profile_by(data, "segment", "party_group")
+    assert list(prof.columns) == att.PROFILE_COLUMNS
+    groups = sorted(classified["party_group"].unique())
+    assert prof["category"].tolist() == [g for g in groups for _ in COMPARED]
+    assert prof["segment"].tolist() == COMPARED * len(groups)
+    assert np.allclose(prof.groupby("category")["weighted"].sum(), 1.0)
+    for _, row in prof.iterrows():
+        cell = classified[classified["party_group"] == row["category"]]
+        flag = (cell["segment"] == row["segment"]).astype(float)
+        assert row["n"] == len(cell)
+        assert row["weighted"] == pytest.approx(np.average(flag, weights=cell["weight"]))
+        assert row["lci"] < row["weighted"] < row["uci"]
+    lab = prof[prof["category"] == "Labour"].set_index("segment")
+    con = prof[prof["category"] == "Conservative"].set_index("segment")
+    # the domain interval is wider for a smaller domain
+    small = prof[prof["category"] == "UKIP"].set_index("segment")
+    assert (small["uci"] - small["lci"]).min() > (lab["uci"] - lab["lci"]).max()
+    assert (con["n"] == (classified["party_group"] == "Conservative").sum()).all()

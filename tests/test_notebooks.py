@@ -1,0 +1,108 @@
+"""Running, normalising and rendering notebooks (papermill, nbconvert)."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from councilsurvey.config import NOTEBOOKS, load_config, notebook_parameters
+from councilsurvey.errors import InputError
+from councilsurvey.notebooks import (
+    check_parameters,
+    declared_parameters,
+    has_outputs,
+    normalise,
+    remote_references,
+    render_html,
+    run_notebook,
+)
+
+from .conftest import ROOT
+
+
+def tiny_notebook(path):
+    nb = new_notebook()
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    }
+    params = new_code_cell("x = 1\nlabel = 'a'")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        new_markdown_cell("# Tiny\n$a^2$"),
+        params,
+        new_code_cell("import pandas as pd\nprint(label * x)\npd.DataFrame({'v': [x]})"),
+    ]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"cell-{i}"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_in_git_hold_no_outputs(name):
+    assert not has_outputs(ROOT / "notebooks" / f"{name}.ipynb")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_pipeline_passes_only_declared_parameters(name):
+    cfg = load_config(ROOT / "config.yaml")
+    params = notebook_parameters(cfg, "2017", name)
+    declared = declared_parameters(ROOT / "notebooks" / f"{name}.ipynb")
+    assert set(params) == set(declared)
+
+
+def test_unknown_parameter_is_refused_by_name(tmp_path):
+    nb = tiny_notebook(tmp_path / "t.ipynb")
+    check_parameters(nb, {"x": 2})
+    with pytest.raises(InputError, match="parameter 'lable' is not declared") as err:
+        check_parameters(nb, {"x": 2, "lable": "b"})
+    assert "t.ipynb" in str(err.value)
+
+
+def test_run_is_normalised_and_byte_identical(tmp_path):
+    nb = tiny_notebook(tmp_path / "t.ipynb")
+    a, b = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    run_notebook(nb, a, {"x": 3, "label": "z"}, cwd=tmp_path)
+    run_notebook(nb, b, {"x": 3, "label": "z"}, cwd=tmp_path)
+    assert a.read_bytes() == b.read_bytes()
+    out = nbformat.read(a, as_version=4)
+    assert "papermill" not in out.metadata
+    injected = [c for c in out.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and injected[0]["id"] == "injected-parameters"
+    assert all("execution" not in c.metadata for c in out.cells)
+    assert "zzz" in a.read_text()
+
+
+def test_failing_cell_names_notebook(tmp_path):
+    nb = tiny_notebook(tmp_path / "t.ipynb")
+    with pytest.raises(InputError, match="t.ipynb.*failed: TypeError"):
+        run_notebook(nb, tmp_path / "a.ipynb", {"x": None}, cwd=tmp_path)
+
+
+def test_normalise_strips_run_metadata():
+    nb = new_notebook()
+    cell = new_code_cell("1")
+    cell.metadata.update(
+        papermill={"duration": 1.2},
+        execution={"iopub.status.busy": "t"},
+        tags=["injected-parameters"],
+    )
+    cell["id"] = "0a1b2c3d-random"
+    nb.cells = [cell]
+    nb.metadata["papermill"] = {"start_time": "2026-01-01"}
+    out = normalise(nb)
+    assert "papermill" not in out.metadata
+    assert out.cells[0]["id"] == "injected-parameters"
+    assert set(out.cells[0].metadata) == {"tags"}
+
+
+def test_html_is_self_contained(tmp_path):
+    nb = tiny_notebook(tmp_path / "t.ipynb")
+    run_notebook(nb, tmp_path / "a.ipynb", {"x": 2}, cwd=tmp_path)
+    render_html(tmp_path / "a.ipynb", tmp_path / "a.html")
+    html = (tmp_path / "a.html").read_text()
+    assert "aa" in html
+    assert remote_references(html) == []
+    assert "cdnjs" not in html and "cdn.jsdelivr" not in html
+    (tmp_path / "again").mkdir()
+    render_html(tmp_path / "a.ipynb", tmp_path / "again" / "a.html")
+    assert (tmp_path / "again" / "a.html").read_bytes() == (tmp_path / "a.html").read_bytes()

@@ -1,0 +1,52 @@
+rule attitudes:
+    """Headline estimates and attitude tests by segment, weighted and unweighted (notebook)."""
+    input:
+        notebook="notebooks/attitudes.ipynb",
+        weighted=out("weighted"),
+        segments=nb_out("segmentation", "segments"),
+    output:
+        executed=nb_executed("attitudes"),
+        headlines_table=nb_out("attitudes", "headlines_table"),
+        association_table=nb_out("attitudes", "association_table"),
+        caution_table=nb_out("attitudes", "caution_table"),
+        model_table=nb_out("attitudes", "model_table"),
+        composition_table=nb_out("attitudes", "composition_table"),
+        fig_headlines=report(
+            nb_out("attitudes", "fig_headlines_png"),
+            caption="../report/headlines.rst",
+            category="Attitudes",
+            labels={"wave": "{wave}", "figure": "headlines"},
+        ),
+        fig_headlines_svg=nb_out("attitudes", "fig_headlines_svg"),
+        fig_segment_composition=report(
+            nb_out("attitudes", "fig_segment_composition_png"),
+            caption="../report/segment_composition.rst",
+            category="Attitudes",
+            labels={"wave": "{wave}", "figure": "segments by group"},
+        ),
+        fig_segment_composition_svg=nb_out("attitudes", "fig_segment_composition_svg"),
+        fig_caution_items=report(
+            nb_out("attitudes", "fig_caution_items_png"),
+            caption="../report/caution_items.rst",
+            category="Attitudes",
+            labels={"wave": "{wave}", "figure": "caution items"},
+        ),
+        fig_caution_items_svg=nb_out("attitudes", "fig_caution_items_svg"),
+        fig_enthusiast_odds=report(
+            nb_out("attitudes", "fig_enthusiast_odds_png"),
+            caption="../report/enthusiast_odds.rst",
+            category="Attitudes",
+            labels={"wave": "{wave}", "figure": "enthusiast odds ratios"},
+        ),
+        fig_enthusiast_odds_svg=nb_out("attitudes", "fig_enthusiast_odds_svg"),
+    params:
+        parameters=nb_parameters("attitudes"),
+        statement=data_statement,
+    log:
+        "logs/{wave}/attitudes.log",
+    benchmark:
+        "benchmarks/{wave}/attitudes.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/run_notebook.py"

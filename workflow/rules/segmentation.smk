@@ -1,0 +1,38 @@
+rule segmentation:
+    """Default rule and latent-class segments, shares with CIs, reliability (notebook)."""
+    input:
+        notebook="notebooks/segmentation.ipynb",
+        weighted=out("weighted"),
+        questionnaire="data/raw/{wave}/questionnaire.yaml",
+    output:
+        executed=nb_executed("segmentation"),
+        segments=nb_out("segmentation", "segments"),
+        segments_table=nb_out("segmentation", "segments_table"),
+        reliability_table=nb_out("segmentation", "reliability_table"),
+        agreement_table=nb_out("segmentation", "agreement_table"),
+        profiles_table=nb_out("segmentation", "profiles_table"),
+        fig_segment_shares=report(
+            nb_out("segmentation", "fig_segment_shares_png"),
+            caption="../report/segment_shares.rst",
+            category="Segmentation",
+            labels={"wave": "{wave}", "figure": "segment shares"},
+        ),
+        fig_segment_shares_svg=nb_out("segmentation", "fig_segment_shares_svg"),
+        fig_segment_profiles=report(
+            nb_out("segmentation", "fig_segment_profiles_png"),
+            caption="../report/segment_profiles.rst",
+            category="Segmentation",
+            labels={"wave": "{wave}", "figure": "item profiles"},
+        ),
+        fig_segment_profiles_svg=nb_out("segmentation", "fig_segment_profiles_svg"),
+    params:
+        parameters=nb_parameters("segmentation"),
+        statement=data_statement,
+    log:
+        "logs/{wave}/segmentation.log",
+    benchmark:
+        "benchmarks/{wave}/segmentation.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/run_notebook.py"
