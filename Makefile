@@ -7,11 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 4
 
-.PHONY: run test lint lock clean-results help
+.PHONY: run test verify lint lock help
 
 help:
 	@echo "make run    - set up .venv from requirements.lock and run snakemake --cores $(CORES)"
 	@echo "make test   - set up .venv and run the full test suite"
+	@echo "make verify - re-execute the pipeline in a clean copy and check the bundle(s)"
+	@echo "              (BUNDLE=results/bundles/<name> for one bundle)"
 	@echo "make lint   - ruff and snakemake --lint"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs network)"
 
@@ -29,6 +31,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+verify: $(STAMP)
+	$(BIN)/python -m councilsurvey.verify --cores $(CORES) $(if $(BUNDLE),--bundle $(BUNDLE))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,6 +18,8 @@ include: "workflow/rules/weight.smk"
 include: "workflow/rules/segmentation.smk"
 include: "workflow/rules/attitudes.smk"
 include: "workflow/rules/render.smk"
+include: "workflow/rules/claims.smk"
+include: "workflow/rules/bundle.smk"
 
 
 rule all:

@@ -15,7 +15,16 @@ from .conftest import ROOT
 pytestmark = pytest.mark.pipeline
 
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
-COPY = ["Snakefile", "config.yaml", "workflow", "data", "envs", "notebooks", "pyproject.toml"]
+COPY = [
+    "Snakefile",
+    "config.yaml",
+    "workflow",
+    "data",
+    "envs",
+    "notebooks",
+    "pyproject.toml",
+    "requirements.lock",
+]
 
 
 def copy_repo(dest: Path) -> Path:
@@ -170,12 +179,27 @@ def test_rerun_is_a_noop_and_outputs_are_deterministic(run, tmp_path):
     before = digests(run)
     proc = snakemake(run, "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr
-    # a second, independent copy with the same pseudonym key gives the same bytes
+    # a second, independent copy with its own pseudonym key gives the same results, byte for
+    # byte (only the pseudonymous ids in data/processed differ)
     other = copy_repo(tmp_path / "again")
-    shutil.copytree(run / ".secrets", other / ".secrets")
     proc = snakemake(other)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert digests(other) == before
+    after = digests(other)
+    results = {k: v for k, v in before.items() if k.startswith("results/")}
+    assert {k: v for k, v in after.items() if k.startswith("results/")} == results
+    assert (run / ".secrets/pseudonym.key").read_bytes() != (
+        other / ".secrets/pseudonym.key"
+    ).read_bytes()
+    a = pd.read_parquet(run / "data/processed/2017/weighted.parquet")
+    b = pd.read_parquet(other / "data/processed/2017/weighted.parquet")
+    assert not set(a["respondent_id"]) & set(b["respondent_id"])
+    assert a.drop(columns="respondent_id").equals(b.drop(columns="respondent_id"))
+    # the bundle: identical manifests and identical zip bytes
+    name = "start-of-the-possible-2017-v0.1.0"
+    for suffix in (f"{name}/MANIFEST.sha256", f"{name}.zip"):
+        assert (run / "results/bundles" / suffix).read_bytes() == (
+            other / "results/bundles" / suffix
+        ).read_bytes()
 
 
 def test_bad_answer_fails_clearly_and_keeps_earlier_outputs(run, tmp_path):
@@ -267,3 +291,97 @@ def test_undeclared_notebook_parameter_fails_by_name(run, tmp_path):
     proc = snakemake(work, "--forcerun", "segmentation")
     assert proc.returncode != 0
     assert "parameter 'seed' is not declared" in proc.stderr
+
+
+BUNDLE = "results/bundles/start-of-the-possible-2017-v0.1.0"
+
+
+def test_bundle_contents(run):
+    from rocrate.rocrate import ROCrate
+
+    bundle = run / BUNDLE
+    for part in [
+        "tables",
+        "figures",
+        "notebooks",
+        "claims.csv",
+        "data_dictionary.csv",
+        "report.html",
+        "README.md",
+        "MANIFEST.sha256",
+        "provenance.json",
+        "ro-crate-metadata.json",
+        "provenance/Snakefile",
+    ]:
+        assert (bundle / part).exists(), part
+    claims = pd.read_csv(bundle / "claims.csv")
+    assert (claims["status"] == "PASS").all() and len(claims) == 8
+    readme = (bundle / "README.md").read_text()
+    assert "Synthetic reconstruction" in readme and "make verify" in readme
+    crate = ROCrate(bundle)
+    assert crate.root_dataset["version"] == "0.1.0"
+    assert crate.mainEntity.id == "provenance/Snakefile"
+    import json
+
+    prov = json.loads((bundle / "provenance.json").read_text())
+    assert set(prov["raw_inputs"]) >= {"data/raw/2017/export.csv", "data/raw/2017/codebook.yaml"}
+    assert prov["versions"]["snakemake"].startswith("9.")
+    manifest = (bundle / "MANIFEST.sha256").read_text()
+    assert "export.csv" not in manifest  # raw data (with personal data) never in the bundle
+    receipt = json.loads((run / "results/2017/bundle.json").read_text())
+    assert receipt["claims"] == {"PASS": 8}
+
+
+def verify(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "councilsurvey.verify", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_verify_reexecutes_and_passes(run):
+    proc = verify("--repo", str(run), "--cores", "2")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "VERIFIED" in proc.stdout and "38 of 38 files match" in proc.stdout
+
+
+def tampered_bundle(run, tmp_path):
+    copy = tmp_path / "bundles" / Path(BUNDLE).name
+    shutil.copytree(run / BUNDLE, copy)
+    return copy
+
+
+def test_verify_detects_a_tampered_bundle_file(run, tmp_path):
+    copy = tampered_bundle(run, tmp_path)
+    path = copy / "tables/segments.csv"
+    path.write_text(path.read_text().replace("373", "374"))
+    proc = verify("--repo", str(run), "--bundle", str(copy), "--rerun", str(run))
+    assert proc.returncode == 1
+    assert "FAIL: tables/segments.csv: BUNDLE ALTERED" in proc.stdout
+
+
+def test_verify_detects_a_tampered_claim(run, tmp_path):
+    copy = tampered_bundle(run, tmp_path)
+    claims = pd.read_csv(copy / "claims.csv")
+    claims.loc[claims["claim_id"] == "n_sceptics", ["published", "status"]] = [119, "FAIL"]
+    claims.to_csv(copy / "claims.csv", index=False)
+    proc = verify("--repo", str(run), "--bundle", str(copy), "--rerun", str(run))
+    assert proc.returncode == 1
+    assert "FAIL: claim n_sceptics: FAIL (published 119" in proc.stdout
+    assert "FAIL: claims.csv: BUNDLE ALTERED" in proc.stdout
+
+
+def test_verify_says_first_that_a_raw_input_changed(run, tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(run / "data", repo / "data")
+    export = repo / "data/raw/2017/export.csv"
+    export.write_bytes(export.read_bytes().replace(b"Strongly agree", b"Agree", 1))
+    proc = verify("--repo", str(repo), "--bundle", str(run / BUNDLE))
+    assert proc.returncode == 1
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith(
+        "FAIL: raw input data/raw/2017/export.csv no longer matches provenance.json"
+    )
+    assert "Re-executing" not in proc.stdout

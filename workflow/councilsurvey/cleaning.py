@@ -311,8 +311,11 @@ def clean(
     for v in codebook.variables:
         if v["kind"] == "free_text" and v["id"] != "council_text":
             kept[v["id"]] = redact_series(kept[v["id"]].astype("string"))
+    # order by council, then by raw row: never by the pseudonym, whose key differs between
+    # machines, so that every downstream sum (and so every result) is the same everywhere
+    kept = kept.sort_values(["code", ROW], kind="stable")
     responses = kept[["respondent_id", "code", "type", "region"] + variables]
-    responses = responses.sort_values(["code", "respondent_id"]).reset_index(drop=True)
+    responses = responses.reset_index(drop=True)
     for col in ("respondent_id", "code", "type", "region"):
         responses[col] = responses[col].astype("string")
     validate_responses(responses, codebook, frame)

@@ -140,6 +140,49 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     return params
 
 
+def claims_path(wave: str) -> str:
+    return f"{results_dir(wave)}/claims.csv"
+
+
+def bundle_dir(cfg: dict, wave: str) -> str:
+    from .bundle import bundle_name
+
+    return f"results/bundles/{bundle_name(cfg['study'], str(wave), cfg['bundle']['version'])}"
+
+
+def bundle_receipt(wave: str) -> str:
+    return f"{results_dir(wave)}/bundle.json"
+
+
+def bundle_contents(wave: str) -> dict[str, str]:
+    """Bundle path -> pipeline output, for every table, figure and notebook of a wave."""
+    outs = stage_outputs(wave)
+    contents = {
+        "tables/cleaning_summary.csv": outs["summary"],
+        "tables/weighting_margins.csv": outs["margins"],
+        "tables/weighting_diagnostics.csv": outs["diagnostics"],
+        "figures/weighting_margins.png": outs["margins_figure"],
+        "claims.csv": claims_path(wave),
+    }
+    for name in NOTEBOOKS:
+        for path in notebook_files(wave, name).values():
+            if path.startswith(f"{results_dir(wave)}/"):
+                contents[path.split(f"{results_dir(wave)}/", 1)[1]] = path
+        for ext in ("ipynb", "html"):
+            contents[f"notebooks/{name}.{ext}"] = executed_notebook(wave, name, ext)
+    return dict(sorted(contents.items()))
+
+
+def raw_inputs(cfg: dict, wave: str) -> list[str]:
+    """Every raw and reference input of a wave (their checksums go into provenance)."""
+    w = cfg["waves"][str(wave)]
+    files = list(wave_inputs(cfg, wave).values())
+    files.append(f"{raw_dir(wave)}/{w.get('questionnaire', 'questionnaire.yaml')}")
+    if w.get("published"):
+        files.append(f"{raw_dir(wave)}/{w['published']}")
+    return sorted(set(files))
+
+
 def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, str]:
     """Every argument a stage function may take, for running a script by hand, and the
     stage's log file. :func:`councilsurvey.runner.script_main` passes each function the
@@ -161,6 +204,25 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             notebook=f"notebooks/{stage}.ipynb",
             executed=executed_notebook(wave, stage),
             parameters=notebook_parameters(cfg, wave, stage),
+        )
+    if stage == "claims":
+        args.update(
+            published=f"{raw_dir(wave)}/{w.get('published', 'published.yaml')}",
+            claims_table=claims_path(wave),
+        )
+    if stage == "bundle":
+        args.update(
+            study=cfg["study"],
+            version=cfg["bundle"]["version"],
+            date=cfg["bundle"]["date"],
+            contents=bundle_contents(wave),
+            raw_inputs=raw_inputs(cfg, wave),
+            config=config_path,
+            lock="requirements.lock",
+            snakefile="Snakefile",
+            report_targets=list(bundle_contents(wave).values()),
+            bundles="results/bundles",
+            receipt=bundle_receipt(wave),
         )
     if stage.startswith("render:"):
         name = stage.split(":", 1)[1]

@@ -158,3 +158,183 @@ def render_notebook(executed, html) -> None:
 
     render_html(executed, html)
     log.info("rendered %s -> %s", executed, html)
+
+
+def claims_wave(weighted, segments, frame, n_councils, published, claims_table, wave) -> None:
+    """The claims check of one wave: see :mod:`councilsurvey.claims`."""
+    import pandas as pd
+
+    from .claims import check_claims, load_claims
+
+    data = pd.read_parquet(weighted)
+    seg = pd.read_parquet(segments)[["respondent_id", "segment_rule"]]
+    data = data.merge(seg, on="respondent_id", how="left", validate="one_to_one")
+    result = check_claims(load_claims(published), data, load_frame(frame, n_councils))
+    write_csv(result, claims_table)
+    for row in result.itertuples():
+        level = logging.INFO if row.status == "PASS" else logging.WARNING
+        log.log(
+            level,
+            "wave %s claim %s: published %g, reproduced %.4g -> %s",
+            wave,
+            row.claim_id,
+            row.published,
+            row.reproduced,
+            row.status,
+        )
+
+
+def snakemake_report(targets: list[str], html) -> None:
+    """Snakemake's HTML report restricted to ``targets`` (run as a subprocess)."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("snakemake")
+    tmp = Path(html)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [str(exe), "--report", str(tmp), "--nolock", *targets], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"snakemake --report failed:\n{proc.stderr[-3000:]}")
+
+
+def bundle_wave(
+    wave,
+    study,
+    version,
+    date,
+    synthetic,
+    contents,
+    raw_inputs,
+    config,
+    lock,
+    snakefile,
+    report_targets,
+    bundles,
+    receipt,
+) -> None:
+    """Assemble, check and publish a wave's results bundle (see :mod:`councilsurvey.bundle`)."""
+    import shutil
+
+    import pandas as pd
+
+    from . import bundle as b
+    from .crate import write_crate
+    from .figures import data_statement
+    from .provenance import collect
+
+    name = b.bundle_name(study, str(wave), version)
+    bundles = Path(bundles)
+    bundles.mkdir(parents=True, exist_ok=True)
+    final = bundles / name
+    staging = bundles / f".staging-{name}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    for rel, src in contents.items():
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, staging / rel)
+    for src in (snakefile, config, lock):
+        (staging / "provenance").mkdir(exist_ok=True)
+        shutil.copyfile(src, staging / "provenance" / Path(src).name)
+    report = staging / "report.html"
+    snakemake_report(report_targets, report)
+    report.write_text(b.normalise_report(report.read_text(encoding="utf-8")), encoding="utf-8")
+    tables = {rel: staging / rel for rel in contents if rel.endswith(".csv")}
+    write_csv(b.data_dictionary(tables), staging / "data_dictionary.csv")
+    prov = collect(list(raw_inputs), config, lock)
+    (staging / "provenance.json").write_text(
+        json.dumps(prov, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    claims = pd.read_csv(staging / "claims.csv")
+    statement = data_statement(bool(synthetic))
+    meta = {
+        "name": f"Councillors and digital technology, wave {wave}: results bundle",
+        "description": (
+            f"Tables, figures, notebooks and the published-claims check of wave "
+            f"{wave} of the study {study}, re-analysing 'The Start of the "
+            "Possible' (LGiU, 2017)."
+        ),
+        "statement": statement,
+        "version": version,
+        "wave": str(wave),
+        "study": study,
+        "bundle": name,
+        "commit": prov["git"]["commit"],
+        "dirty": prov["git"]["dirty"],
+        "command": prov["command"],
+    }
+    b.write_readme(staging / "README.md", meta, claims)
+    files = b.files_of(staging)
+    write_crate(
+        staging,
+        {
+            "name": meta["name"],
+            "description": meta["description"],
+            "version": version,
+            "license": "https://spdx.org/licenses/CC-BY-4.0",
+            "date_published": str(date),
+            "data_statement": statement,
+            "files": [
+                {
+                    "path": f,
+                    "description": _describe(f),
+                    "encoding_format": b.MIME.get(Path(f).suffix, "text/plain"),
+                }
+                for f in files + [b.MANIFEST]
+            ],
+            "workflow": {
+                "path": "provenance/Snakefile",
+                "name": "councilsurvey pipeline",
+                "language": "Snakemake",
+                "language_version": prov["versions"]["snakemake"],
+            },
+            "inputs": [
+                {"id": p, "sha256": d, "description": f"raw input {p} (not in the bundle)"}
+                for p, d in prov["raw_inputs"].items()
+            ],
+            "outputs": [f for f in files if not f.startswith("provenance/")],
+            "command": prov["command"],
+            "software": [{"name": k, "version": v} for k, v in prov["versions"].items() if v],
+        },
+    )
+    b.write_manifest(staging)
+    status = b.publish(staging, final, bundles / f"{name}.zip")
+    manifest = final / b.MANIFEST
+    Path(receipt).write_text(
+        json.dumps(
+            {
+                "bundle": str(final),
+                "zip": str(bundles / f"{name}.zip"),
+                "status": status,
+                "manifest_sha256": b.sha256(manifest),
+                "claims": claims["status"].value_counts().to_dict(),
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    log.info("bundle %s: %s (%d files)", final, status, len(b.read_manifest(manifest)))
+
+
+def _describe(rel: str) -> str:
+    folder = rel.split("/", 1)[0]
+    return {
+        "tables": "results table (CSV)",
+        "figures": "figure",
+        "notebooks": "executed analysis notebook",
+        "provenance": "workflow file as run",
+    }.get(
+        folder,
+        {
+            "claims.csv": "published claims against reproduced figures",
+            "data_dictionary.csv": "every column of every table",
+            "report.html": "Snakemake report",
+            "README.md": "about this bundle",
+            "provenance.json": "checksums, versions and git state",
+            "MANIFEST.sha256": "SHA-256 of every file",
+        }.get(rel, rel),
+    )

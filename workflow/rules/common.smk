@@ -1,10 +1,15 @@
 # Shared helpers of the rules: waves, their raw inputs and the paths of stage outputs.
 # Paths come from councilsurvey.config so that rules and hand-run scripts agree.
+import sys
+from pathlib import Path
+
 from councilsurvey import config as paths
 from councilsurvey.figures import data_statement as _statement
 
 
 WAVES = sorted(str(w) for w in config["waves"])
+# every rule depends on the library, so that a change to its code reruns what it computes
+LIBRARY = sorted(str(p) for p in Path("workflow/councilsurvey").glob("*.[py][ya]*"))
 
 
 wildcard_constraints:
@@ -57,6 +62,35 @@ def nb_parameters(name):
     return fn
 
 
+def published_claims(wildcards):
+    w = config["waves"][wildcards.wave]
+    return f"{paths.raw_dir(wildcards.wave)}/{w.get('published', 'published.yaml')}"
+
+
+def bundle_files(wildcards):
+    return list(paths.bundle_contents(wildcards.wave).values())
+
+
+def bundle_raw_inputs(wildcards):
+    return paths.raw_inputs(config, wildcards.wave)
+
+
+def print_claims_summary():
+    """Print every wave's claims check at the end of a run; FAILs stand out."""
+    import pandas as pd
+
+    for wave in WAVES:
+        path = Path(paths.claims_path(wave))
+        if not path.exists():
+            continue
+        claims = pd.read_csv(path)
+        failed = claims[claims["status"] != "PASS"]
+        print(f"Claims check, wave {wave}: {len(claims) - len(failed)} of {len(claims)} PASS")
+        for row in failed.itertuples():
+            print(f"  FAIL {row.claim_id}: published {row.published:g}, "
+                  f"reproduced {row.reproduced:.4g} (tolerance {row.tolerance:g})")
+
+
 def all_outputs():
     targets = []
     for wave in WAVES:
@@ -64,4 +98,14 @@ def all_outputs():
         for name in paths.NOTEBOOKS:
             targets += list(paths.notebook_files(wave, name).values())
             targets += [nb_executed(name, "html", wave)]
+        targets += [paths.claims_path(wave), paths.bundle_receipt(wave)]
     return targets
+
+
+# A bundle folder is not a declared output (Snakemake would delete it before a rerun, and a
+# published bundle is never deleted), so its receipt stands for it: a receipt whose bundle
+# has gone is stale, and removing it makes the bundle rule run again.
+for _wave in WAVES:
+    _receipt = Path(paths.bundle_receipt(_wave))
+    if _receipt.exists() and not Path(paths.bundle_dir(config, _wave)).exists():
+        _receipt.unlink()

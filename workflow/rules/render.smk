@@ -1,6 +1,7 @@
 rule render:
     """An executed, normalised notebook -> self-contained HTML (nbconvert)."""
     input:
+        lib=LIBRARY,
         executed=nb_executed("{notebook}"),
     output:
         html=report(

@@ -1,6 +1,7 @@
 rule segmentation:
     """Default rule and latent-class segments, shares with CIs, reliability (notebook)."""
     input:
+        lib=LIBRARY,
         notebook="notebooks/segmentation.ipynb",
         weighted=out("weighted"),
         questionnaire="data/raw/{wave}/questionnaire.yaml",

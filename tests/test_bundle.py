@@ -1,0 +1,85 @@
+"""Bundles: manifest, deterministic zip, immutability, report normalisation, dictionary."""
+
+import hashlib
+import zipfile
+
+import pandas as pd
+import pytest
+
+from councilsurvey import bundle as b
+
+
+def make_bundle(folder, extra=""):
+    (folder / "tables").mkdir(parents=True)
+    (folder / "tables" / "segments.csv").write_text("segment,n\nenthusiast,373\n" + extra)
+    (folder / "README.md").write_text("# bundle\n")
+    b.write_manifest(folder)
+    return folder
+
+
+def test_manifest_lists_every_other_file_in_sha256sum_format(tmp_path):
+    folder = make_bundle(tmp_path / "x")
+    manifest = b.read_manifest(folder / b.MANIFEST)
+    assert set(manifest) == {"README.md", "tables/segments.csv"}
+    digest = hashlib.sha256((folder / "README.md").read_bytes()).hexdigest()
+    assert manifest["README.md"] == digest
+    assert (folder / b.MANIFEST).read_text().splitlines()[0] == f"{digest}  README.md"
+
+
+def test_zip_is_deterministic(tmp_path):
+    a = make_bundle(tmp_path / "a" / "name")
+    c = make_bundle(tmp_path / "c" / "name")
+    b.write_zip(a, tmp_path / "a.zip")
+    b.write_zip(c, tmp_path / "c.zip")
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "c.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.zip") as zf:
+        names = zf.namelist()
+        assert names == sorted(names) and all(n.startswith("name/") for n in names)
+        assert {i.date_time for i in zf.infolist()} == {b.ZIP_DATE}
+
+
+def test_publish_is_a_noop_for_identical_content_and_refuses_changes(tmp_path):
+    bundles = tmp_path / "bundles"
+    final, zip_path = bundles / "s-2017-v1", bundles / "s-2017-v1.zip"
+    assert b.publish(make_bundle(bundles / ".staging-1"), final, zip_path) == "published"
+    zip_bytes = zip_path.read_bytes()
+    assert b.publish(make_bundle(bundles / ".staging-2"), final, zip_path) == "unchanged"
+    assert zip_path.read_bytes() == zip_bytes
+    with pytest.raises(b.BundleExists, match="tables/segments.csv \\(changed\\)") as err:
+        b.publish(make_bundle(bundles / ".staging-3", extra="sceptic,118\n"), final, zip_path)
+    assert "new bundle.version" in str(err.value)
+    assert (final / "tables" / "segments.csv").read_text().count("\n") == 2  # untouched
+    assert not (bundles / ".staging-3").exists()
+
+
+def test_zip_changed_by_hand_is_refused(tmp_path):
+    bundles = tmp_path / "bundles"
+    final, zip_path = bundles / "s", bundles / "s.zip"
+    b.publish(make_bundle(bundles / ".st1"), final, zip_path)
+    zip_path.write_bytes(b"tampered")
+    with pytest.raises(b.BundleExists, match="changed by hand"):
+        b.publish(make_bundle(bundles / ".st2"), final, zip_path)
+
+
+def test_normalise_report_removes_timings_and_sorts_tables():
+    html = (
+        '<script id="results">\n    var results = {"b.png": {"size": "1 KB"}, "a.png": {}};\n'
+        '    </script>\n    var x = {"runtime": 16.78, "starttime": "2026-11-25T06:51:09.1"};\n'
+        '    var categories = {"C": {"Other": ["z.png", "a.png"]}};\n'
+    )
+    out = b.normalise_report(html)
+    assert '"runtime": 0' in out and "2026-11-25" not in out
+    assert 'var results = {"a.png": {}, "b.png": {"size": "1 KB"}};' in out
+    assert '["a.png", "z.png"]' in out
+    assert b.normalise_report(out) == out
+
+
+def test_data_dictionary_requires_every_column(tmp_path):
+    good = tmp_path / "segments.csv"
+    pd.DataFrame({"segment": ["x"], "n": [1]}).to_csv(good, index=False)
+    dd = b.data_dictionary({"tables/segments.csv": good})
+    assert list(dd["column"]) == ["segment", "n"] and dd["description"].str.len().min() > 3
+    bad = tmp_path / "headlines.csv"
+    pd.DataFrame({"indicator": ["x"], "mystery": [1]}).to_csv(bad, index=False)
+    with pytest.raises(ValueError, match="'mystery' of headlines.csv is not described"):
+        b.data_dictionary({"tables/headlines.csv": bad})

@@ -1,0 +1,44 @@
+rule bundle:
+    """Versioned, checksummed, immutable results bundle of a wave (and its zip)."""
+    input:
+        lib=LIBRARY,
+        files=bundle_files,
+        raw=bundle_raw_inputs,
+        config="config.yaml",
+        lock="requirements.lock",
+        snakefile="Snakefile",
+    output:
+        receipt=paths.bundle_receipt("{wave}"),
+    params:
+        study=config["study"],
+        version=config["bundle"]["version"],
+        date=config["bundle"]["date"],
+        synthetic=is_synthetic,
+        contents=lambda wc: paths.bundle_contents(wc.wave),
+        raw_inputs=bundle_raw_inputs,
+        report_targets=bundle_files,
+        bundles="results/bundles",
+    log:
+        "logs/{wave}/bundle.log",
+    benchmark:
+        "benchmarks/{wave}/bundle.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/bundle.py"
+
+
+rule verify:
+    """Re-execute the pipeline in a clean copy and check every wave's bundle; the Snakemake
+    equivalent of `make verify` (not part of `all`): snakemake --cores 4 verify"""
+    input:
+        receipts=expand(paths.bundle_receipt("{wave}"), wave=WAVES),
+    params:
+        python=sys.executable,
+    threads: 4
+    log:
+        "logs/verify.log",
+    conda:
+        "../../envs/councilsurvey.yaml"
+    shell:
+        "{params.python} -m councilsurvey.verify --cores {threads} 2>&1 | tee {log}"

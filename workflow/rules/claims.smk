@@ -1,0 +1,24 @@
+rule claims:
+    """Every published claim against the reproduced figure (a FAIL does not stop the run)."""
+    input:
+        lib=LIBRARY,
+        weighted=out("weighted"),
+        segments=nb_out("segmentation", "segments"),
+        frame=wave_input("frame"),
+        published=published_claims,
+    output:
+        claims_table=paths.claims_path("{wave}"),
+    params:
+        n_councils=frame_size,
+    log:
+        "logs/{wave}/claims.log",
+    benchmark:
+        "benchmarks/{wave}/claims.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/claims.py"
+
+
+onsuccess:
+    print_claims_summary()
