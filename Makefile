@@ -16,6 +16,8 @@ help:
 	@echo "              (BUNDLE=results/bundles/<name> for one bundle)"
 	@echo "make lint   - ruff and snakemake --lint"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml (needs network)"
+	@echo "make diff   - compare two bundles' tables cell by cell: A=<bundle dir> B=<bundle dir>"
+	@echo "              [TOL=1e-12] [CSV=<path for the long table of changes>]"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +45,9 @@ lint: $(STAMP)
 lock:
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+.PHONY: diff
+diff: $(STAMP)
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
+		echo "usage: make diff A=<bundle dir> B=<bundle dir> [TOL=1e-12] [CSV=<path>]" >&2; exit 2; fi
+	$(BIN)/python -m councilsurvey.diff "$(A)" "$(B)" $(if $(TOL),--tol $(TOL)) $(if $(CSV),--csv "$(CSV)")

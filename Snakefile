@@ -20,6 +20,7 @@ include: "workflow/rules/attitudes.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/bundle.smk"
+include: "workflow/rules/trends.smk"
 
 
 rule all:

@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from councilsurvey import envfile
-from councilsurvey.config import load_config, stage_outputs
+from councilsurvey.config import discover_waves, load_config, stage_outputs
 from councilsurvey.errors import InputError
 
 from .conftest import ROOT
@@ -12,7 +12,7 @@ from .conftest import ROOT
 
 def test_bundled_config_is_valid():
     cfg = load_config(ROOT / "config.yaml")
-    assert "2017" in cfg["waves"]
+    assert discover_waves(cfg, root=ROOT / "data" / "raw")[0] == "2017"
     assert stage_outputs("2017")["responses"] == "data/processed/2017/responses.parquet"
 
 
@@ -20,7 +20,7 @@ def test_bundled_config_is_valid():
     "change, message",
     [
         (lambda c: c["cleaning"].update(fuzzy_threshold=120), "120"),
-        (lambda c: c.pop("waves"), "waves"),
+        (lambda c: c.pop("frames"), "frames"),
         (lambda c: c["segments"].update(min_disagree="two"), "two"),
     ],
 )

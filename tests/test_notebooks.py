@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from councilsurvey.config import NOTEBOOKS, load_config, notebook_parameters
+from councilsurvey.config import NOTEBOOKS, load_config, notebook_parameters, trends_parameters
 from councilsurvey.errors import InputError
 from councilsurvey.notebooks import (
     check_parameters,
@@ -37,7 +37,7 @@ def tiny_notebook(path):
     return path
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", [*NOTEBOOKS, "trends"])
 def test_notebooks_in_git_hold_no_outputs(name):
     assert not has_outputs(ROOT / "notebooks" / f"{name}.ipynb")
 
@@ -46,6 +46,9 @@ def test_notebooks_in_git_hold_no_outputs(name):
 def test_pipeline_passes_only_declared_parameters(name):
     cfg = load_config(ROOT / "config.yaml")
     params = notebook_parameters(cfg, "2017", name)
+    if name == "attitudes":  # and the trends notebook's, checked here once
+        trends = trends_parameters(cfg, ["2017", "2019"])
+        assert set(trends) == set(declared_parameters(ROOT / "notebooks" / "trends.ipynb"))
     declared = declared_parameters(ROOT / "notebooks" / f"{name}.ipynb")
     assert set(params) == set(declared)
 
@@ -106,3 +109,19 @@ def test_html_is_self_contained(tmp_path):
     (tmp_path / "again").mkdir()
     render_html(tmp_path / "a.ipynb", tmp_path / "again" / "a.html")
     assert (tmp_path / "again" / "a.html").read_bytes() == (tmp_path / "a.html").read_bytes()
+
+
+def test_normalise_merges_streams_and_drops_install_paths():
+    nb = new_notebook()
+    cell = new_code_cell("1")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "stream", name="stderr", text="/home/u/.venv/lib/python3.11/site-packages/p/x.py:1: W\n"
+        ),
+        nbformat.v4.new_output("stream", name="stderr", text="  warn()\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="ok\n"),
+    ]
+    nb.cells = [cell]
+    out = normalise(nb).cells[0].outputs
+    assert [o["name"] for o in out] == ["stderr", "stdout"]
+    assert out[0]["text"] == "site-packages/p/x.py:1: W\n  warn()\n"

@@ -27,7 +27,8 @@ COPY = [
 ]
 
 
-def copy_repo(dest: Path) -> Path:
+def copy_repo(dest: Path, waves=("2017",)) -> Path:
+    """A copy of the repository with only ``waves`` in data/raw (None: every wave)."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in COPY:
         src = ROOT / name
@@ -37,6 +38,10 @@ def copy_repo(dest: Path) -> Path:
             )
         else:
             shutil.copy2(src, dest / name)
+    if waves is not None:
+        for folder in (dest / "data" / "raw").iterdir():
+            if folder.name not in waves:
+                shutil.rmtree(folder)
     (dest / "data" / "processed").mkdir(exist_ok=True)
     return dest
 
@@ -175,31 +180,75 @@ def test_no_personal_data_reaches_processed_or_results(run):
             assert not leaked, f"{path}: {leaked[:3]}"
 
 
-def test_rerun_is_a_noop_and_outputs_are_deterministic(run, tmp_path):
-    before = digests(run)
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """Every bundled wave (2017 and 2019) and the trends, in a fresh copy."""
+    work = copy_repo(tmp_path_factory.mktemp("full"), waves=None)
+    proc = snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def test_rerun_is_a_noop_and_adding_a_wave_changes_nothing_of_2017(run, full):
     proc = snakemake(run, "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr
-    # a second, independent copy with its own pseudonym key gives the same results, byte for
-    # byte (only the pseudonymous ids in data/processed differ)
-    other = copy_repo(tmp_path / "again")
-    proc = snakemake(other)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    after = digests(other)
-    results = {k: v for k, v in before.items() if k.startswith("results/")}
-    assert {k: v for k, v in after.items() if k.startswith("results/")} == results
+    # a second, independent copy with its own pseudonym key and a second wave gives the
+    # same 2017 results, byte for byte (only the pseudonymous ids in data/processed differ)
+    before, after = digests(run), digests(full)
+    results = {k: v for k, v in before.items() if k.startswith("results/2017/")}
+    assert {k: v for k, v in after.items() if k.startswith("results/2017/")} == results
     assert (run / ".secrets/pseudonym.key").read_bytes() != (
-        other / ".secrets/pseudonym.key"
+        full / ".secrets/pseudonym.key"
     ).read_bytes()
     a = pd.read_parquet(run / "data/processed/2017/weighted.parquet")
-    b = pd.read_parquet(other / "data/processed/2017/weighted.parquet")
+    b = pd.read_parquet(full / "data/processed/2017/weighted.parquet")
     assert not set(a["respondent_id"]) & set(b["respondent_id"])
     assert a.drop(columns="respondent_id").equals(b.drop(columns="respondent_id"))
-    # the bundle: identical manifests and identical zip bytes
-    name = "start-of-the-possible-2017-v0.1.0"
-    for suffix in (f"{name}/MANIFEST.sha256", f"{name}.zip"):
-        assert (run / "results/bundles" / suffix).read_bytes() == (
-            other / "results/bundles" / suffix
-        ).read_bytes()
+    # the 2017 bundle: identical manifest and identical zip bytes
+    for suffix in ("/MANIFEST.sha256", ".zip"):
+        assert (run / f"{BUNDLE}{suffix}").read_bytes() == (full / f"{BUNDLE}{suffix}").read_bytes()
+
+
+def test_second_wave_and_trends(full):
+    import json
+
+    seg = pd.read_csv(full / "results/2019/tables/segments.csv").set_index("segment")
+    assert seg["n"].sum() == 652 and seg.at["enthusiast", "n"] == 335
+    log = pd.read_csv(full / "data/processed/2019/cleaning_log.csv")
+    assert (log["reason"] == "council_successor").sum() >= 1
+    codes = set(pd.read_parquet(full / "data/processed/2019/responses.parquet")["code"])
+    assert codes <= set(pd.read_csv(full / "data/reference/councils_england_2019.csv")["code"])
+    assert pd.read_csv(full / "results/2019/claims.csv").empty  # no published figures
+    diag = pd.read_csv(full / "results/2019/weighting/diagnostics.csv").set_index("weight")
+    assert diag.at["weight", "sum"] == pytest.approx(17307)
+    changes = pd.read_csv(full / "results/trends/tables/trend_changes.csv")
+    pairs = changes["wave_from"].astype(str) + ">" + changes["wave_to"].astype(str)
+    assert set(pairs) == {"2017>2019"}
+    assert changes["p"].between(0, 1).all()
+    for name in ("2019", "trends"):
+        receipt = json.loads((full / f"results/{name}/bundle.json").read_text())
+        bundle = full / receipt["bundle"]
+        assert (bundle / "MANIFEST.sha256").exists() and Path(f"{bundle}.zip").exists()
+    trends = json.loads((full / "results/trends/bundle.json").read_text())["bundle"]
+    assert "trends" in trends and (full / trends / "tables/trend_changes.csv").exists()
+
+
+def test_make_diff_compares_two_bundles(full):
+    b2019 = json_bundle(full, "2019")
+    proc = subprocess.run(
+        [sys.executable, "-m", "councilsurvey.diff", str(full / BUNDLE), str(b2019)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "tables/segments.csv" in proc.stdout and "Summary:" in proc.stdout
+
+
+def json_bundle(root, wave):
+    import json
+
+    return root / json.loads((root / f"results/{wave}/bundle.json").read_text())["bundle"]
 
 
 def test_bad_answer_fails_clearly_and_keeps_earlier_outputs(run, tmp_path):
@@ -293,11 +342,19 @@ def test_undeclared_notebook_parameter_fails_by_name(run, tmp_path):
     assert "parameter 'seed' is not declared" in proc.stderr
 
 
-BUNDLE = "results/bundles/start-of-the-possible-2017-v0.1.0"
+def _bundle_2017() -> str:
+    from councilsurvey.config import bundle_dir, load_config
+
+    return bundle_dir(load_config(ROOT / "config.yaml"), "2017")
+
+
+BUNDLE = _bundle_2017()
 
 
 def test_bundle_contents(run):
     from rocrate.rocrate import ROCrate
+
+    from councilsurvey.config import load_config
 
     bundle = run / BUNDLE
     for part in [
@@ -319,7 +376,7 @@ def test_bundle_contents(run):
     readme = (bundle / "README.md").read_text()
     assert "Synthetic reconstruction" in readme and "make verify" in readme
     crate = ROCrate(bundle)
-    assert crate.root_dataset["version"] == "0.1.0"
+    assert crate.root_dataset["version"] == load_config(ROOT / "config.yaml")["bundle"]["version"]
     assert crate.mainEntity.id == "provenance/Snakefile"
     import json
 
@@ -341,10 +398,20 @@ def verify(*args):
     )
 
 
-def test_verify_reexecutes_and_passes(run):
-    proc = verify("--repo", str(run), "--cores", "2")
+def test_verify_passes_against_a_fresh_run(run, full):
+    proc = verify("--repo", str(run), "--bundle", str(run / BUNDLE), "--rerun", str(full))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert "VERIFIED" in proc.stdout and "38 of 38 files match" in proc.stdout
+    assert "VERIFIED" in proc.stdout and "files match; 0 do not" in proc.stdout
+
+
+def test_clean_copy_for_verify_leaves_outputs_out(run, tmp_path):
+    from councilsurvey.verify import copy_repository
+
+    dest = tmp_path / "copy"
+    copy_repository(run, dest)
+    assert (dest / "Snakefile").exists() and (dest / "data/raw/2017/export.csv").exists()
+    for gone in ("results", "data/processed/2017", ".secrets", ".snakemake", "logs"):
+        assert not (dest / gone).exists(), gone
 
 
 def tampered_bundle(run, tmp_path):

@@ -112,7 +112,8 @@ def test_empty_frame_category_is_a_clear_error(responses, frame, wcfg):
     few = responses[responses["type"] != "sui_generis"]
     with pytest.raises(InputError, match="'sui_generis' has 140 seats .* no respondents"):
         weight(few, frame, wcfg, source="responses.parquet")
-    res = weight(few, frame, dict(wcfg, collapse={"type": {"sui_generis": "unitary"}}))
+    collapse = {"type": {"sui_generis": "london_borough"}}
+    res = weight(few, frame, dict(wcfg, margins=["type", "party"], collapse=collapse))
     assert res.margins.query("margin == 'type'")["category"].tolist() == [
         "county",
         "district",
@@ -139,3 +140,12 @@ def test_unmapped_party_and_missing_party(responses, frame, wcfg):
     bad.loc[bad.index[3], "party"] = pd.NA
     with pytest.raises(InputError, match="1 respondent\\(s\\) have no 'party'"):
         weight(bad, frame, wcfg)
+
+
+def test_infeasible_margins_are_a_clear_error(responses, frame, wcfg):
+    """Without the City of London's respondents, no weights meet type, region and party at
+    once: raking does not converge, and the stage says so instead of going on."""
+    few = responses[responses["type"] != "sui_generis"]
+    cfg = dict(wcfg, collapse={"type": {"sui_generis": "london_borough"}}, max_iter=500)
+    with pytest.raises(InputError, match="raking did not converge within 500 iterations"):
+        weight(few, frame, cfg, source="responses.parquet")

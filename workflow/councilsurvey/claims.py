@@ -169,7 +169,7 @@ def check_claims(claims: list[dict], data: pd.DataFrame, frame: pd.DataFrame) ->
         }
         row["status"] = status(claim["kind"], row["published"], row["reproduced"], row["tolerance"])
         rows.append(row)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=COLUMNS if not rows else None)
     for col in COLUMNS:
         if col not in out:
             out[col] = np.nan if col not in ("note", "weighted_measure") else ""

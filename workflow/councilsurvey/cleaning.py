@@ -18,7 +18,9 @@ Exclusions are applied in this order, each to the rows the previous ones kept:
     council not in England's frame, or not identifiable.
 
 Council names matched only after normalisation or fuzzily are kept and logged as
-``repaired`` / ``council_name_variant``.
+``repaired`` / ``council_name_variant``; names of councils abolished before the wave's
+fieldwork are matched to their successor and logged as ``repaired`` /
+``council_successor``.
 """
 
 from __future__ import annotations
@@ -287,14 +289,18 @@ def clean(
     method = kept["council_text"].map(by_text["method"])
     for idx in kept.index[method != "exact"]:
         m = by_text.loc[kept.at[idx, "council_text"]]
+        successor = m["method"] == "successor"
+        detail = f"{kept.at[idx, 'council_text']!r} -> {m['code']} {m['matched_name']} " + (
+            f"(successor: {m['note']})" if successor else f"({m['method']}, score {m['score']:.0f})"
+        )
+        if successor:
+            log.info("raw row %d: %s", int(kept.at[idx, ROW]), detail)
         entries.append(
             {
                 "raw_row": int(kept.at[idx, ROW]),
                 "action": "repaired",
-                "reason": "council_name_variant",
-                "detail": f"{kept.at[idx, 'council_text']!r} -> {m['code']} "
-                f"{m['matched_name']} "
-                f"({m['method']}, score {m['score']:.0f})",
+                "reason": "council_successor" if successor else "council_name_variant",
+                "detail": detail,
             }
         )
 

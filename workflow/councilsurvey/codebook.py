@@ -1,10 +1,13 @@
 """Codebooks: how one wave's export names its columns and spells its answers.
 
-A codebook maps every export column to a variable id of the instrument by its header
-text (``header``, and ``subheader`` for the second header row), never by position, and
-every answer text to a code: an integer for Likert items (``null`` for Don't know, which
-is missing and never a 3), an option label for single-choice questions. Its shape is
-checked against ``workflow/schemas/codebook.schema.yaml``.
+A codebook maps every export column to a variable id of the instrument, never by
+position: by its header text (``header``, and ``subheader`` for the second header row) in
+a SurveyMonkey CSV or xlsx export, by its column name (``column`` for a variable,
+``names`` for a metadata column) in a Qualtrics CSV or SPSS .sav export. It maps every
+answer text to a code: an integer for Likert items (``null`` for Don't know, which is
+missing and never a 3), an option label for single-choice questions (an SPSS export's
+numeric codes are read as their value labels first, so the same texts apply). Its shape
+is checked against ``workflow/schemas/codebook.schema.yaml``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,18 @@ SURVEYMONKEY_METADATA = {
     "First Name": "first_name",
     "Last Name": "last_name",
     "Custom Data 1": "custom",
+}
+
+#: role -> the column name a Qualtrics export gives it (Qualtrics has no collector id)
+QUALTRICS_METADATA = {
+    "respondent_id": "ResponseId",
+    "start_date": "StartDate",
+    "end_date": "EndDate",
+    "ip_address": "IPAddress",
+    "email": "RecipientEmail",
+    "first_name": "RecipientFirstName",
+    "last_name": "RecipientLastName",
+    "custom": "ExternalReference",
 }
 
 
@@ -61,6 +76,11 @@ class Codebook:
         raise KeyError(var_id)
 
     @property
+    def format(self) -> str | None:
+        """The export format the codebook names, if any (the caller chooses the reader)."""
+        return self.raw.get("format")
+
+    @property
     def date_format(self) -> str:
         return self.raw.get("date_format", "%m/%d/%Y %I:%M:%S %p")
 
@@ -72,9 +92,15 @@ def load_codebook(path) -> Codebook:
     return Codebook(raw=data, path=Path(path))
 
 
-def codebook_from_instrument(instrument: Instrument, wave: str) -> dict:
+def codebook_from_instrument(instrument: Instrument, wave: str, columns: bool = False) -> dict:
     """Build the SurveyMonkey codebook of ``instrument`` (the export texts are the
-    instrument's own texts). Used once to write ``data/raw/<wave>/codebook.yaml``."""
+    instrument's own texts). Used once to write ``data/raw/<wave>/codebook.yaml``.
+
+    With ``columns=True`` every variable also gets ``column: <variable id>`` and every
+    metadata entry ``names`` (its SurveyMonkey header, its Qualtrics column name, its
+    role), so that the codebook also reads Qualtrics and SPSS exports whose columns are
+    named after the variable ids; it then names no ``format`` (it serves all of them).
+    """
     raw = instrument.raw
     variables = []
     for item in raw["respondent"]:
@@ -91,16 +117,25 @@ def codebook_from_instrument(instrument: Instrument, wave: str) -> dict:
         )
     for item in raw["strategy"] + raw.get("open_ended", []):
         variables.append(_choice_or_text(item))
-    return {
+    metadata = [{"header": h, "role": SURVEYMONKEY_METADATA[h]} for h in raw["export_metadata"]]
+    if columns:
+        variables = [{"id": v["id"], "column": v["id"], **v} for v in variables]
+        for meta in metadata:
+            role = meta["role"]
+            names = [meta["header"], QUALTRICS_METADATA.get(role), role]
+            meta["names"] = list(dict.fromkeys(n for n in names if n))
+            meta["role"] = meta.pop("role")  # keep `role` last
+    codebook = {
         "wave": str(wave),
         "format": "surveymonkey",
         "instrument": "questionnaire.yaml",
         "date_format": "%m/%d/%Y %I:%M:%S %p",
-        "metadata": [
-            {"header": h, "role": SURVEYMONKEY_METADATA[h]} for h in raw["export_metadata"]
-        ],
+        "metadata": metadata,
         "variables": variables,
     }
+    if columns:
+        del codebook["format"]
+    return codebook
 
 
 def _choice_or_text(item: dict) -> dict:

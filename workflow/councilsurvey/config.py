@@ -7,8 +7,10 @@ scripts when run by hand, so the two always agree.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from .errors import InputError
 from .yamlio import load_yaml, validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,11 +18,76 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 KEY_FILE = ".secrets/pseudonym.key"
 
 
+WAVE_SCHEMA = ROOT / "workflow" / "schemas" / "wave.schema.yaml"
+RAW_ROOT = "data/raw"
+
+
 def load_config(path="config.yaml") -> dict:
     """Read and validate ``config.yaml``."""
     cfg = load_yaml(path)
     validate(cfg, SCHEMA, path)
     return cfg
+
+
+def discover_waves(cfg: dict, root=RAW_ROOT) -> list[str]:
+    """Every folder ``<root>/<wave>/`` holding a ``wave.yaml``, sorted; restricted to
+    ``config.yaml``'s ``waves`` list when one is given. Each is validated (see
+    :func:`wave_info`)."""
+    found = sorted(p.parent.name for p in Path(root).glob("*/wave.yaml"))
+    wanted = cfg.get("waves")
+    if wanted:
+        missing = [str(w) for w in wanted if str(w) not in found]
+        if missing:
+            raise InputError(
+                Path(root) / missing[0] / "wave.yaml",
+                "config.yaml lists this wave but its wave.yaml is missing",
+            )
+        found = [w for w in found if w in {str(x) for x in wanted}]
+    for wave in found:
+        wave_info(cfg, wave, root)
+    return found
+
+
+def wave_info(cfg: dict, wave: str, root=RAW_ROOT) -> dict:
+    """A wave's ``wave.yaml``, validated, with file paths resolved from the repository root.
+
+    Raises
+    ------
+    InputError
+        Naming ``wave.yaml`` for a schema violation, a file that does not exist, or a
+        frame year that ``config.yaml`` has no frame for.
+    """
+    folder = Path(root) / str(wave)
+    path = folder / "wave.yaml"
+    info = load_yaml(path)
+    validate(info, WAVE_SCHEMA, path)
+    info = dict(info)
+    for key in ("export", "codebook", "questionnaire", "published"):
+        if key in info:
+            resolved = os.path.normpath(folder / info[key])
+            if not Path(resolved).is_file():
+                raise InputError(
+                    path,
+                    f"{key} file {info[key]!r} does not exist (looked for {resolved})",
+                    column=key,
+                )
+            info[key] = Path(resolved).as_posix()
+    year = info["frame_year"]
+    if year not in cfg["frames"] and str(year) not in {str(k) for k in cfg["frames"]}:
+        raise InputError(
+            path,
+            f"frame year {year} has no council frame in config.yaml "
+            f"(frames: {', '.join(str(k) for k in sorted(cfg['frames']))})",
+            column="frame_year",
+        )
+    return info
+
+
+def frame_of(cfg: dict, wave: str) -> dict:
+    """The council frame entry (path, n_councils) of a wave's frame year."""
+    year = wave_info(cfg, wave)["frame_year"]
+    frames = {int(k): v for k, v in cfg["frames"].items()}
+    return frames[int(year)]
 
 
 def raw_dir(wave: str) -> str:
@@ -37,12 +104,11 @@ def results_dir(wave: str) -> str:
 
 def wave_inputs(cfg: dict, wave: str) -> dict:
     """Raw inputs of one wave: export, codebook, frame, list of councils outside England."""
-    w = cfg["waves"][str(wave)]
-    frame = cfg["frames"][w["frame_year"]]
+    w = wave_info(cfg, wave)
     return {
-        "export": f"{raw_dir(wave)}/{w['export']}",
-        "codebook": f"{raw_dir(wave)}/{w['codebook']}",
-        "frame": frame["path"],
+        "export": w["export"],
+        "codebook": w["codebook"],
+        "frame": frame_of(cfg, wave)["path"],
         "outside": cfg["outside_england"],
     }
 
@@ -116,7 +182,7 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     """The parameters a notebook is run with (papermill), from ``config.yaml``."""
     from .figures import data_statement
 
-    w = cfg["waves"][str(wave)]
+    w = wave_info(cfg, wave)
     params = {
         "wave": str(wave),
         "statement": data_statement(bool(w.get("synthetic", False))),
@@ -126,7 +192,7 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     if name == "segmentation":
         seg = cfg["segments"]
         params.update(
-            questionnaire=f"{raw_dir(wave)}/{w.get('questionnaire', 'questionnaire.yaml')}",
+            questionnaire=w["questionnaire"],
             agree_codes=list(seg["agree_codes"]),
             disagree_codes=list(seg["disagree_codes"]),
             min_disagree=seg["min_disagree"],
@@ -138,6 +204,48 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     elif name == "attitudes":
         params["segments"] = notebook_outputs(wave, "segmentation")["segments"]
     return params
+
+
+TRENDS = "trends"
+TRENDS_OUTPUTS = {
+    "estimates_table": "results/trends/tables/trend_estimates.csv",
+    "changes_table": "results/trends/tables/trend_changes.csv",
+    "fig_trend_headlines": "results/trends/figures/trend_headlines",
+    "fig_trend_segments": "results/trends/figures/trend_segments",
+}
+
+
+def trends_files() -> dict:
+    """Every file the trends notebook writes (figures as ``<key>_png`` / ``<key>_svg``)."""
+    files = {}
+    for key, path in TRENDS_OUTPUTS.items():
+        if key.startswith("fig_"):
+            files[f"{key}_png"], files[f"{key}_svg"] = f"{path}.png", f"{path}.svg"
+        else:
+            files[key] = path
+    return files
+
+
+def trends_parameters(cfg: dict, waves: list[str]) -> dict:
+    """Parameters of the trends notebook."""
+    from .figures import data_statement
+
+    synthetic = any(wave_info(cfg, w).get("synthetic", False) for w in waves)
+    return {
+        "waves": list(waves),
+        "weighted": [stage_outputs(w)["weighted"] for w in waves],
+        "segments": [notebook_outputs(w, "segmentation")["segments"] for w in waves],
+        "statement": data_statement(synthetic),
+        **TRENDS_OUTPUTS,
+    }
+
+
+def trends_contents() -> dict[str, str]:
+    """Bundle path -> output of the trends notebook."""
+    contents = {p.split("results/trends/", 1)[1]: p for p in trends_files().values()}
+    for ext in ("ipynb", "html"):
+        contents[f"notebooks/trends.{ext}"] = executed_notebook(TRENDS, "trends", ext)
+    return dict(sorted(contents.items()))
 
 
 def claims_path(wave: str) -> str:
@@ -175,11 +283,11 @@ def bundle_contents(wave: str) -> dict[str, str]:
 
 def raw_inputs(cfg: dict, wave: str) -> list[str]:
     """Every raw and reference input of a wave (their checksums go into provenance)."""
-    w = cfg["waves"][str(wave)]
+    w = wave_info(cfg, wave)
     files = list(wave_inputs(cfg, wave).values())
-    files.append(f"{raw_dir(wave)}/{w.get('questionnaire', 'questionnaire.yaml')}")
+    files += [w["questionnaire"], f"{raw_dir(wave)}/wave.yaml"]
     if w.get("published"):
-        files.append(f"{raw_dir(wave)}/{w['published']}")
+        files.append(w["published"])
     return sorted(set(files))
 
 
@@ -188,12 +296,16 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
     stage's log file. :func:`councilsurvey.runner.script_main` passes each function the
     ones its signature names."""
     cfg = load_config(config_path)
-    w = cfg["waves"][str(wave)]
+    w = wave_info(cfg, wave)
     args = {
         **wave_inputs(cfg, wave),
         **stage_outputs(wave),
         "wave": str(wave),
-        "n_councils": cfg["frames"][w["frame_year"]]["n_councils"],
+        "n_councils": frame_of(cfg, wave)["n_councils"],
+        "export_format": w.get("format"),
+        "encoding": w.get("encoding"),
+        "fieldwork_start": w["fieldwork"]["start"],
+        "successors": cfg.get("successors"),
         "key_file": KEY_FILE,
         "cleaning": cfg["cleaning"],
         "weighting": cfg["weighting"],
@@ -207,7 +319,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         )
     if stage == "claims":
         args.update(
-            published=f"{raw_dir(wave)}/{w.get('published', 'published.yaml')}",
+            published=w.get("published"),
             claims_table=claims_path(wave),
         )
     if stage == "bundle":

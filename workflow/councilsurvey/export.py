@@ -1,18 +1,39 @@
 """Reading survey exports through a codebook.
 
-A SurveyMonkey "expanded, actual answer text" CSV has two header rows: row 1 names the
-metadata columns and each question; a matrix question puts its stem over the first
-column of its block and leaves the rest blank; row 2 is blank under metadata,
-"Response" / "Open-Ended Response" under single questions and the statement text under
-each matrix column. Columns are located by those texts, never by position.
+Four export formats are read into the same :class:`RawExport` (one text column per
+metadata role and codebook variable), so that recoding and cleaning never see the format:
+
+``surveymonkey``
+    An "expanded, actual answer text" CSV with two header rows: row 1 names the metadata
+    columns and each question; a matrix question puts its stem over the first column of
+    its block and leaves the rest blank; row 2 is blank under metadata, "Response" /
+    "Open-Ended Response" under single questions and the statement text under each matrix
+    column. Columns are located by those texts (codebook ``header``/``subheader``), never
+    by position.
+``xlsx``
+    The same two header rows in the first worksheet of an .xlsx workbook (a matrix stem
+    may be a merged cell); numbers and dates are turned back into the CSV's texts.
+``qualtrics``
+    A "choice text" CSV with three header rows: column names, question texts and
+    ``{"ImportId": ...}`` JSON. Columns are located by name (codebook ``column``, metadata
+    ``names``).
+``spss``
+    An SPSS .sav file: columns by variable name as for Qualtrics; numeric codes become
+    their value labels, so the codebook maps the same answer texts as for a CSV.
+
+CSV exports are UTF-8 (with or without a byte-order mark) or Windows-1252; see
+:func:`decode`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime as dt
 import io
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +46,18 @@ log = logging.getLogger(__name__)
 
 #: number of the first data row as a spreadsheet shows it (two header rows above it)
 FIRST_DATA_ROW = 3
+#: the same for a Qualtrics export (three header rows)
+QUALTRICS_FIRST_DATA_ROW = 4
 ROW = "_row"
+FORMATS = ("surveymonkey", "qualtrics", "spss", "xlsx")
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: bytes that are typical of Windows-1252 text and never valid alone in UTF-8:
+#: € … ‘ ’ “ ” – — £
+_CP1252_TYPICAL = frozenset(b"\x80\x85\x91\x92\x93\x94\x96\x97\xa3")
+#: UTF-8 spellings of ’ “ ” – — … € and £: a file holding them is (partly) UTF-8
+_UTF8_PUNCTUATION = re.compile(rb"\xe2\x80[\x93\x94\x98\x99\x9c\x9d\xa6]|\xe2\x82\xac|\xc2\xa3")
+_IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"')
 
 
 def norm_text(text: str) -> str:
@@ -45,15 +77,17 @@ class RawExport:
     Attributes
     ----------
     data : DataFrame
-        One row per data row: ``_row`` (spreadsheet row number), one column per
-        metadata role and per codebook variable, holding the raw answer text
-        (``<NA>`` where blank).
+        One row per data row: ``_row`` (spreadsheet row number; the case number of an
+        SPSS file), one column per metadata role and per codebook variable, holding the
+        raw answer text (``<NA>`` where blank).
     path : Path
         The export file.
     headers : dict
-        Column (role or variable id) -> header text as it appears in the export.
+        Column (role or variable id) -> header text (SurveyMonkey, xlsx) or column name
+        (Qualtrics, SPSS) as it appears in the export.
     warnings : list of str
-        Non-fatal findings (e.g. export questions the codebook does not know).
+        Non-fatal findings (e.g. export questions the codebook does not know, a file
+        read as Windows-1252).
     """
 
     data: pd.DataFrame
@@ -62,20 +96,224 @@ class RawExport:
     warnings: list[str] = field(default_factory=list)
 
 
-def decode(path: Path, raw: bytes) -> str:
-    """Decode an export as UTF-8 (a byte-order mark is allowed)."""
+# --------------------------------------------------------------------------- encodings
+
+
+def _declared_codec(path: Path, encoding: str | None) -> str | None:
+    if encoding is None:
+        return None
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(path, f"unknown encoding {encoding!r}") from None
+    if name in ("utf-8", "utf-8-sig"):
+        return "utf-8"
+    if name == "cp1252":
+        return "cp1252"
+    raise InputError(
+        path,
+        f"encoding {encoding!r} is not supported: exports are read as UTF-8 or "
+        "Windows-1252 (cp1252)",
+    )
+
+
+def _decode_error(path: Path, raw: bytes, exc: UnicodeDecodeError, what: str) -> InputError:
+    line = raw[: exc.start].count(b"\n") + 1
+    return InputError(
+        path, f"not {what} text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", row=line
+    )
+
+
+def decode(
+    path: Path, raw: bytes, encoding: str | None = None, warnings: list[str] | None = None
+) -> str:
+    """Decode the bytes of a CSV export.
+
+    Parameters
+    ----------
+    path : Path
+        The file, for messages.
+    raw : bytes
+        Its content.
+    encoding : str, optional
+        ``None`` (detect), ``"utf-8"`` or ``"cp1252"`` (``"windows-1252"``).
+    warnings : list of str, optional
+        A detected encoding is reported here (else logged).
+
+    Returns
+    -------
+    str
+
+    Notes
+    -----
+    UTF-8 with or without a byte-order mark is read as such. A file that is not UTF-8
+    but decodes as Windows-1252 and holds bytes typical of it (’ “ ” – £ ...) is read as
+    Windows-1252 with a warning, unless UTF-8 was declared. UTF-16 is refused.
+
+    Raises
+    ------
+    InputError
+        If the file is empty, UTF-16, or not text in the (declared or detected)
+        encoding, naming the row of the first bad byte.
+    """
+    codec = _declared_codec(path, encoding)
     if not raw.strip():
         raise InputError(path, "the file is empty")
+    if raw.startswith(_UTF16_BOMS) or raw[:4096].count(0) > len(raw[:4096]) // 4:
+        raise InputError(path, "UTF-16 text: re-save the export as UTF-8 (CSV UTF-8)")
+    if codec == "cp1252" and raw.startswith(codecs.BOM_UTF8):
+        message = (
+            f"{path}: encoding cp1252 was declared but the file starts with a UTF-8 "
+            "byte-order mark; read it as UTF-8"
+        )
+        _warn(message, warnings)
+        codec = "utf-8"
+    if codec == "cp1252":
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, raw, exc, "Windows-1252") from None
+        log.info("%s: read as Windows-1252 (declared)", path)
+        return text
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", row=line
-        ) from None
+        error = _decode_error(path, raw, exc, "UTF-8")
+        if codec == "utf-8" or not (_CP1252_TYPICAL & set(raw)) or _UTF8_PUNCTUATION.search(raw):
+            raise error from None
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise error from None
+    detail = error.reason.removeprefix("not UTF-8 text ")
+    _warn(
+        f"{path}: read as Windows-1252, since it is not UTF-8 ({detail[1:-1]}, row "
+        f"{error.row}) and has Windows-1252 punctuation; declare encoding cp1252 or re-save "
+        "the export as UTF-8",
+        warnings,
+    )
+    return text
 
 
-def read_surveymonkey(path, codebook: Codebook) -> RawExport:
+def _warn(message: str, warnings: list[str] | None) -> None:
+    if warnings is None:
+        log.warning(message)
+    else:
+        warnings.append(message)
+
+
+def _csv_records(path: Path, encoding: str | None, warnings: list[str]) -> list[list[str]]:
+    if not path.is_file():
+        raise InputError(path, "export file not found")
+    text = decode(path, path.read_bytes(), encoding, warnings)
+    try:
+        # a record may span lines inside quotes; we report record numbers, which is
+        # what a spreadsheet shows as the row number
+        return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise InputError(path, f"not a readable CSV file: {exc}") from None
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def read_export(path, codebook: Codebook, format=None, encoding=None) -> RawExport:
+    """Read an export of any supported format through ``codebook``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export.
+    codebook : Codebook
+        Locates its columns: ``header``/``subheader`` for SurveyMonkey CSV and xlsx,
+        ``column`` / metadata ``names`` for Qualtrics and SPSS.
+    format : {"surveymonkey", "qualtrics", "spss", "xlsx"}, optional
+        The export's format; detected when not given (see :func:`detect_format`).
+    encoding : str, optional
+        Text encoding of a CSV export: ``"utf-8"`` or ``"cp1252"``; detected when not
+        given (see :func:`decode`). An .xlsx or .sav file carries its own encoding, so
+        this is ignored for them.
+
+    Returns
+    -------
+    RawExport
+
+    Raises
+    ------
+    InputError
+        If the format is unknown or cannot be detected, or the file cannot be read.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "export file not found")
+    warnings: list[str] = []
+    records = None
+    if format is None:
+        format, records = _sniff(path, encoding, warnings)
+    if format not in FORMATS:
+        raise InputError(path, f"unknown export format {format!r} (expected one of {FORMATS})")
+    if format in ("spss", "xlsx") and encoding is not None:
+        log.debug("%s: encoding %r ignored for a %s file", path, encoding, format)
+    if format == "spss":
+        return read_spss(path, codebook)
+    if format == "xlsx":
+        return read_xlsx(path, codebook)
+    if records is None:
+        records = _csv_records(path, encoding, warnings)
+    if format == "qualtrics":
+        return _finish(_qualtrics(path, records, codebook, warnings))
+    return _finish(_surveymonkey(path, records, codebook, warnings))
+
+
+def detect_format(path, encoding=None) -> str:
+    """The format :func:`read_export` reads ``path`` as when none is given.
+
+    ``.sav``/``.zsav`` -> spss; ``.xlsx`` -> xlsx; ``.csv`` -> qualtrics if its third
+    row holds ``{"ImportId": ...}`` cells, else surveymonkey. A file with another
+    extension is recognised by its first bytes (SPSS or zip) or refused.
+    """
+    return _sniff(Path(path), encoding, [])[0]
+
+
+def _sniff(path: Path, encoding, warnings) -> tuple[str, list[list[str]] | None]:
+    suffix = path.suffix.lower()
+    if suffix in (".sav", ".zsav"):
+        return "spss", None
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx", None
+    if suffix == ".xls":
+        raise InputError(path, "a legacy .xls workbook: save it as .xlsx or export a CSV")
+    if suffix == ".csv":
+        records = _csv_records(path, encoding, warnings)
+        if len(records) >= 3 and _is_import_id_row(records[2]):
+            return "qualtrics", records
+        return "surveymonkey", records
+    if not path.is_file():
+        raise InputError(path, "export file not found")
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic in (b"$FL2", b"$FL3"):
+        return "spss", None
+    if magic == b"PK\x03\x04":
+        return "xlsx", None
+    raise InputError(
+        path,
+        "cannot tell the export format (expected a .csv, .xlsx or .sav file); "
+        f"name it with its extension or give the format ({', '.join(FORMATS)})",
+    )
+
+
+def _is_import_id_row(record: list[str]) -> bool:
+    return any(_IMPORT_ID.match(cell) for cell in record)
+
+
+def _finish(raw: RawExport) -> RawExport:
+    for w in raw.warnings:
+        log.warning(w)
+    return raw
+
+
+def read_surveymonkey(path, codebook: Codebook, encoding=None) -> RawExport:
     """Read a SurveyMonkey two-header-row CSV export.
 
     Parameters
@@ -84,6 +322,8 @@ def read_surveymonkey(path, codebook: Codebook) -> RawExport:
         The export.
     codebook : Codebook
         Maps header texts to variable ids.
+    encoding : str, optional
+        See :func:`decode`.
 
     Returns
     -------
@@ -96,15 +336,19 @@ def read_surveymonkey(path, codebook: Codebook) -> RawExport:
         repeats a column header, or has a row with the wrong number of fields.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "export file not found")
-    text = decode(path, path.read_bytes())
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise InputError(path, f"not a readable CSV file: {exc}") from None
-    # csv line numbers: a record may span lines inside quotes; we report record numbers,
-    # which is what a spreadsheet shows as the row number.
+    warnings: list[str] = []
+    records = _csv_records(path, encoding, warnings)
+    return _finish(_surveymonkey(path, records, codebook, warnings))
+
+
+def _surveymonkey(path, records, codebook, warnings) -> RawExport:
+    body = records[2:]
+    rows = list(range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(body)))
+    return _from_header_rows(path, records, body, rows, codebook, warnings)
+
+
+def _from_header_rows(path, records, body, rows, codebook, warnings) -> RawExport:
+    """A RawExport from two header rows (SurveyMonkey CSV or xlsx) and the data rows."""
     if len(records) < 2:
         raise InputError(
             path,
@@ -121,26 +365,31 @@ def read_surveymonkey(path, codebook: Codebook) -> RawExport:
     if len(head1) < 2:
         raise InputError(path, "only one column: is the delimiter a comma?", row=1)
     keys = _column_keys(path, head1, head2)
-    columns, headers, warnings = _locate(path, keys, codebook)
+    columns, headers, unknown = _locate(path, keys, codebook)
+    _check_widths(path, body, rows, len(head1))
+    values = {name: [rec[idx] for rec in body] for name, idx in columns.items()}
+    return _build(path, rows, values, headers, warnings + unknown)
 
-    body = records[2:]
-    for i, rec in enumerate(body):
-        if len(rec) != len(head1):
+
+def _check_widths(path, body, rows, width) -> None:
+    for rec, row in zip(body, rows, strict=True):
+        if len(rec) != width:
             raise InputError(
                 path,
-                f"has {len(rec)} fields where the header has {len(head1)} "
-                "(truncated or malformed line)",
-                row=FIRST_DATA_ROW + i,
+                f"has {len(rec)} fields where the header has {width} (truncated or malformed line)",
+                row=row,
             )
-    frame = {ROW: list(range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(body)))}
-    for name, idx in columns.items():
-        frame[name] = [rec[idx].strip() for rec in body]
+
+
+def _build(path, rows, values, headers, warnings) -> RawExport:
+    """The RawExport of ``values`` (column -> texts, ``None`` or blank for missing)."""
+    frame = {ROW: list(rows)}
+    for name, texts in values.items():
+        frame[name] = [(t or "").strip() for t in texts]
     data = pd.DataFrame(frame)
-    for name in columns:
+    for name in values:
         data[name] = data[name].astype("string").replace("", pd.NA)
-    for w in warnings:
-        log.warning(w)
-    return RawExport(data=data, path=path, headers=headers, warnings=warnings)
+    return RawExport(data=data, path=path, headers=headers, warnings=list(warnings))
 
 
 def _column_keys(path: Path, head1: list[str], head2: list[str]) -> list[tuple[str, str]]:
@@ -171,22 +420,38 @@ def _column_keys(path: Path, head1: list[str], head2: list[str]) -> list[tuple[s
     return keys
 
 
+def _meta_names(meta: dict) -> list[str]:
+    """Names a metadata column may have: its ``names``, then its ``header``."""
+    names = list(meta.get("names", []))
+    if meta.get("header"):
+        names.append(meta["header"])
+    return list(dict.fromkeys(names))
+
+
 def _locate(path, keys, codebook):
+    """Columns by (header, subheader) texts: role/variable -> column index."""
     index = {key: i for i, key in enumerate(keys)}
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
     for meta in codebook.metadata:
-        key = (norm_text(meta["header"]), "")
-        if key not in index:
+        label = meta.get("header") or meta["names"][0]
+        found = [index[k] for k in ((norm_text(n), "") for n in _meta_names(meta)) if k in index]
+        if not found:
             raise InputError(
                 path,
-                f"export metadata column {meta['header']!r} from the codebook is missing",
+                f"export metadata column {label!r} from the codebook is missing",
                 row=1,
-                column=meta["header"],
+                column=label,
             )
-        columns[meta["role"]] = index[key]
-        headers[meta["role"]] = meta["header"]
+        columns[meta["role"]] = found[0]
+        headers[meta["role"]] = label
     for var in codebook.variables:
+        if "header" not in var:
+            raise InputError(
+                codebook.path,
+                f"variable {var['id']!r} has no header/subheader to find it by in a "
+                "SurveyMonkey export",
+            )
         key = (norm_text(var["header"]), norm_text(var["subheader"]))
         if key not in index:
             label = var["header"] if var["kind"] != "likert" else var["subheader"]
@@ -203,3 +468,264 @@ def _locate(path, keys, codebook):
         if i not in known
     ]
     return columns, headers, warnings
+
+
+def _locate_by_name(path, names, codebook, kind, row=None):
+    """Columns by name (Qualtrics, SPSS): role/variable -> column index.
+
+    ``names`` are the export's column names; matching ignores case and surrounding
+    space. ``row`` is the row of the names (1 for Qualtrics, none for SPSS).
+    """
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = norm_text(name)
+        if not key:
+            raise InputError(path, f"column {i + 1} has no name", row=row)
+        if key in index:
+            raise InputError(
+                path,
+                f"duplicated column name (columns {index[key] + 1} and {i + 1})",
+                row=row,
+                column=name,
+            )
+        index[key] = i
+    columns: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for meta in codebook.metadata:
+        wanted = _meta_names(meta)
+        found = [index[norm_text(n)] for n in wanted if norm_text(n) in index]
+        if not found:
+            raise InputError(
+                path,
+                f"export metadata column {wanted[0]!r} from the codebook is missing "
+                f"(looked for {', '.join(map(repr, wanted))})",
+                row=row,
+                column=wanted[0],
+            )
+        columns[meta["role"]] = found[0]
+        headers[meta["role"]] = names[found[0]]
+    for var in codebook.variables:
+        if "column" not in var:
+            raise InputError(
+                codebook.path,
+                f"variable {var['id']!r} has no column name to find it by in a {kind} export",
+            )
+        key = norm_text(var["column"])
+        if key not in index:
+            raise InputError(
+                path,
+                f"codebook question {var['id']!r} is not in the export "
+                f"(no column {var['column']!r})",
+                column=var["column"],
+            )
+        columns[var["id"]] = index[key]
+        headers[var["id"]] = names[index[key]]
+    known = set(columns.values())
+    warnings = [
+        f"{path}: column {i + 1} ({name!r}) is not in the codebook and is ignored"
+        for i, name in enumerate(names)
+        if i not in known
+    ]
+    return columns, headers, warnings
+
+
+def read_qualtrics(path, codebook: Codebook, encoding=None) -> RawExport:
+    """Read a Qualtrics "choice text" CSV export (three header rows).
+
+    Row 1 holds the column names the codebook's ``column`` (and metadata ``names``)
+    refer to, row 2 the question texts, row 3 ``{"ImportId": ...}`` JSON; the first
+    data row is row 4.
+
+    Raises
+    ------
+    InputError
+        If the ImportId row is missing, a column is missing or repeated, or a row has
+        the wrong number of fields.
+    """
+    path = Path(path)
+    warnings: list[str] = []
+    records = _csv_records(path, encoding, warnings)
+    return _finish(_qualtrics(path, records, codebook, warnings))
+
+
+def _qualtrics(path, records, codebook, warnings) -> RawExport:
+    if len(records) < 3 or not _is_import_id_row(records[2]):
+        raise InputError(
+            path,
+            "expected three header rows (column names, question texts, ImportId JSON) "
+            "as in a Qualtrics export: is the ImportId row missing?",
+            row=3,
+        )
+    names = records[0]
+    for r in (1, 2):
+        if len(records[r]) != len(names):
+            raise InputError(
+                path,
+                f"header rows differ in length ({len(names)} vs {len(records[r])} columns)",
+                row=r + 1,
+            )
+    columns, headers, unknown = _locate_by_name(path, names, codebook, "Qualtrics", row=1)
+    body = records[3:]
+    rows = list(range(QUALTRICS_FIRST_DATA_ROW, QUALTRICS_FIRST_DATA_ROW + len(body)))
+    _check_widths(path, body, rows, len(names))
+    values = {name: [rec[idx] for rec in body] for name, idx in columns.items()}
+    return _build(path, rows, values, headers, warnings + unknown)
+
+
+def _number_text(value) -> str:
+    """A number as an export would spell it: whole numbers without ``.0``."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _datetime_text(value: dt.datetime, date_format: str) -> str:
+    """A date-time as the codebook's ``date_format`` spells it, rounded to the second
+    (Excel and SPSS keep date-times as floating-point numbers)."""
+    value = pd.Timestamp(value).round("s").to_pydatetime()
+    return value.strftime(date_format)
+
+
+def _cell_text(value, date_format: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        return _datetime_text(value, date_format)
+    if isinstance(value, dt.date):
+        return value.strftime(date_format)
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, bool | int | float):
+        return _number_text(value)
+    return str(value)
+
+
+def read_xlsx(path, codebook: Codebook) -> RawExport:
+    """Read the first worksheet of an .xlsx workbook saved from a SurveyMonkey export.
+
+    It has the CSV's two header rows (a matrix stem may be a merged cell over its
+    block). Whole numbers become text without ``.0``; date-times are written in the
+    codebook's ``date_format``. Blank rows are skipped; ``_row`` is the worksheet row.
+
+    Raises
+    ------
+    InputError
+        If the file is not a readable workbook, or as :func:`read_surveymonkey`.
+    """
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "export file not found")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(path, f"not a readable .xlsx workbook: {exc}") from None
+    try:
+        if not book.worksheets:
+            raise InputError(path, "the workbook has no worksheet")
+        cells = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    fmt = codebook.date_format
+    records = [[_cell_text(v, fmt) for v in r] for r in cells]
+    if not any(any(c.strip() for c in rec) for rec in records):
+        raise InputError(path, "the first worksheet is empty")
+    head = records[:2]
+    width = max((_last_filled(rec) for rec in head), default=0)
+    head = [(rec + [""] * width)[:width] for rec in head]
+    body, rows = [], []
+    for number, rec in enumerate(records[2:], start=FIRST_DATA_ROW):
+        if not any(c.strip() for c in rec):
+            continue
+        if _last_filled(rec) > width:
+            column = get_column_letter(_last_filled(rec))
+            raise InputError(
+                path, f"a value right of the last header column (in column {column})", row=number
+            )
+        body.append((rec + [""] * width)[:width])
+        rows.append(number)
+    return _finish(_from_header_rows(path, head, body, rows, codebook, []))
+
+
+def _last_filled(rec: list[str]) -> int:
+    """1-based number of the last non-blank cell (0 if none)."""
+    for i in range(len(rec), 0, -1):
+        if rec[i - 1].strip():
+            return i
+    return 0
+
+
+def read_spss(path, codebook: Codebook) -> RawExport:
+    """Read an SPSS .sav export (via pyreadstat).
+
+    Columns are located by variable name (codebook ``column``, metadata ``names``). A
+    numeric variable with value labels, and every numeric closed question, is read as
+    the label text of each code (user-missing codes such as 9 = Don't know included);
+    system-missing is ``<NA>``. Other numbers become text without ``.0``, date-times the
+    codebook's ``date_format``; string variables are kept as text. ``_row`` is the case
+    number (1-based).
+
+    Raises
+    ------
+    InputError
+        If the file is not a readable .sav file, a column is missing, or a code has no
+        value label (naming the case and the variable).
+    """
+    import pyreadstat
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "export file not found")
+    try:
+        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, ValueError) as exc:
+        raise InputError(path, f"not a readable SPSS .sav file: {exc}") from None
+    names = list(meta.column_names)
+    columns, headers, unknown = _locate_by_name(path, names, codebook, "SPSS")
+    closed = {v["id"] for v in codebook.variables if v["kind"] != "free_text"}
+    rows = list(range(1, len(df) + 1))
+    values = {}
+    for target, idx in columns.items():
+        name = names[idx]
+        labels = meta.variable_value_labels.get(name, {})
+        values[target] = _spss_texts(
+            path, name, df[name], labels, target in closed, codebook.date_format
+        )
+    return _finish(_build(path, rows, values, headers, unknown))
+
+
+def _spss_texts(path, name, series, labels, closed, date_format) -> list[str | None]:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return [None if pd.isna(v) else _datetime_text(v, date_format) for v in series]
+    if not pd.api.types.is_numeric_dtype(series):
+        return [None if _missing(v) else _cell_text(v, date_format) for v in series]
+    if not labels and not closed:
+        return [None if pd.isna(v) else _number_text(v) for v in series]
+    out = []
+    for case, v in enumerate(series, start=1):
+        if pd.isna(v):
+            out.append(None)
+        elif v in labels:
+            out.append(labels[v])
+        else:
+            known = ", ".join(f"{_number_text(k)} = {lab!r}" for k, lab in labels.items())
+            raise InputError(
+                path,
+                f"code {_number_text(v)} has no value label "
+                f"({'labels: ' + known if known else 'the variable has no value labels'})",
+                row=case,
+                column=name,
+            )
+    return out
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))

@@ -112,6 +112,13 @@ class CouncilMatcher:
         ambiguous.
     min_fuzzy_length : int
         Shorter normalised names ("N/A", "the council") are never matched fuzzily.
+    successors : DataFrame, optional
+        Councils abolished since the names were current (``old_code``, ``old_name``,
+        ``new_code``, ``effective_date``): a name of a council abolished on or before
+        ``as_of`` is matched to its successor in the frame (method ``successor``); a
+        council split between several successors is ambiguous.
+    as_of : str, optional
+        ISO date (the wave's fieldwork start) for the successor map.
     """
 
     frame: pd.DataFrame
@@ -119,6 +126,8 @@ class CouncilMatcher:
     threshold: float = 88.0
     margin: float = 4.0
     min_fuzzy_length: int = 4
+    successors: pd.DataFrame | None = None
+    as_of: str | None = None
 
     def __post_init__(self):
         self._exact: dict[str, str] = {}
@@ -133,10 +142,39 @@ class CouncilMatcher:
         for row in self.outside.itertuples(index=False):
             self._names[row.code] = row.name
             self._outside_keys[normalise(row.name)] = row.code
+        self._succ_exact: dict[str, set[str]] = {}
+        self._succ_keys: dict[str, set[str]] = {}
+        self._succ_note: dict[str, str] = {}
+        if self.successors is not None and self.as_of is not None:
+            self._load_successors()
         # fuzzy candidates: (key, code); a key shared by several councils stays ambiguous
         self._choices = [(k, c) for k, codes in self._keys.items() for c in sorted(codes)]
         self._choices += [(k, c) for k, c in self._outside_keys.items()]
         self._choice_keys = [k for k, _ in self._choices]
+
+    def _load_successors(self) -> None:
+        frame_codes = set(self.frame["code"])
+        succ = self.successors[self.successors["effective_date"].astype(str) <= self.as_of]
+        step = succ.groupby("old_code")["new_code"].apply(set).to_dict()
+
+        def final(code, seen=()):
+            if code in frame_codes:
+                return {code}
+            if code in seen or code not in step:
+                return set()
+            return set().union(*(final(c, (*seen, code)) for c in step[code]))
+
+        for row in succ.drop_duplicates("old_code").itertuples(index=False):
+            if row.old_code in frame_codes:  # still in force under the same code
+                continue
+            codes = final(row.old_code)
+            if not codes:
+                continue
+            self._succ_exact.setdefault(row.old_name, set()).update(codes)
+            self._succ_keys.setdefault(normalise(row.old_name), set()).update(codes)
+            note = f"{row.old_name} ({row.old_code}) was abolished on {row.effective_date}"
+            self._succ_note[row.old_name] = note
+            self._succ_note[normalise(row.old_name)] = note
 
     def match(self, typed: str) -> dict:
         """Match one typed name.
@@ -156,6 +194,7 @@ class CouncilMatcher:
             "matched_name": None,
             "score": 0.0,
             "candidates": "",
+            "note": "",
         }
         text = typed.strip()
         if text in self._exact:
@@ -172,6 +211,20 @@ class CouncilMatcher:
                 "score": 100.0,
                 "candidates": ";".join(sorted(codes)),
             }
+        for lookup, probe in ((self._succ_exact, text), (self._succ_keys, key)):
+            if probe in lookup:
+                found = lookup[probe]
+                if len(found) > 1:
+                    return {
+                        **result,
+                        "status": AMBIGUOUS,
+                        "method": "successor",
+                        "score": 100.0,
+                        "candidates": ";".join(sorted(found)),
+                        "note": self._succ_note[probe] + " and split between successors",
+                    }
+                out = self._found(result, next(iter(found)), "successor", 100.0)
+                return {**out, "note": self._succ_note[probe]}
         if key in self._outside_keys:
             return self._found(result, self._outside_keys[key], "normalised", 100.0)
         if len(key.replace(" ", "")) < self.min_fuzzy_length:
@@ -214,5 +267,14 @@ class CouncilMatcher:
         distinct = sorted({n for n in names if isinstance(n, str)})
         return pd.DataFrame(
             [self.match(n) for n in distinct],
-            columns=["typed", "status", "method", "code", "matched_name", "score", "candidates"],
+            columns=[
+                "typed",
+                "status",
+                "method",
+                "code",
+                "matched_name",
+                "score",
+                "candidates",
+                "note",
+            ],
         )

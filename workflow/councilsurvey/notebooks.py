@@ -50,12 +50,39 @@ def check_parameters(notebook, parameters: dict) -> None:
         )
 
 
+_SITE_PACKAGES = re.compile(r"(?:/[^/\s\"']+)+/site-packages/")
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of the same name (how a kernel splits its stderr
+    into messages depends on timing) and drop the machine's site-packages path from them
+    (warnings name the file that raised them)."""
+    merged: list = []
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
+            text = _SITE_PACKAGES.sub("site-packages/", text)
+            if (
+                merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == out["name"]
+            ):
+                merged[-1]["text"] += text
+                continue
+            out["text"] = text
+        merged.append(out)
+    return merged
+
+
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Strip what changes between runs: papermill timestamps and durations, execution
-    metadata, and the random id of the injected-parameters cell."""
+    """Strip what changes between runs and machines: papermill timestamps and durations,
+    execution metadata, the random id of the injected-parameters cell, how stream output
+    was split into messages, and the path of the Python installation in warnings."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
+        if cell.get("outputs"):
+            cell["outputs"] = _merge_streams(cell["outputs"])
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if "injected-parameters" in cell.metadata.get("tags", []):

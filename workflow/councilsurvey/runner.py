@@ -57,8 +57,8 @@ def script_main(stage: str, func: Callable[..., None], smk=None) -> None:
         args = {
             **dict(smk.input.items()),
             **dict(smk.output.items()),
+            **dict(smk.wildcards.items()),
             **dict(smk.params.items()),
-            "wave": smk.wildcards.wave,
         }
         log_file = smk.log[0]
     else:

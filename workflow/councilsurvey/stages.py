@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .cleaning import clean
 from .codebook import load_codebook
-from .export import read_surveymonkey
+from .export import read_export
 from .frame import load_frame, load_outside_england
 from .matching import CouncilMatcher
 from .pseudonym import load_key
@@ -17,13 +17,15 @@ from .runner import write_csv, write_parquet
 log = logging.getLogger("councilsurvey")
 
 
-def validate_raw(export, codebook, frame, n_councils, outside, report, wave) -> dict:
+def validate_raw(
+    export, codebook, frame, n_councils, outside, report, wave, export_format=None, encoding=None
+) -> dict:
     """Check that a wave's raw inputs can be read: codebook schema, export headers and
     answers, council frame schema. Writes a JSON report; raises ``InputError`` if not."""
     from .cleaning import recode
 
     cb = load_codebook(codebook)
-    raw = read_surveymonkey(export, cb)
+    raw = read_export(export, cb, format=export_format, encoding=encoding)
     recode(raw, cb)
     fr = load_frame(frame, n_councils)
     out = load_outside_england(outside)
@@ -58,16 +60,26 @@ def clean_wave(
     cleaning_log,
     matches,
     summary,
+    export_format=None,
+    encoding=None,
+    fieldwork_start=None,
+    successors=None,
 ) -> None:
-    """The clean stage for one wave: see :mod:`councilsurvey.cleaning`."""
+    """The clean stage for one wave: see :mod:`councilsurvey.cleaning`. Names of councils
+    abolished before ``fieldwork_start`` are matched to their successors."""
+    import pandas as pd
+
     cb = load_codebook(codebook)
-    raw = read_surveymonkey(export, cb)
+    raw = read_export(export, cb, format=export_format, encoding=encoding)
     fr = load_frame(frame, n_councils)
+    succ = pd.read_csv(successors, dtype=str) if successors else None
     matcher = CouncilMatcher(
         fr,
         load_outside_england(outside),
         threshold=cleaning["fuzzy_threshold"],
         margin=cleaning["ambiguity_margin"],
+        successors=succ,
+        as_of=fieldwork_start,
     )
     result = clean(
         raw,
@@ -169,7 +181,8 @@ def claims_wave(weighted, segments, frame, n_councils, published, claims_table, 
     data = pd.read_parquet(weighted)
     seg = pd.read_parquet(segments)[["respondent_id", "segment_rule"]]
     data = data.merge(seg, on="respondent_id", how="left", validate="one_to_one")
-    result = check_claims(load_claims(published), data, load_frame(frame, n_councils))
+    claims = load_claims(published) if published else []
+    result = check_claims(claims, data, load_frame(frame, n_councils))
     write_csv(result, claims_table)
     for row in result.itertuples():
         level = logging.INFO if row.status == "PASS" else logging.WARNING
@@ -247,14 +260,19 @@ def bundle_wave(
     (staging / "provenance.json").write_text(
         json.dumps(prov, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    claims = pd.read_csv(staging / "claims.csv")
+    claims = (
+        pd.read_csv(staging / "claims.csv")
+        if (staging / "claims.csv").exists()
+        else pd.DataFrame(columns=["claim_id", "published", "reproduced", "status"])
+    )
     statement = data_statement(bool(synthetic))
+    what = "trends across survey waves" if wave == "trends" else f"wave {wave}"
     meta = {
-        "name": f"Councillors and digital technology, wave {wave}: results bundle",
+        "name": f"Councillors and digital technology, {what}: results bundle",
         "description": (
-            f"Tables, figures, notebooks and the published-claims check of wave "
-            f"{wave} of the study {study}, re-analysing 'The Start of the "
-            "Possible' (LGiU, 2017)."
+            f"Tables, figures, notebooks and the published-claims check of {what} "
+            f"of the study {study}, re-analysing 'The Start of the Possible' "
+            "(LGiU, 2017)."
         ),
         "statement": statement,
         "version": version,

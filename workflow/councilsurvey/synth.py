@@ -365,8 +365,11 @@ def draw_attitudes(
     n_enth: int,
     n_scep: int,
     n_unclassified: int = 12,
+    wellbeing_share: float = PUBLISHED["wellbeing_positive"],
+    theta_shift: float = 0.0,
 ) -> pd.DataFrame:
-    """Attitude items, with segments fixed by rank of the latent score."""
+    """Attitude items, with segments fixed by rank of the latent score; ``theta_shift``
+    moves the non-benefit items as if attitudes had become more positive."""
     n = len(df)
     benefit = instrument.benefit_ids
     score = df["theta"].to_numpy() + rng.normal(0, 0.5, n)
@@ -385,12 +388,12 @@ def draw_attitudes(
     for j, item in enumerate(benefit):
         out[item] = items[:, j]
     for item, (loading, shift) in ITEMS.items():
-        vals = _ordinal(rng, loading, shift, theta).astype(float)
+        vals = _ordinal(rng, loading, shift, theta + theta_shift).astype(float)
         vals[rng.random(n) < DONT_KNOW] = np.nan
         out[item] = vals
     # wellbeing: exactly the published share of those answering agree
     ans = out["att_wellbeing"].notna().to_numpy()
-    k = int(round(PUBLISHED["wellbeing_positive"] * ans.sum()))
+    k = int(round(wellbeing_share * ans.sum()))
     prop = 0.9 * theta + rng.normal(0, 0.6, n)
     idx = np.flatnonzero(ans)
     ranked = idx[np.argsort(-prop[idx], kind="stable")]
@@ -426,14 +429,16 @@ def _benefit_items(rng, segment: str, theta: float) -> np.ndarray:
             return vals
 
 
-def draw_strategy(rng, df: pd.DataFrame) -> pd.DataFrame:
+def draw_strategy(
+    rng, df: pd.DataFrame, strategy_share: float = PUBLISHED["digital_strategy"]
+) -> pd.DataFrame:
     """Digital strategy (a council fact seen through respondents), champion, exclusion."""
     out = df.copy()
     n = len(out)
     dk = rng.random(n) < 0.16
     prop = out["council_strategy"].to_numpy() * 2.2 + rng.normal(0, 0.8, n)
     idx = np.flatnonzero(~dk)
-    k = int(round(PUBLISHED["digital_strategy"] * len(idx)))
+    k = int(round(strategy_share * len(idx)))
     ranked = idx[np.argsort(-prop[idx], kind="stable")]
     answer = np.full(n, "Don't know", dtype=object)
     answer[ranked[:k]] = "Yes"
@@ -462,14 +467,30 @@ def _variants(name: str, official: str, ctype: str) -> list[str]:
     return out
 
 
-def council_texts(rng, df, frame, matcher: CouncilMatcher, variant_share=0.12) -> list[str]:
-    """How each respondent typed the council's name; variants checked to match."""
+def council_texts(
+    rng,
+    df,
+    frame,
+    matcher: CouncilMatcher,
+    variant_share=0.12,
+    old_names: dict | None = None,
+    old_share: float = 0.3,
+) -> list[str]:
+    """How each respondent typed the council's name; variants checked to match.
+
+    ``old_names`` (successor code -> names of the councils it replaced) makes some members
+    of merged councils type a predecessor's name, as real respondents do.
+    """
     f = frame.set_index("code")
     texts = []
     for code in df["code"]:
         name, official = f.loc[code, "name"], f.loc[code, "official_name"]
         ctype = f.loc[code, "type"]
-        if rng.random() < variant_share:
+        if old_names and code in old_names and rng.random() < old_share:
+            text = str(rng.choice(old_names[code]))
+            m = matcher.match(text)
+            texts.append(text if m["status"] == MATCHED and m["code"] == code else name)
+        elif rng.random() < variant_share:
             options = _variants(name, official, ctype)
             rng.shuffle(options)
             for text in options:
@@ -528,6 +549,10 @@ def generate(
     instrument: Instrument,
     seed: int,
     matcher: CouncilMatcher,
+    targets: dict | None = None,
+    start: datetime = datetime(2016, 10, 17, 9, 0, 0),
+    theta_shift: float = 0.0,
+    old_names: dict | None = None,
 ) -> tuple[list[list[str]], pd.DataFrame]:
     """Generate the export.
 
@@ -538,17 +563,25 @@ def generate(
     rows : DataFrame
         One row per submission, columns keyed by (question, sub-question) position.
     """
+    t = targets or PUBLISHED
     rng = np.random.default_rng(seed)
-    per_council = draw_councils(rng, frame, PUBLISHED["councils"], PUBLISHED["respondents"])
+    per_council = draw_councils(rng, frame, t["councils"], t["respondents"])
     df = draw_respondents(rng, frame, per_council)
-    df = draw_attitudes(rng, df, instrument, PUBLISHED["enthusiasts"], PUBLISHED["sceptics"])
-    df = draw_strategy(rng, df)
-    df["council_text"] = council_texts(rng, df, frame, matcher)
+    df = draw_attitudes(
+        rng,
+        df,
+        instrument,
+        t["enthusiasts"],
+        t["sceptics"],
+        wellbeing_share=t["wellbeing_positive"],
+        theta_shift=theta_shift,
+    )
+    df = draw_strategy(rng, df, strategy_share=t["digital_strategy"])
+    df["council_text"] = council_texts(rng, df, frame, matcher, old_names=old_names)
     df = df.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
 
     likert_text = {v: k for k, v in instrument.likert.items() if v is not None}
     people = _People(rng)
-    start = datetime(2016, 10, 17, 9, 0, 0)
     names = frame.set_index("code")["name"]
     clean = []
     for i, r in df.iterrows():
@@ -785,10 +818,17 @@ def build(
 
 
 def check(
-    data: bytes, instrument: Instrument, frame: pd.DataFrame, matcher: CouncilMatcher
+    data: bytes,
+    instrument: Instrument,
+    frame: pd.DataFrame,
+    matcher: CouncilMatcher,
+    targets: dict | None = None,
+    codebook=None,
+    suffix: str = ".csv",
+    read=None,
 ) -> dict:
     """Clean the generated export with the project's own clean stage and check that it
-    gives the published figures; raise ``RuntimeError`` if not."""
+    gives the target figures (for 2017 the published ones); raise ``RuntimeError`` if not."""
     import tempfile
 
     from .cleaning import clean
@@ -796,13 +836,14 @@ def check(
     from .export import read_surveymonkey
     from .segments import classify
 
-    codebook = Codebook(codebook_from_instrument(instrument, "synth"), Path("codebook.yaml"))
+    t = targets or PUBLISHED
+    if codebook is None:
+        codebook = Codebook(codebook_from_instrument(instrument, "synth"), Path("codebook.yaml"))
+    read = read or read_surveymonkey
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "export.csv"
+        path = Path(tmp) / f"export{suffix}"
         path.write_bytes(data)
-        result = clean(
-            read_surveymonkey(path, codebook), codebook, frame, matcher, b"synth-check", "synth"
-        )
+        result = clean(read(path, codebook), codebook, frame, matcher, b"synth-check", "synth")
     r = result.responses
     seg = classify(r, instrument.benefit_ids).value_counts()
     wb = r["att_wellbeing"].dropna()
@@ -816,11 +857,11 @@ def check(
         "digital_strategy": float((ds == "Yes").mean()),
     }
     for k in ("respondents", "councils", "enthusiasts", "sceptics"):
-        if got[k] != PUBLISHED[k]:
-            raise RuntimeError(f"synth: cleaned {k} = {got[k]}, published {PUBLISHED[k]}")
-    if abs(got["wellbeing_positive"] - PUBLISHED["wellbeing_positive"]) > 0.005:
+        if got[k] != t[k]:
+            raise RuntimeError(f"synth: cleaned {k} = {got[k]}, target {t[k]}")
+    if abs(got["wellbeing_positive"] - t["wellbeing_positive"]) > 0.005:
         raise RuntimeError(f"synth: wellbeing share {got['wellbeing_positive']:.4f}")
-    if abs(got["digital_strategy"] - PUBLISHED["digital_strategy"]) > 0.02:
+    if abs(got["digital_strategy"] - t["digital_strategy"]) > 0.02:
         raise RuntimeError(f"synth: strategy share {got['digital_strategy']:.4f}")
     kinds = result.log["reason"].value_counts()
     thin = {
@@ -838,7 +879,144 @@ def check(
     unmatched = int(kinds.get("council_unmatched", 0) + kinds.get("council_ambiguous", 0))
     if thin or unmatched < 5:
         raise RuntimeError(f"synth: fewer than 5 rows of {thin or 'unmatched councils'}")
+    got["successor_repairs"] = int(kinds.get("council_successor", 0))
     return got
+
+
+# --------------------------------------------------------------------------- wave 2019
+
+#: targets of the synthetic 2019 wave: smaller, with attitudes a little more positive
+TARGETS_2019 = {
+    "respondents": 652,
+    "councils": 241,
+    "enthusiasts": 335,
+    "sceptics": 77,
+    "wellbeing_positive": 0.70,
+    "digital_strategy": 0.45,
+}
+FIELDWORK_2019 = datetime(2019, 10, 14, 9, 0, 0)
+#: SurveyMonkey's SPSS export names its metadata variables like this
+SPSS_METADATA = {
+    "Respondent ID": "respondent_id",
+    "Collector ID": "collector_id",
+    "Start Date": "start_date",
+    "End Date": "end_date",
+    "IP Address": "ip_address",
+    "Email Address": "email_address",
+    "First Name": "first_name",
+    "Last Name": "last_name",
+    "Custom Data 1": "custom_1",
+}
+SPSS_DONT_KNOW = 9
+
+
+def spss_codebook(instrument: Instrument, wave: str) -> dict:
+    """The codebook of an SPSS export: variables found by name (``column``), metadata by
+    SurveyMonkey's SPSS variable names; answers are the value labels' texts."""
+    cb = codebook_from_instrument(instrument, wave)
+    cb["format"] = "spss"
+    for meta in cb["metadata"]:
+        meta["names"] = [SPSS_METADATA[meta["header"]]]
+    for var in cb["variables"]:
+        var["column"] = var["id"]
+    return cb
+
+
+def to_sav(rows: pd.DataFrame, instrument: Instrument, path) -> None:
+    """Write the export as SurveyMonkey's SPSS export does: numeric codes with value
+    labels (Likert 1-5, Don't know 9; options 1..k), text for free text and metadata."""
+    import pyreadstat
+
+    out = pd.DataFrame()
+    labels, value_labels = [], {}
+    for header, name in SPSS_METADATA.items():
+        col = rows[header].fillna("").astype(str)
+        out[name] = pd.to_numeric(col) if name == "respondent_id" else col
+        labels.append(header)
+    likert = {code: text for text, code in instrument.likert.items() if code is not None}
+    likert[SPSS_DONT_KNOW] = "Don't know"
+    for var_id in column_order(instrument)[len(SPSS_METADATA) :]:
+        item = instrument.item(var_id)
+        values = rows[var_id].fillna("").astype(str)
+        labels.append(item["text"])
+        if item.get("type") == "free_text":
+            out[var_id] = values
+            continue
+        if var_id in instrument.attitude_ids:
+            mapping = {v: k for k, v in likert.items()}
+            value_labels[var_id] = likert
+        else:
+            mapping = {opt: i + 1 for i, opt in enumerate(item["options"])}
+            value_labels[var_id] = {i + 1: opt for i, opt in enumerate(item["options"])}
+        out[var_id] = values.map(lambda v, m=mapping: m.get(v, np.nan)).astype(float)
+    pyreadstat.write_sav(out, str(path), column_labels=labels, variable_value_labels=value_labels)
+    fix_sav_timestamp(path, FIELDWORK_2019)
+
+
+def fix_sav_timestamp(path, when: datetime) -> None:
+    """Overwrite the creation date and time in a ``.sav`` header (bytes 92-108), which
+    pyreadstat sets to the time of writing, so that the same data give the same bytes."""
+    with open(path, "r+b") as fh:
+        header = fh.read(109)
+        if header[:4] not in (b"$FL2", b"$FL3"):
+            raise ValueError(f"{path}: not an SPSS system file")
+        fh.seek(92)
+        fh.write(when.strftime("%d %b %y").encode("ascii") + when.strftime("%H:%M:%S").encode())
+
+
+def old_names_of(successors: pd.DataFrame, frame: pd.DataFrame, as_of: str) -> dict:
+    """Successor code -> names of councils it replaced (unsplit, abolished by ``as_of``)."""
+    succ = successors[successors["effective_date"].astype(str) <= as_of]
+    single = succ.groupby("old_code").filter(lambda g: len(g) == 1)
+    single = single[single["new_code"].isin(frame["code"])]
+    return {code: sorted(g["old_name"]) for code, g in single.groupby("new_code")}
+
+
+def build_2019(
+    instrument_path,
+    frame_path,
+    outside_path,
+    successors_path,
+    out_path,
+    seed: int = 2023,
+    threshold: float = 80.0,
+    margin: float = 4.0,
+) -> dict:
+    """Generate the synthetic 2019 wave as an SPSS ``.sav`` (weighted to the 2019 frame)."""
+    from .codebook import Codebook
+    from .export import read_export
+
+    instrument = load_instrument(instrument_path)
+    frame = load_frame(frame_path, 343)
+    outside = load_outside_england(outside_path)
+    successors = pd.read_csv(successors_path, dtype=str)
+    as_of = FIELDWORK_2019.date().isoformat()
+    matcher = CouncilMatcher(
+        frame, outside, threshold=threshold, margin=margin, successors=successors, as_of=as_of
+    )
+    _, rows = generate(
+        frame,
+        outside,
+        instrument,
+        seed,
+        matcher,
+        targets=TARGETS_2019,
+        start=FIELDWORK_2019,
+        theta_shift=0.25,
+        old_names=old_names_of(successors, frame, as_of),
+    )
+    to_sav(rows, instrument, out_path)
+    codebook = Codebook(spss_codebook(instrument, "2019"), Path("codebook.yaml"))
+    return check(
+        Path(out_path).read_bytes(),
+        instrument,
+        frame,
+        matcher,
+        targets=TARGETS_2019,
+        codebook=codebook,
+        suffix=".sav",
+        read=lambda p, cb: read_export(p, cb, format="spss"),
+    )
 
 
 def main(argv=None) -> None:
@@ -852,19 +1030,38 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--outside", type=Path, default=Path("data/reference/councils_outside_england_2017.csv")
     )
+    parser.add_argument(
+        "--successors", type=Path, default=Path("data/reference/council_successors.csv")
+    )
     args = parser.parse_args(argv)
     instrument_path = args.out / "questionnaire.yaml"
+    if args.wave == "2019":
+        got = build_2019(
+            instrument_path,
+            args.frame,
+            args.outside,
+            args.successors,
+            args.out / "export.sav",
+            seed=args.seed,
+        )
+        _write_codebook(args.out, spss_codebook(load_instrument(instrument_path), "2019"), "2019")
+        print(f"wrote {args.out / 'export.sav'} and codebook.yaml: {got}")
+        return
     data = build(instrument_path, args.frame, args.outside, args.seed)
     (args.out / "export.csv").write_bytes(data)
     codebook = codebook_from_instrument(load_instrument(instrument_path), args.wave)
-    with open(args.out / "codebook.yaml", "w", encoding="utf-8") as fh:
+    _write_codebook(args.out, codebook, args.wave)
+    print(f"wrote {args.out / 'export.csv'} ({len(data):,} bytes) and codebook.yaml")
+
+
+def _write_codebook(folder: Path, codebook: dict, wave: str) -> None:
+    with open(folder / "codebook.yaml", "w", encoding="utf-8") as fh:
         fh.write(
-            f"# Codebook of the {args.wave} export: header texts -> variable ids, answer\n"
+            f"# Codebook of the {wave} export: header texts -> variable ids, answer\n"
             "# texts -> codes. Written by `python -m councilsurvey.synth`; checked against\n"
             "# workflow/schemas/codebook.schema.yaml.\n"
         )
         yaml.safe_dump(codebook, fh, sort_keys=False, allow_unicode=True, width=100)
-    print(f"wrote {args.out / 'export.csv'} ({len(data):,} bytes) and codebook.yaml")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .bundle import MANIFEST, read_manifest, sha256
-from .config import bundle_dir, load_config
+from .config import bundle_dir, discover_waves, load_config
 
 #: folders that hold outputs or machine state, never copied into the clean copy
 UNTRACKED = {
@@ -229,7 +229,15 @@ def main(argv=None) -> int:
         bundles = [b.resolve() for b in args.bundle]
     else:
         cfg = load_config(repo / "config.yaml")
-        bundles = [(repo / bundle_dir(cfg, w)).resolve() for w in sorted(cfg["waves"])]
+        import os
+
+        here = Path.cwd()
+        os.chdir(repo)
+        try:
+            waves = discover_waves(cfg)
+        finally:
+            os.chdir(here)
+        bundles = [(repo / bundle_dir(cfg, w)).resolve() for w in waves]
     return verify(bundles, repo, args.cores, args.keep, args.rerun)
 
 

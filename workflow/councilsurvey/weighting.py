@@ -264,13 +264,16 @@ def weight(
     controls = {MARGIN_COLUMN.get(m, m): totals[m] for m in margins}
 
     raked, converged = rake(work, "base_weight", controls, tol, max_iter)
-    iters = iterations_needed(work, "base_weight", controls, tol, max_iter)
     if not converged:
-        log.warning(
-            "raking did not converge within %d iterations (max margin error %.3g)",
-            max_iter,
-            max_margin_error(work, raked, controls),
+        err = max_margin_error(work, raked, controls)
+        raise InputError(
+            source,
+            f"raking did not converge within {max_iter} iterations "
+            f"(largest relative margin error {err:.3g}): these respondents "
+            "cannot be weighted to every margin at once; collapse sparse "
+            "categories (config.yaml weighting.collapse) or drop a margin",
         )
+    iters = iterations_needed(work, "base_weight", controls, tol, max_iter)
     data["raked_weight"] = raked
     final, trim_converged, trim_info = raked, converged, {}
     trimmed = 0

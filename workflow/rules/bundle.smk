@@ -9,6 +9,8 @@ rule bundle:
         snakefile="Snakefile",
     output:
         receipt=paths.bundle_receipt("{wave}"),
+    wildcard_constraints:
+        wave=f"(?!{paths.TRENDS}/)[^/]+",
     params:
         study=config["study"],
         version=config["bundle"]["version"],

@@ -14,6 +14,10 @@ rule clean:
         summary=out("summary"),
     params:
         n_councils=frame_size,
+        export_format=wave_field("format"),
+        encoding=wave_field("encoding"),
+        fieldwork_start=lambda wc: wave_info(wc.wave)["fieldwork"]["start"],
+        successors=config.get("successors"),
         cleaning=config["cleaning"],
         key_file=paths.KEY_FILE,
     log:

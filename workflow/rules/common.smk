@@ -7,14 +7,16 @@ from councilsurvey import config as paths
 from councilsurvey.figures import data_statement as _statement
 
 
-WAVES = sorted(str(w) for w in config["waves"])
+WAVES = paths.discover_waves(config)
 # every rule depends on the library, so that a change to its code reruns what it computes
 LIBRARY = sorted(str(p) for p in Path("workflow/councilsurvey").glob("*.[py][ya]*"))
 
 
+# (no constraint on {wave}: a constraint listing the waves would change every rule's
+# pattern, and so each wave's bundled report, whenever a wave is added)
 wildcard_constraints:
-    wave="|".join(WAVES),
-    notebook="|".join(paths.NOTEBOOKS),
+    wave="[^/]+",
+    notebook="|".join(paths.NOTEBOOKS + ["trends"]),
 
 
 def wave_input(key):
@@ -27,15 +29,17 @@ def wave_input(key):
 
 
 def frame_size(wildcards):
-    return config["frames"][config["waves"][wildcards.wave]["frame_year"]]["n_councils"]
+    return paths.frame_of(config, wildcards.wave)["n_councils"]
 
 
 def is_synthetic(wildcards):
-    return bool(config["waves"][wildcards.wave].get("synthetic", False))
+    return bool(wave_info(wildcards.wave).get("synthetic", False))
 
 
 def data_statement(wildcards):
-    """The data statement printed on every figure and caption of a wave."""
+    """The data statement printed on every figure and caption of a wave (or of trends)."""
+    if wildcards.wave == paths.TRENDS:
+        return paths.trends_parameters(config, WAVES)["statement"]
     return _statement(is_synthetic(wildcards))
 
 
@@ -62,9 +66,22 @@ def nb_parameters(name):
     return fn
 
 
+def wave_info(wave):
+    return paths.wave_info(config, wave)
+
+
+def wave_field(key):
+    """Input/params function: a field of the wave's wave.yaml (a resolved path for files)."""
+
+    def fn(wildcards):
+        return wave_info(wildcards.wave).get(key)
+
+    return fn
+
+
 def published_claims(wildcards):
-    w = config["waves"][wildcards.wave]
-    return f"{paths.raw_dir(wildcards.wave)}/{w.get('published', 'published.yaml')}"
+    """The wave's published figures, or nothing (a wave need not have any)."""
+    return wave_info(wildcards.wave).get("published") or []
 
 
 def bundle_files(wildcards):
@@ -84,6 +101,9 @@ def print_claims_summary():
         if not path.exists():
             continue
         claims = pd.read_csv(path)
+        if claims.empty:
+            print(f"Claims check, wave {wave}: no published figures to check")
+            continue
         failed = claims[claims["status"] != "PASS"]
         print(f"Claims check, wave {wave}: {len(claims) - len(failed)} of {len(claims)} PASS")
         for row in failed.itertuples():
@@ -99,13 +119,17 @@ def all_outputs():
             targets += list(paths.notebook_files(wave, name).values())
             targets += [nb_executed(name, "html", wave)]
         targets += [paths.claims_path(wave), paths.bundle_receipt(wave)]
+    if len(WAVES) > 1:
+        targets += list(paths.trends_files().values())
+        targets += [nb_executed("trends", "html", paths.TRENDS)]
+        targets += [paths.bundle_receipt(paths.TRENDS)]
     return targets
 
 
 # A bundle folder is not a declared output (Snakemake would delete it before a rerun, and a
 # published bundle is never deleted), so its receipt stands for it: a receipt whose bundle
 # has gone is stale, and removing it makes the bundle rule run again.
-for _wave in WAVES:
+for _wave in WAVES + [paths.TRENDS]:
     _receipt = Path(paths.bundle_receipt(_wave))
     if _receipt.exists() and not Path(paths.bundle_dir(config, _wave)).exists():
         _receipt.unlink()

@@ -4,7 +4,7 @@ rule segmentation:
         lib=LIBRARY,
         notebook="notebooks/segmentation.ipynb",
         weighted=out("weighted"),
-        questionnaire="data/raw/{wave}/questionnaire.yaml",
+        questionnaire=wave_field("questionnaire"),
     output:
         executed=nb_executed("segmentation"),
         segments=nb_out("segmentation", "segments"),

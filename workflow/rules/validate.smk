@@ -6,10 +6,13 @@ rule validate_raw:
         codebook=wave_input("codebook"),
         frame=wave_input("frame"),
         outside=wave_input("outside"),
+        wave_yaml="data/raw/{wave}/wave.yaml",
     output:
         report=out("report"),
     params:
         n_councils=frame_size,
+        export_format=wave_field("format"),
+        encoding=wave_field("encoding"),
     log:
         "logs/{wave}/validate_raw.log",
     benchmark:

@@ -1,0 +1,67 @@
+rule trends:
+    """Weighted headline and segment shares per wave and tests of change (notebook)."""
+    input:
+        lib=LIBRARY,
+        notebook="notebooks/trends.ipynb",
+        weighted=expand(paths.stage_outputs("{wave}")["weighted"], wave=WAVES),
+        segments=expand(nb_out("segmentation", "segments"), wave=WAVES),
+    output:
+        executed=nb_executed("trends", wave=paths.TRENDS),
+        estimates_table=paths.trends_files()["estimates_table"],
+        changes_table=paths.trends_files()["changes_table"],
+        fig_trend_headlines=report(
+            paths.trends_files()["fig_trend_headlines_png"],
+            caption="../report/trend_headlines.rst",
+            category="Trends",
+            labels={"figure": "headlines by wave"},
+        ),
+        fig_trend_headlines_svg=paths.trends_files()["fig_trend_headlines_svg"],
+        fig_trend_segments=report(
+            paths.trends_files()["fig_trend_segments_png"],
+            caption="../report/trend_segments.rst",
+            category="Trends",
+            labels={"figure": "segments by wave"},
+        ),
+        fig_trend_segments_svg=paths.trends_files()["fig_trend_segments_svg"],
+    params:
+        parameters=lambda wc: paths.trends_parameters(config, WAVES),
+        statement=lambda wc: paths.trends_parameters(config, WAVES)["statement"],
+    log:
+        "logs/trends/trends.log",
+    benchmark:
+        "benchmarks/trends/trends.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/run_notebook.py"
+
+
+rule bundle_trends:
+    """The trends bundle, built and protected like the wave bundles."""
+    input:
+        lib=LIBRARY,
+        files=list(paths.trends_contents().values()),
+        raw=sorted({f for w in WAVES for f in paths.raw_inputs(config, w)}),
+        config="config.yaml",
+        lock="requirements.lock",
+        snakefile="Snakefile",
+    output:
+        receipt=paths.bundle_receipt(paths.TRENDS),
+    params:
+        wave=paths.TRENDS,
+        study=config["study"],
+        version=config["bundle"]["version"],
+        date=config["bundle"]["date"],
+        synthetic=lambda wc: "Synthetic" in paths.trends_parameters(config, WAVES)["statement"],
+        contents=paths.trends_contents(),
+        raw_inputs=sorted({f for w in WAVES for f in paths.raw_inputs(config, w)}),
+        report_targets=list(paths.trends_contents().values()),
+        bundles="results/bundles",
+    log:
+        "logs/trends/bundle.log",
+    benchmark:
+        "benchmarks/trends/bundle.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/bundle.py"
