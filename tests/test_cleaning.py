@@ -188,3 +188,42 @@ def test_redact_series_keeps_missing():
 
     out = redact_series(pd.Series(["a@b.co", None], dtype="string"))
     assert out[0] == "[email]" and pd.isna(out[1])
+
+
+def test_planted_identifiers_reach_no_output(write_export, codebook, frame, matcher):
+    """Identifiers planted in every column that takes free input (metadata, council name,
+    open answer) appear in none of the clean stage's outputs."""
+    planted = {
+        "Respondent ID": "99887766554",
+        "Collector ID": "314159265",
+        "IP Address": "203.0.113.77",
+        "Email Address": "zebedee.quixote@example.org",
+        "First Name": "Zebedee",
+        "Last Name": "Quixote",
+        "Custom Data 1": "CRM-ZQ-4242",
+    }
+    secrets = [
+        *planted.values(),
+        "07700 900461",
+        "quixote.private@example.net",
+        "203.0.113.99",
+        "SW1A 1AA",
+    ]
+    records = [
+        respondent(
+            1,
+            **planted,
+            one_thing="Ring me on 07700 900461 or quixote.private@example.net, SW1A 1AA",
+        ),
+        respondent(2, council_text="quixote.private@example.net"),  # unmatched
+        respondent(3, council_text="Camden (203.0.113.99)"),  # matched fuzzily?
+        respondent(4, party="Green"),
+    ]
+    result = run(write_export, codebook, frame, matcher, records)
+    blob = "\n".join(
+        t.to_csv(index=False)
+        for t in (result.responses, result.log, result.matches, result.summary)
+    )
+    leaked = [s for s in secrets if s in blob]
+    assert not leaked
+    assert "[email]" in blob and "[phone]" in blob

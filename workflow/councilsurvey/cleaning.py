@@ -38,7 +38,7 @@ from .errors import InputError
 from .export import ROW, RawExport, norm_text
 from .matching import AMBIGUOUS, MATCHED, OUTSIDE, CouncilMatcher
 from .pseudonym import pseudonymise
-from .redact import redact_series
+from .redact import redact, redact_series
 from .yamlio import load_yaml
 
 log = logging.getLogger(__name__)
@@ -264,10 +264,10 @@ def clean(
     ).fillna("unmatched")
 
     def council_detail(i):
-        t = typed[i]
-        if pd.isna(t):
+        if pd.isna(typed[i]):
             return "council left blank"
-        m = by_text.loc[t]
+        m = by_text.loc[typed[i]]
+        t = redact(typed[i])
         if m["status"] == OUTSIDE:
             return f"{m['code']} {m['matched_name']} ({m['method']})"
         if m["status"] == AMBIGUOUS:
@@ -280,17 +280,21 @@ def clean(
 
     kept = data[keep].copy()
     if kept.empty:
+        counts = pd.Series([e["reason"] for e in entries], dtype="string").value_counts()
+        reasons = ", ".join(f"{r} {int(counts[r])}" for r in EXCLUSION_REASONS if r in counts)
+        first = next((e for e in entries if e["action"] == "excluded"), None)
+        where = f"; first: row {first['raw_row']}, {first['reason']} ({first['detail']})"
         raise InputError(
             raw.path,
-            "every row was excluded by cleaning; see the cleaning log "
-            f"reasons: {sorted({e['reason'] for e in entries})}",
+            f"every row was excluded by cleaning ({len(data)} data rows: {reasons})"
+            + (where if first else ""),
         )
     kept["code"] = kept["council_text"].map(by_text["code"])
     method = kept["council_text"].map(by_text["method"])
     for idx in kept.index[method != "exact"]:
         m = by_text.loc[kept.at[idx, "council_text"]]
         successor = m["method"] == "successor"
-        detail = f"{kept.at[idx, 'council_text']!r} -> {m['code']} {m['matched_name']} " + (
+        detail = f"{redact(kept.at[idx, 'council_text'])!r} -> {m['code']} {m['matched_name']} " + (
             f"(successor: {m['note']})" if successor else f"({m['method']}, score {m['score']:.0f})"
         )
         if successor:
@@ -330,6 +334,8 @@ def clean(
     log_df = log_df.reset_index(drop=True)
     # rows: how many rows that reached council matching typed the name
     match_table = matches.assign(rows=matches["typed"].map(typed[reached].value_counts()))
+    # what respondents typed can hold contact details: redact them in every output
+    match_table["typed"] = match_table["typed"].map(redact)
     summary = _summary(raw, log_df, responses, frame)
     return CleanResult(responses, log_df, match_table, summary)
 

@@ -58,6 +58,14 @@ _CP1252_TYPICAL = frozenset(b"\x80\x85\x91\x92\x93\x94\x96\x97\xa3")
 #: UTF-8 spellings of ’ “ ” – — … € and £: a file holding them is (partly) UTF-8
 _UTF8_PUNCTUATION = re.compile(rb"\xe2\x80[\x93\x94\x98\x99\x9c\x9d\xa6]|\xe2\x82\xac|\xc2\xa3")
 _IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"')
+#: longest CSV field accepted (characters). A longer one is almost always a quote left
+#: open that swallowed the rest of the file; a genuine answer this long is refused too
+#: (free text is cut to ``redact.MAX_FREE_TEXT`` characters anyway).
+MAX_FIELD = 100_000
+#: column names every Qualtrics export has in its first row
+_QUALTRICS_NAMES = frozenset({"responseid", "startdate", "enddate", "recordeddate"})
+#: delimiters an export saved with another list separator may use
+_OTHER_DELIMITERS = {";": "';' (semicolon)", "\t": "a tab"}
 
 
 def norm_text(text: str) -> str:
@@ -161,6 +169,14 @@ def decode(
         raise InputError(path, "the file is empty")
     if raw.startswith(_UTF16_BOMS) or raw[:4096].count(0) > len(raw[:4096]) // 4:
         raise InputError(path, "UTF-16 text: re-save the export as UTF-8 (CSV UTF-8)")
+    if 0 in raw[:65536]:
+        at = raw.index(0)
+        raise InputError(
+            path,
+            f"binary data, not a CSV text file (byte 0x00 at offset {at}): "
+            "is this really a CSV export?",
+            row=raw[:at].count(b"\n") + 1,
+        )
     if codec == "cp1252" and raw.startswith(codecs.BOM_UTF8):
         message = (
             f"{path}: encoding cp1252 was declared but the file starts with a UTF-8 "
@@ -183,8 +199,13 @@ def decode(
             raise error from None
     try:
         text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise error from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path,
+            f"{error.reason}, nor Windows-1252 text (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}): re-save the export as UTF-8 (CSV UTF-8)",
+            row=error.row,
+        ) from None
     detail = error.reason.removeprefix("not UTF-8 text ")
     _warn(
         f"{path}: read as Windows-1252, since it is not UTF-8 ({detail[1:-1]}, row "
@@ -206,12 +227,60 @@ def _csv_records(path: Path, encoding: str | None, warnings: list[str]) -> list[
     if not path.is_file():
         raise InputError(path, "export file not found")
     text = decode(path, path.read_bytes(), encoding, warnings)
+    _check_delimiter(path, text)
+    # a record may span lines inside quotes; we report record numbers, which is what a
+    # spreadsheet shows as the row number. Fields of any length are parsed, then
+    # checked against MAX_FIELD, so that the error can name row and column.
+    records: list[list[str]] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
     try:
-        # a record may span lines inside quotes; we report record numbers, which is
-        # what a spreadsheet shows as the row number
-        return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        for rec in csv.reader(io.StringIO(text, newline=""), strict=True):
+            records.append(rec)
     except csv.Error as exc:
-        raise InputError(path, f"not a readable CSV file: {exc}") from None
+        hint = " (a quote left open in this row?)" if "end of data" in str(exc) else ""
+        if "expected after" in str(exc):
+            hint = " (a quote left open in this row, or a stray quote inside a field?)"
+        raise InputError(
+            path, f"not a readable CSV file: {exc}{hint}", row=len(records) + 1
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
+    for number, rec in enumerate(records, start=1):
+        for i, cell in enumerate(rec):
+            if len(cell) > MAX_FIELD:
+                raise InputError(
+                    path,
+                    f"a field of {len(cell):,} characters, longer than the {MAX_FIELD:,} a "
+                    "field may have (a quote left open, or text pasted by mistake?)",
+                    row=number,
+                    column=_column_label(records, i),
+                )
+    return records
+
+
+def _column_label(records: list[list[str]], i: int) -> str:
+    """The header text of column ``i`` (0-based) for messages: the first non-blank of
+    the first two rows, else its number."""
+    for rec in records[:2]:
+        if i < len(rec) and rec[i].strip() and len(rec[i]) <= 200:
+            return rec[i]
+    return f"column {i + 1}"
+
+
+def _check_delimiter(path: Path, text: str) -> None:
+    """Refuse a CSV whose first line is separated by ';' or tabs rather than commas."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    commas = len(next(csv.reader([first]), []))
+    for delim, name in _OTHER_DELIMITERS.items():
+        others = len(next(csv.reader([first], delimiter=delim), []))
+        if others >= 3 and others > commas:
+            raise InputError(
+                path,
+                f"the delimiter is {name}, not a comma ({others} fields split by it, "
+                f"{commas} by commas): re-export the file as comma-separated CSV",
+                row=1,
+            )
 
 
 # --------------------------------------------------------------------------- readers
@@ -342,6 +411,11 @@ def read_surveymonkey(path, codebook: Codebook, encoding=None) -> RawExport:
 
 
 def _surveymonkey(path, records, codebook, warnings) -> RawExport:
+    qualtrics_names = records and len(_QUALTRICS_NAMES & {norm_text(c) for c in records[0]}) >= 2
+    if qualtrics_names and not (len(records) >= 3 and _is_import_id_row(records[2])):
+        # Qualtrics column names without the ImportId row: say what is missing, rather
+        # than that SurveyMonkey's metadata headers are
+        raise _import_id_missing(path)
     body = records[2:]
     rows = list(range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(body)))
     return _from_header_rows(path, records, body, rows, codebook, warnings)
@@ -364,11 +438,38 @@ def _from_header_rows(path, records, body, rows, codebook, warnings) -> RawExpor
         )
     if len(head1) < 2:
         raise InputError(path, "only one column: is the delimiter a comma?", row=1)
+    _check_second_header_row(path, head1, head2, codebook)
     keys = _column_keys(path, head1, head2)
     columns, headers, unknown = _locate(path, keys, codebook)
     _check_widths(path, body, rows, len(head1))
+    _check_not_empty(path, body, FIRST_DATA_ROW)
     values = {name: [rec[idx] for rec in body] for name, idx in columns.items()}
     return _build(path, rows, values, headers, warnings + unknown)
+
+
+def _check_not_empty(path, body, first_row) -> None:
+    if not body:
+        raise InputError(
+            path,
+            f"no data rows: the export has its header rows but no responses (row {first_row} "
+            "onwards is empty)",
+        )
+
+
+def _check_second_header_row(path, head1, head2, codebook) -> None:
+    """Row 2 is blank under every metadata column; a value there means it is a data row,
+    i.e. the sub-question header row is missing."""
+    wanted = {norm_text(n) for meta in codebook.metadata for n in _meta_names(meta)}
+    for h1, h2 in zip(head1, head2, strict=True):
+        if h2.strip() and norm_text(h1) in wanted:
+            raise InputError(
+                path,
+                f"header row 2 holds {h2[:40]!r} under a metadata column, where a "
+                "SurveyMonkey export has a blank: is the second header row "
+                "(sub-questions) missing?",
+                row=2,
+                column=h1,
+            )
 
 
 def _check_widths(path, body, rows, width) -> None:
@@ -403,7 +504,9 @@ def _column_keys(path: Path, head1: list[str], head2: list[str]) -> list[tuple[s
         elif h2n and current:
             h1n = current  # inside a matrix block
         else:
-            raise InputError(path, f"column {i + 1} has no header text", row=1)
+            subs = {norm_text(h) for h in head1} & {"response", "open-ended response"}
+            hint = ": is the first header row (questions) missing?" if subs else ""
+            raise InputError(path, f"column {i + 1} has no header text{hint}", row=1)
         keys.append((h1n, h2n))
     seen: dict[tuple[str, str], int] = {}
     for i, key in enumerate(keys):
@@ -548,14 +651,18 @@ def read_qualtrics(path, codebook: Codebook, encoding=None) -> RawExport:
     return _finish(_qualtrics(path, records, codebook, warnings))
 
 
+def _import_id_missing(path) -> InputError:
+    return InputError(
+        path,
+        "expected three header rows (column names, question texts, ImportId JSON) "
+        "as in a Qualtrics export: is the ImportId row missing?",
+        row=3,
+    )
+
+
 def _qualtrics(path, records, codebook, warnings) -> RawExport:
     if len(records) < 3 or not _is_import_id_row(records[2]):
-        raise InputError(
-            path,
-            "expected three header rows (column names, question texts, ImportId JSON) "
-            "as in a Qualtrics export: is the ImportId row missing?",
-            row=3,
-        )
+        raise _import_id_missing(path)
     names = records[0]
     for r in (1, 2):
         if len(records[r]) != len(names):
@@ -568,6 +675,7 @@ def _qualtrics(path, records, codebook, warnings) -> RawExport:
     body = records[3:]
     rows = list(range(QUALTRICS_FIRST_DATA_ROW, QUALTRICS_FIRST_DATA_ROW + len(body)))
     _check_widths(path, body, rows, len(names))
+    _check_not_empty(path, body, QUALTRICS_FIRST_DATA_ROW)
     values = {name: [rec[idx] for rec in body] for name, idx in columns.items()}
     return _build(path, rows, values, headers, warnings + unknown)
 
@@ -631,13 +739,19 @@ def read_xlsx(path, codebook: Codebook) -> RawExport:
     try:
         if not book.worksheets:
             raise InputError(path, "the workbook has no worksheet")
-        cells = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+        sheets = [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in book]
     finally:
         book.close()
     fmt = codebook.date_format
-    records = [[_cell_text(v, fmt) for v in r] for r in cells]
+    records = [[_cell_text(v, fmt) for v in r] for r in sheets[0][1]]
     if not any(any(c.strip() for c in rec) for rec in records):
-        raise InputError(path, "the first worksheet is empty")
+        others = [t for t, rows in sheets[1:] if any(v not in (None, "") for r in rows for v in r)]
+        where = (
+            f"; the export must be on the first sheet (sheet {others[0]!r} has data)"
+            if others
+            else ": the workbook holds no data"
+        )
+        raise InputError(path, f"the first worksheet ({sheets[0][0]!r}) is empty{where}")
     head = records[:2]
     width = max((_last_filled(rec) for rec in head), default=0)
     head = [(rec + [""] * width)[:width] for rec in head]
@@ -690,6 +804,8 @@ def read_spss(path, codebook: Codebook) -> RawExport:
         raise InputError(path, f"not a readable SPSS .sav file: {exc}") from None
     names = list(meta.column_names)
     columns, headers, unknown = _locate_by_name(path, names, codebook, "SPSS")
+    if len(df) == 0:
+        raise InputError(path, "no data rows: the .sav file has variables but no cases")
     closed = {v["id"] for v in codebook.variables if v["kind"] != "free_text"}
     rows = list(range(1, len(df) + 1))
     values = {}

@@ -18,6 +18,14 @@ def load_yaml(path) -> object:
     try:
         with open(path, encoding="utf-8") as fh:
             return yaml.safe_load(fh)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or str(exc).splitlines()[0]
+        if mark is None:
+            raise InputError(path, f"not valid YAML: {what}") from None
+        raise InputError(
+            path, f"not valid YAML: {what} (line {mark.line + 1}, column {mark.column + 1})"
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(path, f"not valid YAML: {str(exc).splitlines()[0]}") from None
 
