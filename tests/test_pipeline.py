@@ -287,18 +287,8 @@ def test_segment_and_attitude_tables(run):
     heads = pd.read_csv(tables / "headlines.csv")
     wb = heads[heads["indicator"] == "wellbeing_positive"].iloc[0]
     assert abs(wb["unweighted"] - 0.64) <= 0.005 and wb["lci"] < wb["weighted"] < wb["uci"]
-    tidy = [
-        "test",
-        "variables",
-        "statistic",
-        "df",
-        "p",
-        "p_adjusted",
-        "effect_size",
-        "effect_measure",
-        "n",
-        "weighted",
-    ]
+    from councilsurvey.attitudes import TEST_COLUMNS as tidy
+
     for name in ["tests_association", "tests_caution", "tests_enthusiast_model"]:
         t = pd.read_csv(tables / f"{name}.csv")
         assert list(t.columns[: len(tidy)]) == tidy, name
