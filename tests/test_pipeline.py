@@ -230,6 +230,11 @@ def test_second_wave_and_trends(full):
         receipt = json.loads((full / f"results/{name}/bundle.json").read_text())
         bundle = full / receipt["bundle"]
         assert (bundle / "MANIFEST.sha256").exists() and Path(f"{bundle}.zip").exists()
+    # disclosure control: the City of London's 4 respondents of 2019 are not published
+    margins = pd.read_csv(json_bundle(full, "2019") / "tables/weighting_margins.csv")
+    row = margins[margins["category"] == "sui_generis"].iloc[0]
+    assert row["respondents"] == "<5" and pd.isna(row["weighted_share"])
+    assert "Disclosure control" in (json_bundle(full, "2019") / "README.md").read_text()
     trends = json.loads((full / "results/trends/bundle.json").read_text())["bundle"]
     assert "trends" in trends and (full / trends / "tables/trend_changes.csv").exists()
 

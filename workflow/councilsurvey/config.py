@@ -335,6 +335,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             report_targets=list(bundle_contents(wave).values()),
             bundles="results/bundles",
             receipt=bundle_receipt(wave),
+            k=cfg.get("disclosure", {}).get("k", 5),
         )
     if stage.startswith("render:"):
         name = stage.split(":", 1)[1]

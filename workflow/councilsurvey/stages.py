@@ -226,6 +226,7 @@ def bundle_wave(
     report_targets,
     bundles,
     receipt,
+    k=5,
 ) -> None:
     """Assemble, check and publish a wave's results bundle (see :mod:`councilsurvey.bundle`)."""
     import shutil
@@ -234,6 +235,7 @@ def bundle_wave(
 
     from . import bundle as b
     from .crate import write_crate
+    from .disclosure import suppress, violations
     from .figures import data_statement
     from .provenance import collect
 
@@ -255,6 +257,15 @@ def bundle_wave(
     snakemake_report(report_targets, report)
     report.write_text(b.normalise_report(report.read_text(encoding="utf-8")), encoding="utf-8")
     tables = {rel: staging / rel for rel in contents if rel.endswith(".csv")}
+    suppressed = 0
+    for rel, path in tables.items():
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        safe, hidden = suppress(Path(rel).name, table, k)
+        if hidden:
+            write_csv(safe, path)
+            suppressed += hidden
+        if violations(Path(rel).name, pd.read_csv(path), k):
+            raise RuntimeError(f"{rel}: a cell still rests on fewer than {k} respondents")
     write_csv(b.data_dictionary(tables), staging / "data_dictionary.csv")
     prov = collect(list(raw_inputs), config, lock)
     (staging / "provenance.json").write_text(
@@ -282,6 +293,8 @@ def bundle_wave(
         "commit": prov["git"]["commit"],
         "dirty": prov["git"]["dirty"],
         "command": prov["command"],
+        "k": k,
+        "suppressed": suppressed,
     }
     b.write_readme(staging / "README.md", meta, claims)
     files = b.files_of(staging)

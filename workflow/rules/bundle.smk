@@ -20,6 +20,7 @@ rule bundle:
         raw_inputs=bundle_raw_inputs,
         report_targets=bundle_files,
         bundles="results/bundles",
+        k=config.get("disclosure", {}).get("k", 5),
     log:
         "logs/{wave}/bundle.log",
     benchmark:

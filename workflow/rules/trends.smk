@@ -57,6 +57,7 @@ rule bundle_trends:
         raw_inputs=sorted({f for w in WAVES for f in paths.raw_inputs(config, w)}),
         report_targets=list(paths.trends_contents().values()),
         bundles="results/bundles",
+        k=config.get("disclosure", {}).get("k", 5),
     log:
         "logs/trends/bundle.log",
     benchmark:
