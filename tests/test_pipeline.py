@@ -451,31 +451,32 @@ def test_verify_says_first_that_a_raw_input_changed(run, tmp_path):
 
 
 def test_killed_run_is_completed_by_the_next_run(run, tmp_path):
-    """SIGKILL the whole run while a notebook executes; the next plain run completes and
-    gives the same bundle, byte for byte, as an uninterrupted run."""
+    """SIGKILL the whole run during cleaning, then during a notebook, then during bundling;
+    each time the next plain run carries on, and the last gives the same bundle, byte for
+    byte, as an uninterrupted run."""
     import os
     import signal
     import time
 
     work = copy_repo(tmp_path / "killed")
-    proc = subprocess.Popen(
-        [str(SNAKEMAKE), "--cores", "2"],
-        cwd=work,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    started = time.time()
-    marker = work / "logs/2017/segmentation.log"
-    while not marker.exists() and time.time() - started < 300 and proc.poll() is None:
-        time.sleep(0.2)
-    time.sleep(2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert not (work / "results/bundles").exists()
-    # nothing half-written stands at a final path: what exists is complete
-    for parquet in (work / "data/processed").rglob("*.parquet"):
-        pd.read_parquet(parquet)
+    for marker in ("logs/2017/clean.log", "logs/2017/segmentation.log", "logs/2017/bundle.log"):
+        proc = subprocess.Popen(
+            [str(SNAKEMAKE), "--cores", "2"],
+            cwd=work,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started = time.time()
+        while not (work / marker).exists() and proc.poll() is None and time.time() - started < 300:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        (work / marker).unlink(missing_ok=True)
+        # nothing half-written stands at a final path: what exists is complete
+        for parquet in (work / "data/processed").rglob("*.parquet"):
+            pd.read_parquet(parquet)
     again = snakemake(work)
     assert again.returncode == 0, again.stderr[-3000:]
     for suffix in ("/MANIFEST.sha256", ".zip"):
