@@ -121,3 +121,29 @@ def write_export(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def responses(codebook, frame, matcher):
+    """The bundled wave, cleaned (fixed pseudonym key)."""
+    from councilsurvey.cleaning import clean
+    from councilsurvey.export import read_surveymonkey
+
+    raw = read_surveymonkey(WAVE / "export.csv", codebook)
+    return clean(raw, codebook, frame, matcher, b"w", "2017").responses
+
+
+@pytest.fixture(scope="session")
+def wcfg():
+    """The weighting section of config.yaml."""
+    from councilsurvey.config import load_config
+
+    return load_config(ROOT / "config.yaml")["weighting"]
+
+
+@pytest.fixture(scope="session")
+def result(responses, frame, wcfg):
+    """The bundled wave, weighted as the pipeline weights it."""
+    from councilsurvey.weighting import weight
+
+    return weight(responses, frame, wcfg)

@@ -11,14 +11,12 @@ from statsmodels.stats.multitest import multipletests
 from councilsurvey import attitudes as att
 from councilsurvey.segments import classify
 
-from .test_weighting import responses, result, wcfg  # noqa: F401  (module fixtures)
-
 BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 COMPARED = ["enthusiast", "middle", "sceptic"]
 
 
 @pytest.fixture(scope="module")
-def data(result):  # noqa: F811
+def data(result):
     d = result.data.copy()
     d["segment"] = classify(d, BENEFIT)
     return d

@@ -9,11 +9,10 @@ from councilsurvey.errors import InputError
 from councilsurvey.segments import classify
 
 from .conftest import WAVE
-from .test_weighting import responses, result, wcfg  # noqa: F401  (module fixtures)
 
 
 @pytest.fixture(scope="module")
-def data(result, instrument):  # noqa: F811
+def data(result, instrument):
     d = result.data.copy()
     d["segment_rule"] = classify(d, instrument.benefit_ids)
     return d

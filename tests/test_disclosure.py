@@ -7,10 +7,9 @@ from councilsurvey.frame import load_frame
 from councilsurvey.weighting import weight
 
 from .conftest import FRAME
-from .test_weighting import responses, wcfg  # noqa: F401  (module fixtures)
 
 
-def test_wave_with_a_three_respondent_council_type(responses, wcfg):  # noqa: F811
+def test_wave_with_a_three_respondent_council_type(responses, wcfg):
     """Keep only 3 of the sui generis respondents: their margin row is suppressed, and
     the next smallest type too, since the type rows add up to all respondents."""
     sg = responses.index[responses["type"] == "sui_generis"]

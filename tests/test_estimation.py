@@ -8,8 +8,6 @@ from scipy import stats
 
 from councilsurvey import estimation as est
 
-from .test_weighting import responses, result, wcfg  # noqa: F401  (module fixtures)
-
 
 def taylor_se(y, w, cluster):
     """With-replacement linearisation SE of a weighted mean, clusters as PSUs."""
@@ -20,7 +18,7 @@ def taylor_se(y, w, cluster):
     return p, np.sqrt(n / (n - 1) * np.sum((z - z.mean()) ** 2))
 
 
-def test_proportions_match_linearisation_formula(result):  # noqa: F811
+def test_proportions_match_linearisation_formula(result):
     d = result.data
     tab = est.proportions(d, "exclusion_major_issue").set_index("category")
     sub = d.dropna(subset=["exclusion_major_issue"])
@@ -43,7 +41,7 @@ def test_proportions_match_linearisation_formula(result):  # noqa: F811
         assert tab.at[cat, "lci"] < tab.at[cat, "share"] < tab.at[cat, "uci"]
 
 
-def test_share_of_indicator(result):  # noqa: F811
+def test_share_of_indicator(result):
     d = result.data
     res = est.share(d, d["att_wellbeing"] >= 4)
     sub = d.dropna(subset=["att_wellbeing"])
@@ -52,7 +50,7 @@ def test_share_of_indicator(result):  # noqa: F811
     assert res["unweighted"] == pytest.approx(0.64, abs=0.005)
 
 
-def test_unweighted_chi2_matches_scipy(result):  # noqa: F811
+def test_unweighted_chi2_matches_scipy(result):
     d = result.data
     got = est.chi2_unweighted(d, "type", "has_digital_strategy")
     table = pd.crosstab(d["type"].astype(str), d["has_digital_strategy"].astype(str))
@@ -64,7 +62,7 @@ def test_unweighted_chi2_matches_scipy(result):  # noqa: F811
     assert got["cramer_v"] == pytest.approx(v)
 
 
-def test_rao_scott_with_equal_weights_and_singleton_clusters_is_near_pearson(result):  # noqa: F811
+def test_rao_scott_with_equal_weights_and_singleton_clusters_is_near_pearson(result):
     d = result.data.copy()
     d["w1"] = 1.0
     d["id"] = d["respondent_id"]
@@ -74,7 +72,7 @@ def test_rao_scott_with_equal_weights_and_singleton_clusters_is_near_pearson(res
     assert rs["chisq"] == pytest.approx(pearson["chi2"], rel=0.02)
 
 
-def test_unweighted_logistic_matches_statsmodels(result):  # noqa: F811
+def test_unweighted_logistic_matches_statsmodels(result):
     import statsmodels.formula.api as smf
 
     d = result.data.copy()
@@ -86,7 +84,7 @@ def test_unweighted_logistic_matches_statsmodels(result):  # noqa: F811
     assert np.allclose(ours["se"].to_numpy(), fit.bse.to_numpy(), rtol=1e-4)
 
 
-def test_weighted_logistic_point_estimates_match_statsmodels_glm(result):  # noqa: F811
+def test_weighted_logistic_point_estimates_match_statsmodels_glm(result):
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 

@@ -13,8 +13,6 @@ from councilsurvey import segmentation as sg
 from councilsurvey import trends
 from councilsurvey.segments import SEGMENTS, classify
 
-from .test_weighting import responses, result, wcfg  # noqa: F401  (module fixtures)
-
 BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 SEED = 2019
 
@@ -29,7 +27,7 @@ def strategy_yes(d):
 
 
 @pytest.fixture(scope="module")
-def wave_a(result):  # noqa: F811
+def wave_a(result):
     d = result.data.copy()
     d["segment"] = classify(d, BENEFIT)
     return d

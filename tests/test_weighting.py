@@ -4,10 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from councilsurvey.cleaning import clean
-from councilsurvey.config import load_config
 from councilsurvey.errors import InputError
-from councilsurvey.export import read_surveymonkey
 from councilsurvey.weighting import (
     MARGIN_COLUMN,
     base_weights,
@@ -15,25 +12,6 @@ from councilsurvey.weighting import (
     population_totals,
     weight,
 )
-
-from .conftest import ROOT, WAVE
-
-
-@pytest.fixture(scope="module")
-def responses(codebook, frame, matcher):
-    return clean(
-        read_surveymonkey(WAVE / "export.csv", codebook), codebook, frame, matcher, b"w", "2017"
-    ).responses
-
-
-@pytest.fixture(scope="module")
-def wcfg():
-    return load_config(ROOT / "config.yaml")["weighting"]
-
-
-@pytest.fixture(scope="module")
-def result(responses, frame, wcfg):
-    return weight(responses, frame, wcfg)
 
 
 def ipf(df, w, controls, sweeps=20000):
