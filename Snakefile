@@ -1,4 +1,4 @@
-# Councillor survey pipeline: validate + clean -> weight -> segment / attitudes -> bundle.
+# Councillor survey pipeline: validate + clean -> weight -> segment / attitudes / robustness -> bundle.
 # See README.md. Run: snakemake --cores 4
 from snakemake.utils import min_version, validate
 
@@ -17,6 +17,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/weight.smk"
 include: "workflow/rules/segmentation.smk"
 include: "workflow/rules/attitudes.smk"
+include: "workflow/rules/robustness.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/bundle.smk"

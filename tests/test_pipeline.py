@@ -239,6 +239,35 @@ def test_second_wave_and_trends(full):
     assert "trends" in trends and (full / trends / "tables/trend_changes.csv").exists()
 
 
+def test_robustness_grid_is_in_every_wave_bundle(full):
+    """One job per specification; the table and curve in each wave's bundle; the baseline
+    specification reproduces the segmentation stage's shares."""
+    from councilsurvey.config import load_config, robustness_specifications
+
+    specs = robustness_specifications(load_config(full / "config.yaml"))
+    for wave in ("2017", "2019"):
+        for scheme, segmentation in specs:
+            assert (full / f"results/{wave}/robustness/{scheme}/{segmentation}.csv").exists()
+            assert (full / f"benchmarks/{wave}/robustness/{scheme}/{segmentation}.tsv").exists()
+        bundle = json_bundle(full, wave)
+        table = pd.read_csv(bundle / "tables/robustness.csv")
+        assert len(table) == 2 * len(specs)
+        for ext in ("png", "svg"):
+            assert (bundle / f"figures/robustness_curve.{ext}").stat().st_size > 10_000
+        assert "## Robustness" in (bundle / "README.md").read_text()
+        base = table[table["baseline"]].set_index("segment")
+        seg = pd.read_csv(bundle / "tables/segments.csv").set_index("segment")
+        for name in ("enthusiast", "sceptic"):
+            assert base.at[name, "share"] == pytest.approx(seg.at[name, "weighted_share"])
+            assert base.at[name, "lci"] == pytest.approx(seg.at[name, "lci"])
+    t2017 = pd.read_csv(json_bundle(full, "2017") / "tables/robustness.csv")
+    assert t2017["covers_published"].notna().all()  # 2017 publishes both shares
+    base = t2017[t2017["baseline"]]
+    assert base["covers_published"].all() and base["enthusiasts_outnumber_sceptics"].all()
+    t2019 = pd.read_csv(json_bundle(full, "2019") / "tables/robustness.csv")
+    assert t2019["covers_published"].isna().all()  # 2019 publishes none
+
+
 def test_make_diff_compares_two_bundles(full):
     b2019 = json_bundle(full, "2019")
     proc = subprocess.run(

@@ -224,5 +224,6 @@ def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
         rows=rows,
         tree="with uncommitted changes" if meta["dirty"] else "clean",
     )
+    fields.setdefault("robustness", "")
     text = README_TEMPLATE.read_text(encoding="utf-8").format(**fields)
     Path(path).write_text(text, encoding="utf-8")

@@ -206,6 +206,27 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     return params
 
 
+def robustness_estimates(wave: str, scheme: str, segmentation: str) -> str:
+    """Estimates of one specification of the robustness grid."""
+    return f"{results_dir(wave)}/robustness/{scheme}/{segmentation}.csv"
+
+
+def robustness_specifications(cfg: dict) -> list[tuple[str, str]]:
+    """Every (weighting scheme, segmentation) of the robustness grid, in config order."""
+    rob = cfg["robustness"]
+    return [(w, s) for w in rob["weighting"] for s in rob["segmentation"]]
+
+
+def robustness_files(wave: str) -> dict:
+    """The robustness grid's table and specification-curve figure (PNG and SVG)."""
+    fig = f"{results_dir(wave)}/figures/robustness_curve"
+    return {
+        "robustness_table": f"{results_dir(wave)}/tables/robustness.csv",
+        "fig_robustness_curve_png": f"{fig}.png",
+        "fig_robustness_curve_svg": f"{fig}.svg",
+    }
+
+
 TRENDS = "trends"
 TRENDS_OUTPUTS = {
     "estimates_table": "results/trends/tables/trend_estimates.csv",
@@ -272,6 +293,8 @@ def bundle_contents(wave: str) -> dict[str, str]:
         "figures/weighting_margins.png": outs["margins_figure"],
         "claims.csv": claims_path(wave),
     }
+    for path in robustness_files(wave).values():
+        contents[path.split(f"{results_dir(wave)}/", 1)[1]] = path
     for name in NOTEBOOKS:
         for path in notebook_files(wave, name).values():
             if path.startswith(f"{results_dir(wave)}/"):
@@ -322,6 +345,33 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             published=w.get("published"),
             claims_table=claims_path(wave),
         )
+    if stage in ("robustness", "robustness_summary"):
+        from .figures import data_statement
+
+        scheme, segmentation = baseline = (
+            cfg["robustness"]["baseline"]["weighting"],
+            cfg["robustness"]["baseline"]["segmentation"],
+        )
+        args.update(
+            questionnaire=w["questionnaire"],
+            segments=notebook_outputs(wave, "segmentation")["segments"],
+            segments_cfg=cfg["segments"],
+            robustness=cfg["robustness"],
+            published=w.get("published"),
+            statement=data_statement(bool(w.get("synthetic", False))),
+            k=cfg.get("disclosure", {}).get("k", 5),
+            **robustness_files(wave),
+        )
+        if stage == "robustness":  # by hand: the baseline specification
+            args.update(
+                scheme=scheme,
+                segmentation=segmentation,
+                estimates=robustness_estimates(wave, *baseline),
+            )
+        else:
+            args["estimates"] = [
+                robustness_estimates(wave, *spec) for spec in robustness_specifications(cfg)
+            ]
     if stage == "bundle":
         args.update(
             study=cfg["study"],

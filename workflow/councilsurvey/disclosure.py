@@ -36,6 +36,7 @@ RULES: dict[str, tuple[str, list[str], list[str] | None]] = {
         ["statistic", "p", "p_adjusted", "effect_size", "effect_ci_low", "effect_ci_high"],
         None,
     ),
+    "robustness.csv": ("n", ["unweighted_share", "share", "se", "lci", "uci"], None),
     "trend_estimates.csv": ("n", ["unweighted", "weighted", "se", "lci", "uci"], None),
 }
 

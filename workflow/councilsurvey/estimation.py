@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 import polars as pl
 import svy
 
@@ -192,6 +191,9 @@ def logistic(
 
 def chi2_unweighted(df: pd.DataFrame, row: str, col: str) -> dict:
     """Pearson chi-square test of independence and Cramér's V (pingouin)."""
+    import pingouin as pg  # imported here: it pulls in matplotlib, which design-based
+    # estimation does not need (a job of the robustness grid starts faster without it)
+
     sub = df[[row, col]].dropna().astype(str)
     _, _, stats = pg.chi2_independence(sub, x=row, y=col)
     pearson = stats.set_index("test").loc["pearson"]
@@ -206,6 +208,8 @@ def chi2_unweighted(df: pd.DataFrame, row: str, col: str) -> dict:
 
 def logistic_unweighted(df: pd.DataFrame, y: str, categorical: dict[str, str]) -> pd.DataFrame:
     """Unweighted logistic regression with dummy-coded predictors (pingouin)."""
+    import pingouin as pg
+
     sub = df.dropna(subset=[y, *categorical])
     parts = []
     for col, ref in categorical.items():

@@ -19,6 +19,7 @@ def classify(
     disagree_codes=(1, 2),
     min_disagree: int = 2,
     min_answered: int = 2,
+    min_agree: int | None = None,
 ) -> pd.Series:
     """Assign every respondent to a segment.
 
@@ -34,6 +35,9 @@ def classify(
         Disagreements that make a sceptic.
     min_answered : int
         Answered benefit items needed to be classified at all.
+    min_agree : int, optional
+        Agreements that make an enthusiast; default all of ``benefit_items`` (the
+        report's rule). Enthusiasm wins when both thresholds are met.
 
     Returns
     -------
@@ -46,6 +50,7 @@ def classify(
     disagree = items.isin(list(disagree_codes)).sum(axis=1)
     seg = pd.Series("middle", index=data.index, dtype=object)
     seg[disagree >= min_disagree] = "sceptic"
-    seg[agree == len(benefit_items)] = "enthusiast"
+    need = len(benefit_items) if min_agree is None else int(min_agree)
+    seg[agree >= need] = "enthusiast"
     seg[answered < min_answered] = "unclassified"
     return pd.Series(pd.Categorical(seg, categories=SEGMENTS), index=data.index, name="segment")

@@ -296,6 +296,10 @@ def bundle_wave(
         "k": k,
         "suppressed": suppressed,
     }
+    if (staging / "tables/robustness.csv").exists():
+        from .robustness import readme_section
+
+        meta["robustness"] = readme_section(pd.read_csv(staging / "tables/robustness.csv"))
     b.write_readme(staging / "README.md", meta, claims)
     files = b.files_of(staging)
     write_crate(

@@ -84,6 +84,19 @@ def published_claims(wildcards):
     return wave_info(wildcards.wave).get("published") or []
 
 
+def robustness_out(key, wave="{wave}"):
+    """The robustness grid's table or figure of a wave."""
+    return paths.robustness_files(wave)[key]
+
+
+def robustness_inputs(wildcards):
+    """Input function: every specification's estimates of a wave, in config order."""
+    return [
+        paths.robustness_estimates(wildcards.wave, scheme, segmentation)
+        for scheme, segmentation in paths.robustness_specifications(config)
+    ]
+
+
 def bundle_files(wildcards):
     return list(paths.bundle_contents(wildcards.wave).values())
 
@@ -118,6 +131,7 @@ def all_outputs():
         for name in paths.NOTEBOOKS:
             targets += list(paths.notebook_files(wave, name).values())
             targets += [nb_executed(name, "html", wave)]
+        targets += list(paths.robustness_files(wave).values())
         targets += [paths.claims_path(wave), paths.bundle_receipt(wave)]
     if len(WAVES) > 1:
         targets += list(paths.trends_files().values())
