@@ -119,3 +119,83 @@ def test_semicolon_delimited_file_is_refused(write_export, codebook):
     text = export_text([respondent(1)]).replace(",", ";")
     with pytest.raises(InputError):
         read_surveymonkey(write_export(text=text), codebook)
+
+
+# --- the fast reader (pyarrow) gives what the csv module gives -------------------------
+
+
+def _both_ways(text):
+    """(records by the fast path or None, records or error by the csv module)."""
+    from pathlib import Path
+
+    from councilsurvey import export
+
+    fast = export._fast_records(Path("x.csv"), text)
+    if fast is not None:
+        body = fast[len(fast.head) :]
+        columns = [body.column(i).to_pylist() for i in range(body.width)]
+        fast = fast.head + [list(r) for r in zip(*columns, strict=True)]
+    try:
+        slow = export._parse_records(Path("x.csv"), text)
+    except InputError as exc:
+        slow = exc
+    return fast, slow
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a,b\r\nc,d\r\n",
+        'a,"b,c"\r\n"",d\r\n',
+        'a,"multi\nline ""quoted"" text"\r\nc,d',
+        "a,b\n\nc,d\n",  # an empty line: the csv module gives an empty record
+        'a,"b"x\r\nc,d\r\n',  # text after a closing quote: an error for the csv module
+        'a,"b\r\nc,d\r\n',  # a quote left open
+        'a,b"c\r\n"d",e\r',  # a quote inside an unquoted field is text
+        "a,b\rc,d\re,f",
+        "a,b,c\r\nd,e\r\n",  # a row too wide
+        "a,\u00e9\u2003\r\n\u3000x ,\x85\r\n",  # white space str.strip removes
+    ],
+)
+def test_fast_reader_agrees_with_csv_module(body):
+    fast, slow = _both_ways("h1,h2\r\n,\r\n" + body)
+    if fast is not None:
+        assert fast == slow
+    else:  # the csv module reads it (or says why not)
+        assert isinstance(slow, (list, InputError))
+
+
+def test_fast_reader_agrees_with_csv_module_on_random_text():
+    import random
+
+    rng = random.Random(8)
+    pieces = ["a", "b", ",", '"', '""', "\n", "\r", "\r\n", " ", "\u00e9"]
+    fast_cases = 0
+    for _ in range(3000):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        fast, slow = _both_ways("h1,h2\r\n,\r\n" + body)
+        if fast is not None:
+            fast_cases += 1
+            assert fast == slow, repr(body)
+    assert fast_cases > 100
+
+
+def test_large_synthetic_export_reads_the_same_both_ways(
+    tmp_path, codebook, frame, matcher, instrument
+):
+    """A generated export of some thousand rows: the fast reader and the csv module give
+    the same raw data."""
+    import pandas as pd
+
+    from councilsurvey import export, synth
+
+    table = synth.large_export(frame, instrument, matcher, 3000, seed=5)
+    path = tmp_path / "export.csv"
+    header = export_text([])
+    path.write_bytes(header.encode() + b"".join(synth.csv_body(table)))
+    fast = read_surveymonkey(path, codebook)
+    text = path.read_text(encoding="utf-8")
+    assert isinstance(export._csv_records(path, None, []), export._FastRecords)
+    slow = export._surveymonkey(path, export._parse_records(path, text), codebook, [])
+    pd.testing.assert_frame_equal(fast.data, slow.data, check_exact=True)
+    assert len(fast.data) == 3000

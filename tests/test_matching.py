@@ -92,3 +92,17 @@ def test_frame_names_are_unambiguous_after_normalisation(frame):
 def test_match_all_lists_each_distinct_name_once(matcher):
     table = matcher.match_all(["Camden", "camden", "Camden", None, "Cardiff"])
     assert list(table["typed"]) == ["Camden", "Cardiff", "camden"]
+
+
+def test_matches_are_remembered_and_not_shared(frame):
+    from councilsurvey.frame import load_outside_england
+    from councilsurvey.matching import CouncilMatcher
+
+    from .conftest import OUTSIDE
+
+    m = CouncilMatcher(frame, load_outside_england(OUTSIDE), threshold=80, margin=4)
+    first = m.match("Camdem")
+    first["code"] = "changed by the caller"
+    again = m.match("Camdem")
+    assert again["code"] != "changed by the caller"
+    assert again == CouncilMatcher(frame, m.outside, threshold=80, margin=4).match("Camdem")

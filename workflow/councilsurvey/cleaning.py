@@ -30,14 +30,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .codebook import Codebook
 from .errors import InputError
 from .export import ROW, RawExport, norm_text
 from .matching import AMBIGUOUS, MATCHED, OUTSIDE, CouncilMatcher
-from .pseudonym import pseudonymise
+from .pseudonym import pseudonymise_all
 from .redact import redact, redact_series
 from .yamlio import load_yaml
 
@@ -97,11 +100,13 @@ def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
             continue
         lookup = {norm_text(k): v for k, v in var["values"].items()}
         values = out[col]
-        answered = values.notna()
-        keys = values[answered].map(norm_text)
-        unknown = ~keys.isin(list(lookup))
+        # each distinct answer text is looked up once; rows take its code
+        rows, texts = pd.factorize(values)  # missing -> -1
+        keys = [norm_text(t) for t in texts]
+        known = np.array([k in lookup for k in keys] + [True], dtype=bool)
+        unknown = ~known[rows]
         if unknown.any():
-            first = unknown[unknown].index[0]
+            first = out.index[np.flatnonzero(unknown)[0]]
             raise InputError(
                 raw.path,
                 f"answer {values[first]!r} is not a known answer to {col!r} (codebook: "
@@ -109,27 +114,75 @@ def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
                 row=int(out.at[first, ROW]),
                 column=raw.headers[col],
             )
-        coded = keys.map(lookup)
+        coded = [lookup[k] for k in keys]
         if var["kind"] == "likert":
-            series = pd.Series(pd.NA, index=out.index, dtype="Int64")
-            series[answered] = coded.astype("Int64")
+            series = pd.Series(pd.array(coded + [None], dtype="Int64")[rows], index=out.index)
         else:
             labels = list(dict.fromkeys(var["values"].values()))
+            position = {label: i for i, label in enumerate(labels)}
+            at = np.array([position.get(c, -1) for c in coded] + [-1], dtype=np.int64)
             series = pd.Series(
-                pd.Categorical(
-                    coded.reindex(out.index),
-                    categories=labels,
-                    ordered=bool(var.get("ordered", False)),
-                )
+                pd.Categorical.from_codes(
+                    at[rows], categories=labels, ordered=bool(var.get("ordered", False))
+                ),
+                index=out.index,
             )
-            series.index = out.index
         out[col] = series
     return out
 
 
+def _arrow(values: pd.Series):
+    """A pandas text column as a pyarrow string array (no copy when pyarrow holds it)."""
+    arr = pa.array(values.array, type=pa.string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _strings(arr, index) -> pd.Series:
+    """A pyarrow string array as a pandas "string" column."""
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, dtype="string")
+
+
+def _lookup(values: pd.Series, mapping, default=np.nan) -> np.ndarray:
+    """``mapping[value]`` (``default`` if absent or missing) for every value, looking each
+    distinct value up once."""
+    codes, distinct = pd.factorize(values)
+    found = [mapping.get(v, default) for v in distinct] + [default]
+    return np.array(found, dtype=object)[codes]
+
+
 def _has_marker(values: pd.Series, markers: list[str]) -> pd.Series:
+    """Whether each text holds a test marker as a word (case ignored).
+
+    The regular expression runs once per distinct text, and only on texts that could
+    match: ASCII texts holding no marker as a plain substring (pyarrow, case ignored)
+    cannot; texts with other characters are always checked."""
     pattern = re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, markers)) + r")(?![a-z])", re.I)
-    return values.fillna("").map(lambda s: bool(pattern.search(s)))
+    arr = pc.fill_null(_arrow(values), "")
+    maybe = np.ones(len(arr), dtype=bool)
+    if all(m.isascii() for m in markers):
+        any_marker = "(?i)(?:" + "|".join(map(re.escape, markers)) + ")"
+        could = pc.or_(
+            pc.invert(pc.string_is_ascii(arr)), pc.match_substring_regex(arr, any_marker)
+        )
+        maybe = could.to_numpy(zero_copy_only=False)
+    found = np.zeros(len(arr), dtype=bool)
+    codes, distinct = pd.factorize(np.asarray(arr.filter(maybe).to_pylist(), dtype=object))
+    hits = np.array([bool(pattern.search(s)) for s in distinct] + [False], dtype=bool)
+    found[maybe] = hits[codes]
+    return pd.Series(found, index=values.index)
+
+
+def _casefold(values: pd.Series) -> pd.Series:
+    """``str.casefold`` of every text: pyarrow's ASCII lower case for ASCII texts (the
+    same thing), Python's casefold for the others."""
+    arr = _arrow(values)
+    out = pc.ascii_lower(arr)
+    other = pc.invert(pc.string_is_ascii(arr)).to_numpy(zero_copy_only=False)
+    other &= ~pc.is_null(arr).to_numpy(zero_copy_only=False)
+    result = _strings(out, values.index)
+    if other.any():
+        result[other] = [t.casefold() for t in arr.filter(other).to_pylist()]
+    return result
 
 
 def clean(
@@ -172,19 +225,25 @@ def clean(
     """
     markers = test_markers or DEFAULT_TEST_MARKERS
     data = recode(raw, codebook)
-    entries: list[dict] = []
+    entries: list[pd.DataFrame] = []
     keep = pd.Series(True, index=data.index)
 
     def exclude(mask: pd.Series, reason: str, detail) -> None:
-        for idx in mask[mask & keep].index:
-            text = detail(idx) if callable(detail) else detail
+        """Log the kept rows of ``mask`` as excluded (``detail``: a text, or a function of
+        the excluded rows' labels giving one text each) and drop them."""
+        hit = mask & keep
+        idx = hit.index[hit.to_numpy(dtype=bool)]
+        if len(idx):
+            texts = [detail] * len(idx) if isinstance(detail, str) else list(detail(idx))
             entries.append(
-                {
-                    "raw_row": int(data.at[idx, ROW]),
-                    "action": "excluded",
-                    "reason": reason,
-                    "detail": text,
-                }
+                pd.DataFrame(
+                    {
+                        "raw_row": data.loc[idx, ROW].astype(int).to_numpy(),
+                        "action": "excluded",
+                        "reason": reason,
+                        "detail": texts,
+                    }
+                )
             )
         keep[mask] = False
 
@@ -195,35 +254,39 @@ def clean(
     probes = {
         c: data[c].astype("string") for c in ("first_name", "last_name", "custom") if c in data
     }
-    if "email" in data:
-        probes["email"] = data["email"].astype("string").str.split("@").str[0]
+    if "email" in data:  # the part before the first "@"
+        local = pc.replace_substring_regex(_arrow(data["email"]), "(?s)@.*", "")
+        probes["email"] = _strings(local, data.index)
     if "council_text" in data:
         council = data["council_text"].astype("string")
-        known = council.map(
-            lambda t: matcher.match(t)["method"] in ("exact", "normalised"), na_action="ignore"
-        )
-        probes["council_text"] = council.where(~known.fillna(False).astype(bool))
+        names, distinct = pd.factorize(council)  # each distinct name is matched once
+        known = [matcher.match(t)["method"] in ("exact", "normalised") for t in distinct]
+        probes["council_text"] = council.where(~np.array(known + [False], dtype=bool)[names])
     is_test = pd.Series(False, index=data.index)
     hit_field = pd.Series("", index=data.index)
     for col, values in probes.items():
         hit = _has_marker(values, markers) & ~is_test
         hit_field[hit] = col
         is_test |= hit
-    exclude(is_test, "test_submission", lambda i: f"test marker in {hit_field[i]}")
+    exclude(is_test, "test_submission", lambda idx: "test marker in " + hit_field[idx])
 
-    # 2. exact duplicates (every raw field equal to an earlier row's)
+    # 2. exact duplicates (every raw field equal to an earlier row's); only rows that
+    # share their first field (the survey tool's id) with another can be one
     fields = [c for c in raw.data.columns if c != ROW]
-    live = raw.data.loc[keep, fields]
+    by = "respondent_id" if "respondent_id" in fields else fields[0]
+    ids = raw.data.loc[keep.to_numpy(dtype=bool), by]
+    live = raw.data.loc[ids.index[ids.duplicated(keep=False).to_numpy()], fields]
     dup = live.duplicated(keep="first")
     first_row = {}
-    for grp in live.groupby(fields, dropna=False, sort=False).groups.values():
+    repeated = live[live.duplicated(keep=False)]  # the rows that have an equal
+    for grp in repeated.groupby(fields, dropna=False, sort=False).groups.values():
         rows = list(grp)
         for r in rows[1:]:
             first_row[r] = int(data.at[rows[0], ROW])
     exclude(
         dup.reindex(data.index, fill_value=False),
         "exact_duplicate",
-        lambda i: f"same as row {first_row.get(i, '?')}",
+        lambda idx: [f"same as row {first_row.get(i, '?')}" for i in idx],
     )
 
     # 3. partial responses
@@ -233,90 +296,110 @@ def clean(
     exclude(
         answered < need,
         "partial",
-        lambda i: f"{answered[i]} of {len(closed)} closed items answered",
+        lambda idx: answered[idx].astype(str) + f" of {len(closed)} closed items answered",
     )
 
     # 4. resubmissions: keep the latest complete submission per email address
     if "email" in data:
-        email = data["email"].astype("string").str.strip().str.casefold()
+        email = _casefold(data["email"].astype("string").str.strip())
         when = _parse_dates(raw, codebook, data)
         live = data.index[keep & email.notna()]
+        # only addresses that submitted more than once can have been superseded
+        live = live[email[live].duplicated(keep=False).to_numpy()]
         order = pd.DataFrame({"email": email[live], "when": when[live], "row": data.loc[live, ROW]})
         order = order.sort_values(["email", "when", "row"])
         latest = order.groupby("email", sort=False).tail(1)
         superseded = order.index.difference(latest.index)
-        kept_row = dict(zip(latest["email"], latest["row"], strict=True))
+        kept_row = latest.set_index("email")["row"]
         mask = pd.Series(False, index=data.index)
         mask[superseded] = True
         exclude(
             mask,
             "resubmission",
-            lambda i: f"superseded by a later complete submission (row {kept_row[email[i]]})",
+            lambda idx: (
+                "superseded by a later complete submission (row "
+                + email[idx].map(kept_row).astype(str)
+                + ")"
+            ),
         )
 
     # 5. councils
     reached = keep.copy()
     typed = data["council_text"].astype("string")
     matches = matcher.match_all(typed[keep].dropna().unique())
-    by_text = matches.set_index("typed")
-    status = typed.map(
-        lambda t: by_text.at[t, "status"] if t in by_text.index else "unmatched", na_action="ignore"
-    ).fillna("unmatched")
+    by_text = matches.set_index("typed").to_dict("index")
+    status = pd.Series(
+        _lookup(typed, {t: m["status"] for t, m in by_text.items()}, "unmatched"),
+        index=data.index,
+    )
 
-    def council_detail(i):
-        if pd.isna(typed[i]):
+    def council_detail(text):
+        if pd.isna(text):
             return "council left blank"
-        m = by_text.loc[typed[i]]
-        t = redact(typed[i])
+        m = by_text[text]
+        t = redact(text)
         if m["status"] == OUTSIDE:
             return f"{m['code']} {m['matched_name']} ({m['method']})"
         if m["status"] == AMBIGUOUS:
             return f"{t!r} fits several councils: {m['candidates']}"
         return f"{t!r} matches no council (best score {m['score']:.0f})"
 
-    exclude(status == OUTSIDE, "outside_england", council_detail)
-    exclude(status == AMBIGUOUS, "council_ambiguous", council_detail)
-    exclude(status != MATCHED, "council_unmatched", council_detail)
+    def council_details(idx):
+        return [council_detail(t) for t in typed[idx]]
+
+    exclude(status == OUTSIDE, "outside_england", council_details)
+    exclude(status == AMBIGUOUS, "council_ambiguous", council_details)
+    exclude(status != MATCHED, "council_unmatched", council_details)
 
     kept = data[keep].copy()
     if kept.empty:
-        counts = pd.Series([e["reason"] for e in entries], dtype="string").value_counts()
+        log_so_far = pd.concat(entries) if entries else pd.DataFrame(columns=LOG_COLUMNS)
+        counts = log_so_far["reason"].astype("string").value_counts()
         reasons = ", ".join(f"{r} {int(counts[r])}" for r in EXCLUSION_REASONS if r in counts)
-        first = next((e for e in entries if e["action"] == "excluded"), None)
+        first = next(iter(log_so_far[log_so_far["action"] == "excluded"].to_dict("records")), None)
         where = f"; first: row {first['raw_row']}, {first['reason']} ({first['detail']})"
         raise InputError(
             raw.path,
             f"every row was excluded by cleaning ({len(data)} data rows: {reasons})"
             + (where if first else ""),
         )
-    kept["code"] = kept["council_text"].map(by_text["code"])
-    method = kept["council_text"].map(by_text["method"])
-    for idx in kept.index[method != "exact"]:
-        m = by_text.loc[kept.at[idx, "council_text"]]
-        successor = m["method"] == "successor"
-        detail = f"{redact(kept.at[idx, 'council_text'])!r} -> {m['code']} {m['matched_name']} " + (
-            f"(successor: {m['note']})" if successor else f"({m['method']}, score {m['score']:.0f})"
-        )
-        if successor:
-            log.info("raw row %d: %s", int(kept.at[idx, ROW]), detail)
+    kept["code"] = _lookup(kept["council_text"], {t: m["code"] for t, m in by_text.items()})
+    method = _lookup(kept["council_text"], {t: m["method"] for t, m in by_text.items()})
+    # names matched other than exactly: each distinct name's repair, logged on its rows
+    repaired = kept.loc[method != "exact", ["council_text", ROW]]
+    if len(repaired):
+        detail, reason = {}, {}
+        for text in repaired["council_text"].unique():
+            m = by_text[text]
+            successor = m["method"] == "successor"
+            detail[text] = f"{redact(text)!r} -> {m['code']} {m['matched_name']} " + (
+                f"(successor: {m['note']})"
+                if successor
+                else f"({m['method']}, score {m['score']:.0f})"
+            )
+            reason[text] = "council_successor" if successor else "council_name_variant"
+        texts = repaired["council_text"]
+        for row, text in zip(repaired[ROW], texts, strict=True):
+            if reason[text] == "council_successor":
+                log.info("raw row %d: %s", int(row), detail[text])
         entries.append(
-            {
-                "raw_row": int(kept.at[idx, ROW]),
-                "action": "repaired",
-                "reason": "council_successor" if successor else "council_name_variant",
-                "detail": detail,
-            }
+            pd.DataFrame(
+                {
+                    "raw_row": repaired[ROW].astype(int).to_numpy(),
+                    "action": "repaired",
+                    "reason": texts.map(reason).to_numpy(dtype=object),
+                    "detail": texts.map(detail).to_numpy(dtype=object),
+                }
+            )
         )
 
     # pseudonymous id, frame attributes, redacted free text; personal data dropped
     if "respondent_id" not in kept:
         raise InputError(raw.path, "the codebook names no Respondent ID column")
-    kept["respondent_id"] = kept["respondent_id"].map(
-        lambda v: pseudonymise(str(v), key, f"wave {wave}")
-    )
-    attrs = frame.set_index("code")[["type", "region"]]
-    kept["type"] = kept["code"].map(attrs["type"])
-    kept["region"] = kept["code"].map(attrs["region"])
+    kept["respondent_id"] = pseudonymise_all(kept["respondent_id"], key, f"wave {wave}")
+    attrs = frame.set_index("code")
+    kept["type"] = _lookup(kept["code"], attrs["type"].to_dict())
+    kept["region"] = _lookup(kept["code"], attrs["region"].to_dict())
     variables = [v["id"] for v in codebook.variables if v["id"] != "council_text"]
     for v in codebook.variables:
         if v["kind"] == "free_text" and v["id"] != "council_text":
@@ -330,7 +413,8 @@ def clean(
         responses[col] = responses[col].astype("string")
     validate_responses(responses, codebook, frame)
 
-    log_df = pd.DataFrame(entries, columns=LOG_COLUMNS).sort_values(["raw_row", "action"])
+    log_df = pd.concat(entries, ignore_index=True) if entries else None
+    log_df = pd.DataFrame(log_df, columns=LOG_COLUMNS).sort_values(["raw_row", "action"])
     log_df = log_df.reset_index(drop=True)
     # rows: how many rows that reached council matching typed the name
     match_table = matches.assign(rows=matches["typed"].map(typed[reached].value_counts()))
@@ -340,9 +424,85 @@ def clean(
     return CleanResult(responses, log_df, match_table, summary)
 
 
+#: strptime directives read by pyarrow and pandas alike: a strict pattern and width each
+_DATE_FIELDS = {
+    "Y": ("[0-9]{4}", 4),
+    "y": ("[0-9]{2}", 2),
+    "m": ("(?:0[1-9]|1[0-2])", 2),
+    "d": ("(?:0[1-9]|[12][0-9]|3[01])", 2),
+    "H": ("(?:[01][0-9]|2[0-3])", 2),
+    "I": ("(?:0[1-9]|1[0-2])", 2),
+    "M": ("[0-5][0-9]", 2),
+    "S": ("[0-5][0-9]", 2),
+    "p": ("(?:AM|PM)", 2),
+}
+
+
+def _strict_date_pattern(date_format: str) -> tuple[str, int] | None:
+    """A regular expression of the texts ``date_format`` writes (every field zero-padded
+    to its width, in range) and where its day of month starts; None for a format with
+    other directives or without a year, month and day."""
+    parts, width, day_at, fields = [], 0, None, set()
+    i = 0
+    while i < len(date_format):
+        c = date_format[i]
+        if c == "%":
+            d = date_format[i + 1 : i + 2]
+            if d == "%":
+                parts.append("%")
+                width += 1
+            elif d in _DATE_FIELDS:
+                if d == "d":
+                    day_at = width
+                parts.append(_DATE_FIELDS[d][0])
+                width += _DATE_FIELDS[d][1]
+                fields.add(d)
+            else:
+                return None
+            i += 2
+            continue
+        if not c.isascii():
+            return None
+        parts.append(re.escape(c))
+        width += 1
+        i += 1
+    if day_at is None or "m" not in fields or not fields & {"Y", "y"}:
+        return None
+    if ("I" in fields) != ("p" in fields) or {"I", "H"} <= fields:
+        return None
+    return "^" + "".join(parts) + "$", day_at
+
+
+def _fast_dates(values: pd.Series, date_format: str) -> pd.Series | None:
+    """``values`` parsed with ``date_format`` by pyarrow where that provably gives what
+    pandas gives, else None: every text is written exactly as the format writes it
+    (:func:`_strict_date_pattern`), parses, and keeps its day of month (pyarrow would roll
+    02/30 over to March, where pandas refuses it)."""
+    strict = _strict_date_pattern(date_format)
+    if strict is None:
+        return None
+    pattern, day_at = strict
+    arr = _arrow(values)
+    if not pc.all(pc.fill_null(pc.match_substring_regex(arr, pattern), True)).as_py():
+        return None
+    try:
+        parsed = pc.strptime(arr, format=date_format, unit="s", error_is_null=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if parsed.null_count != arr.null_count:  # a text that does not parse
+        return None
+    day = pc.cast(pc.utf8_slice_codeunits(arr, day_at, day_at + 2), pa.int64())
+    if not pc.all(pc.fill_null(pc.equal(day, pc.day(parsed)), True)).as_py():
+        return None
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
+
+
 def _parse_dates(raw: RawExport, codebook: Codebook, data: pd.DataFrame) -> pd.Series:
     for role in ("end_date", "start_date"):
         if role in data:
+            fast = _fast_dates(data[role], codebook.date_format)
+            if fast is not None:
+                return fast
             parsed = pd.to_datetime(data[role], format=codebook.date_format, errors="coerce")
             bad = data[role].notna() & parsed.isna()
             if bad.any():
@@ -381,7 +541,7 @@ def _summary(raw, log_df, responses, frame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", "value"])
 
 
-def responses_schema(codebook: Codebook, frame: pd.DataFrame) -> pa.DataFrameSchema:
+def responses_schema(codebook: Codebook, frame: pd.DataFrame) -> pandera.DataFrameSchema:
     """The pandera schema of ``responses.parquet``, built from
     ``workflow/schemas/responses.schema.yaml`` and the codebook."""
     spec = load_yaml(SCHEMA)
@@ -389,10 +549,10 @@ def responses_schema(codebook: Codebook, frame: pd.DataFrame) -> pa.DataFrameSch
     for name, rule in spec["columns"].items():
         checks = []
         if "pattern" in rule:
-            checks.append(pa.Check.str_matches(rule["pattern"]))
+            checks.append(pandera.Check.str_matches(rule["pattern"]))
         if rule.get("in_frame"):
-            checks.append(pa.Check.isin(list(frame[rule["in_frame"]].unique())))
-        columns[name] = pa.Column(
+            checks.append(pandera.Check.isin(list(frame[rule["in_frame"]].unique())))
+        columns[name] = pandera.Column(
             rule["dtype"],
             checks,
             nullable=rule.get("nullable", False),
@@ -406,18 +566,18 @@ def responses_schema(codebook: Codebook, frame: pd.DataFrame) -> pa.DataFrameSch
         if var["kind"] == "single_choice":
             labels = list(dict.fromkeys(var["values"].values()))
             dtype = pd.CategoricalDtype(labels, ordered=bool(var.get("ordered", False)))
-            columns[var["id"]] = pa.Column(dtype, nullable=True)
+            columns[var["id"]] = pandera.Column(dtype, nullable=True)
         else:
             checks = []
             if "minimum" in rule:
-                checks.append(pa.Check.in_range(rule["minimum"], rule["maximum"]))
-            columns[var["id"]] = pa.Column(rule["dtype"], checks, nullable=True)
-    return pa.DataFrameSchema(columns, strict=True, ordered=True)
+                checks.append(pandera.Check.in_range(rule["minimum"], rule["maximum"]))
+            columns[var["id"]] = pandera.Column(rule["dtype"], checks, nullable=True)
+    return pandera.DataFrameSchema(columns, strict=True, ordered=True)
 
 
 def validate_responses(responses: pd.DataFrame, codebook: Codebook, frame: pd.DataFrame) -> None:
     """Check cleaned data against its schema; raise ``ValueError`` on failure."""
     try:
         responses_schema(codebook, frame).validate(responses)
-    except pa.errors.SchemaError as exc:
+    except pandera.errors.SchemaError as exc:
         raise ValueError(f"cleaned data fails {SCHEMA.name}: {str(exc).splitlines()[0]}") from None

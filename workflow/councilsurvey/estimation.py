@@ -15,23 +15,35 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 import svy
 
 
 def _frame(df: pd.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Convert the needed columns to polars (categoricals as text)."""
-    out = {}
-    for col in columns:
-        s = df[col]
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
-            out[col] = pl.Series(col, [None if pd.isna(v) else str(v) for v in s], dtype=pl.Utf8)
-        elif str(s.dtype) in ("Int64", "Int32", "boolean"):
-            out[col] = pl.Series(col, [None if pd.isna(v) else int(v) for v in s], dtype=pl.Int64)
-        elif pd.api.types.is_string_dtype(s.dtype):
-            out[col] = pl.Series(col, [None if pd.isna(v) else str(v) for v in s], dtype=pl.Utf8)
-        else:
-            out[col] = pl.Series(col, s.to_numpy())
-    return pl.DataFrame(out)
+    """Convert the needed columns to polars (categoricals as text), column by column
+    through pyarrow rather than value by value."""
+    return pl.DataFrame([_polars_column(df[col], col) for col in columns])
+
+
+def _polars_column(s: pd.Series, name: str) -> pl.Series:
+    """``s`` as polars: text (``str`` of each value) for categoricals, text and objects;
+    Int64 for nullable integers and booleans (True is 1); anything else as it is.
+    Missing values are null."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        labels = pa.array([str(c) for c in s.cat.categories], type=pa.large_string())
+        codes = s.cat.codes.to_numpy()
+        indices = pa.array(codes, mask=codes < 0)
+        text = pa.DictionaryArray.from_arrays(indices, labels).cast(pa.large_string())
+        return pl.Series(name, text, dtype=pl.Utf8)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        # objects of other kinds: str() of each (1 and 1.0 stay "1" and "1.0")
+        return pl.Series(name, [None if pd.isna(v) else str(v) for v in s], dtype=pl.Utf8)
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        text = pa.array(s.astype("string").array, type=pa.large_string())
+        return pl.Series(name, text, dtype=pl.Utf8)
+    if str(s.dtype) in ("Int64", "Int32", "boolean"):
+        return pl.Series(name, pa.array(s.astype("Int64").array, type=pa.int64()), dtype=pl.Int64)
+    return pl.Series(name, s.to_numpy())
 
 
 def survey_sample(

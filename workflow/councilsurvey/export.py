@@ -31,10 +31,12 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
@@ -164,8 +166,13 @@ def decode(
         If the file is empty, UTF-16, or not text in the (declared or detected)
         encoding, naming the row of the first bad byte.
     """
+    return _decode(path, raw, encoding, warnings)[0]
+
+
+def _decode(path: Path, raw: bytes, encoding, warnings) -> tuple[str, str]:
+    """:func:`decode`, and the codec it read the text with ("utf-8" or "cp1252")."""
     codec = _declared_codec(path, encoding)
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise InputError(path, "the file is empty")
     if raw.startswith(_UTF16_BOMS) or raw[:4096].count(0) > len(raw[:4096]) // 4:
         raise InputError(path, "UTF-16 text: re-save the export as UTF-8 (CSV UTF-8)")
@@ -190,9 +197,9 @@ def decode(
         except UnicodeDecodeError as exc:
             raise _decode_error(path, raw, exc, "Windows-1252") from None
         log.info("%s: read as Windows-1252 (declared)", path)
-        return text
+        return text, "cp1252"
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
         error = _decode_error(path, raw, exc, "UTF-8")
         if codec == "utf-8" or not (_CP1252_TYPICAL & set(raw)) or _UTF8_PUNCTUATION.search(raw):
@@ -213,7 +220,7 @@ def decode(
         "the export as UTF-8",
         warnings,
     )
-    return text
+    return text, "cp1252"
 
 
 def _warn(message: str, warnings: list[str] | None) -> None:
@@ -223,11 +230,23 @@ def _warn(message: str, warnings: list[str] | None) -> None:
         warnings.append(message)
 
 
-def _csv_records(path: Path, encoding: str | None, warnings: list[str]) -> list[list[str]]:
+def _csv_records(path: Path, encoding: str | None, warnings: list[str]):
+    """The records of a CSV export: a list of lists of texts or, for a well-formed file,
+    the same records with the data rows parsed by pyarrow (see :class:`_FastRecords`)."""
     if not path.is_file():
         raise InputError(path, "export file not found")
-    text = decode(path, path.read_bytes(), encoding, warnings)
+    raw = path.read_bytes()
+    text, codec = _decode(path, raw, encoding, warnings)
     _check_delimiter(path, text)
+    utf8 = None
+    if codec == "utf-8":  # the bytes of the text, for pyarrow (no copy)
+        utf8 = memoryview(raw)[len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0 :]
+    return _fast_records(path, text, utf8) or _parse_records(path, text)
+
+
+def _parse_records(path: Path, text: str) -> list[list[str]]:
+    """Every record of ``text`` by Python's csv module (strict), fields checked against
+    :data:`MAX_FIELD`; an error names the record."""
     # a record may span lines inside quotes; we report record numbers, which is what a
     # spreadsheet shows as the row number. Fields of any length are parsed, then
     # checked against MAX_FIELD, so that the error can name row and column.
@@ -246,6 +265,17 @@ def _csv_records(path: Path, encoding: str | None, warnings: list[str]) -> list[
         ) from None
     finally:
         csv.field_size_limit(limit)
+    if len(text) > MAX_FIELD and _longest_field(records) > MAX_FIELD:
+        _check_field_lengths(path, records)
+    return records
+
+
+def _longest_field(records: list[list[str]]) -> int:
+    return max(map(len, itertools.chain.from_iterable(records)), default=0)
+
+
+def _check_field_lengths(path: Path, records: list[list[str]]) -> None:
+    """Raise for the first field (row by row) longer than :data:`MAX_FIELD`."""
     for number, rec in enumerate(records, start=1):
         for i, cell in enumerate(rec):
             if len(cell) > MAX_FIELD:
@@ -256,7 +286,153 @@ def _csv_records(path: Path, encoding: str | None, warnings: list[str]) -> list[
                     row=number,
                     column=_column_label(records, i),
                 )
-    return records
+
+
+# A CSV file that Python's csv module reads without error and the grammar below accepts
+# is read by pyarrow's parser into the very same fields (records of fields separated by
+# commas; a field either quoted, with "" for a quote, or not starting with a quote and
+# holding no comma or line end; no empty line), many times faster. Anything else, or any
+# pyarrow error, goes to the csv module, which gives the same result or the same error.
+_QUOTED = r'"(?:[^"]|"")*"'
+_UNQUOTED = r'[^",\r\n][^,\r\n]*'
+_FIELD = rf"(?:{_QUOTED}|{_UNQUOTED}|)"
+_RECORD = rf"{_FIELD}(?:,{_FIELD})+"
+WELL_FORMED = rf"^(?:{_RECORD}(?:\r\n|\r|\n))*(?:{_RECORD})?$"
+
+
+def _well_formed(body) -> bool:
+    """Whether ``body`` (UTF-8 bytes of data rows of two or more fields) fits
+    :data:`WELL_FORMED`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = body.obj if isinstance(body, memoryview) else body
+    start = len(data) - len(body)  # where the (zero-copy) view starts in its bytes
+    if data.find(b'"', start) < 0:  # no quoting: only an empty line could differ
+        return bytes(body[:1]) not in (b"\r", b"\n") and all(
+            data.find(s, start) < 0 for s in (b"\n\n", b"\n\r", b"\r\r")
+        )
+    offsets = pa.py_buffer(np.array([0, len(body)], dtype=np.int64))
+    scalar = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(body))
+    return bool(pc.match_substring_regex(scalar, WELL_FORMED)[0].as_py())
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _head_records(text: str, n: int) -> tuple[list[list[str]], int]:
+    """The first ``n`` records of ``text`` (csv module) and where the rest starts."""
+    consumed = 0
+
+    def lines():  # as io.StringIO(text, newline="") gives them, without copying text
+        nonlocal consumed
+        for m in _LINE.finditer(text):
+            consumed = m.end()
+            yield m.group()
+
+    reader = csv.reader(lines(), strict=True)
+    head = list(itertools.islice(reader, n))
+    return head, consumed
+
+
+class _FastRecords:
+    """The records of a well-formed CSV export: its header rows (csv module) and its
+    data rows as pyarrow string columns. Behaves like the list of records for
+    ``records[i]`` (a header row), ``len(records)`` and ``records[len(head):]`` (the data
+    rows, see :class:`_Body`); anything else parses the whole file with the csv module."""
+
+    def __init__(self, path: Path, text: str, head: list[list[str]], peek, table):
+        self.path, self.text, self.head, self.table = path, text, head, table
+        self.peek = peek  # the first three records, for telling the format
+        self._all: list[list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.head) + self.table.num_rows
+
+    def _records(self) -> list[list[str]]:
+        if self._all is None:
+            self._all = _parse_records(self.path, self.text)
+        return self._all
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            if i.start == len(self.head) and i.stop is None and i.step in (None, 1):
+                return _Body(self.table)
+            return self._records()[i]
+        if 0 <= i < len(self.peek):
+            return self.peek[i]
+        return self._records()[i]
+
+
+class _Body:
+    """Data rows of a :class:`_FastRecords`: ``len(body)`` and ``body.column(i)``."""
+
+    def __init__(self, table):
+        self.table = table
+        self.width = table.num_columns
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def column(self, i: int):
+        return self.table.column(i)
+
+
+def _fast_records(path: Path, text: str, utf8=None) -> _FastRecords | None:
+    """The records of ``text`` read by pyarrow where that gives exactly what the csv
+    module gives (see :data:`WELL_FORMED`); None where it might not. ``utf8``: the
+    text's UTF-8 bytes, if at hand."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    if utf8 is None:
+        utf8 = memoryview(text.encode("utf-8"))
+    if utf8.obj.find(b"\x00") >= 0:
+        return None
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        peek, _ = _head_records(text, 3)
+        n_head = 3 if len(peek) >= 3 and _is_import_id_row(peek[2]) else 2
+        head, start = _head_records(text, n_head)
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    if len(head) < n_head:
+        return None
+    body, width = utf8[len(text[:start].encode("utf-8")) :], len(head[0])
+    if width < 2 or not len(body) or not _well_formed(body):
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(pa.py_buffer(body)),
+            read_options=pcsv.ReadOptions(column_names=names),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),  # as pandas holds text
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    # a field longer than MAX_FIELD: the csv module's reading names it (no more
+    # characters than bytes, so byte lengths within the limit are enough)
+    longest = [pc.max(pc.binary_length(col)).as_py() or 0 for col in table.columns]
+    if max(longest + [len(c) for rec in head for c in rec]) > MAX_FIELD:
+        return None
+    return _FastRecords(path, text, head, peek, table)
+
+
+def _values(body, idx: int):
+    """Column ``idx`` of the data rows (a list of records, or a :class:`_Body`)."""
+    if isinstance(body, _Body):
+        return body.column(idx)
+    return list(map(itemgetter(idx), body))
 
 
 def _column_label(records: list[list[str]], i: int) -> str:
@@ -270,7 +446,11 @@ def _column_label(records: list[list[str]], i: int) -> str:
 
 def _check_delimiter(path: Path, text: str) -> None:
     """Refuse a CSV whose first line is separated by ';' or tabs rather than commas."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    start = 0  # (not text.lstrip(...).split(...): a whole copy of a large file)
+    while text.startswith("\ufeff", start):
+        start += 1
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
     commas = len(next(csv.reader([first]), []))
     for delim, name in _OTHER_DELIMITERS.items():
         others = len(next(csv.reader([first], delimiter=delim), []))
@@ -443,7 +623,7 @@ def _from_header_rows(path, records, body, rows, codebook, warnings) -> RawExpor
     columns, headers, unknown = _locate(path, keys, codebook)
     _check_widths(path, body, rows, len(head1))
     _check_not_empty(path, body, FIRST_DATA_ROW)
-    values = {name: [rec[idx] for rec in body] for name, idx in columns.items()}
+    values = {name: _values(body, idx) for name, idx in columns.items()}
     return _build(path, rows, values, headers, warnings + unknown)
 
 
@@ -473,6 +653,12 @@ def _check_second_header_row(path, head1, head2, codebook) -> None:
 
 
 def _check_widths(path, body, rows, width) -> None:
+    if isinstance(body, _Body):  # pyarrow checked every row against the header's width
+        if body.width == width:
+            return
+        raise AssertionError(f"data rows of {body.width} columns under {width} headers")
+    if set(map(len, body)) <= {width}:
+        return
     for rec, row in zip(body, rows, strict=True):
         if len(rec) != width:
             raise InputError(
@@ -482,14 +668,36 @@ def _check_widths(path, body, rows, width) -> None:
             )
 
 
+#: the characters ``str.strip()`` removes (``str.isspace()``), for pyarrow's utf8_trim
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def text_column(texts) -> pd.Series:
+    """Texts as a pandas string column: stripped of white space (as ``str.strip``),
+    blanks and ``None`` missing. Vectorised with pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if not isinstance(texts, pa.Array | pa.ChunkedArray):
+            texts = pa.array(texts, type=pa.large_string())
+        arr = pc.utf8_trim(texts, characters=PY_WHITESPACE)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # e.g. lone surrogates
+        stripped = [(t or "").strip() for t in texts]
+        return pd.Series(stripped, dtype="string").replace("", pd.NA)
+    arr = pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, arr.type), arr)
+    return pd.Series(pd.arrays.ArrowStringArray(arr), dtype="string")
+
+
 def _build(path, rows, values, headers, warnings) -> RawExport:
     """The RawExport of ``values`` (column -> texts, ``None`` or blank for missing)."""
-    frame = {ROW: list(rows)}
+    frame = {ROW: pd.Series(list(rows))}
     for name, texts in values.items():
-        frame[name] = [(t or "").strip() for t in texts]
+        frame[name] = text_column(texts)
     data = pd.DataFrame(frame)
-    for name in values:
-        data[name] = data[name].astype("string").replace("", pd.NA)
     return RawExport(data=data, path=path, headers=headers, warnings=list(warnings))
 
 
@@ -676,7 +884,7 @@ def _qualtrics(path, records, codebook, warnings) -> RawExport:
     rows = list(range(QUALTRICS_FIRST_DATA_ROW, QUALTRICS_FIRST_DATA_ROW + len(body)))
     _check_widths(path, body, rows, len(names))
     _check_not_empty(path, body, QUALTRICS_FIRST_DATA_ROW)
-    values = {name: [rec[idx] for rec in body] for name, idx in columns.items()}
+    values = {name: _values(body, idx) for name, idx in columns.items()}
     return _build(path, rows, values, headers, warnings + unknown)
 
 

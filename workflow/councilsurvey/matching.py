@@ -130,6 +130,9 @@ class CouncilMatcher:
     as_of: str | None = None
 
     def __post_init__(self):
+        self._frame_codes = set(self.frame["code"])
+        #: typed text -> result of :meth:`match` (a wave repeats few distinct names)
+        self._cache: dict[str, dict] = {}
         self._exact: dict[str, str] = {}
         self._keys: dict[str, set[str]] = {}
         self._outside_keys: dict[str, str] = {}
@@ -177,7 +180,7 @@ class CouncilMatcher:
             self._succ_note[normalise(row.old_name)] = note
 
     def match(self, typed: str) -> dict:
-        """Match one typed name.
+        """Match one typed name (remembered: each distinct text is matched once).
 
         Returns
         -------
@@ -186,6 +189,12 @@ class CouncilMatcher:
             ``method`` (exact, normalised, fuzzy or none), ``code``, ``matched_name``,
             ``score`` (0-100) and ``candidates`` (for ambiguous names).
         """
+        found = self._cache.get(typed)
+        if found is None:
+            found = self._cache[typed] = self._match(typed)
+        return dict(found)
+
+    def _match(self, typed: str) -> dict:
         result = {
             "typed": typed,
             "status": UNMATCHED,
@@ -252,7 +261,7 @@ class CouncilMatcher:
         return self._found(result, best_code, "fuzzy", best)
 
     def _found(self, result: dict, code: str, method: str, score: float) -> dict:
-        status = MATCHED if code in set(self.frame["code"]) else OUTSIDE
+        status = MATCHED if code in self._frame_codes else OUTSIDE
         return {
             **result,
             "status": status,

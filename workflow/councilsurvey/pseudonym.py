@@ -36,3 +36,28 @@ def pseudonymise(value: str, key: bytes, context: str) -> str:
     """HMAC-SHA256 of ``context:value`` under ``key``, as 16 hex characters."""
     digest = hmac.new(key, f"{context}:{value}".encode(), hashlib.sha256).hexdigest()
     return digest[:16]
+
+
+def pseudonymise_all(values, key: bytes, context: str) -> list[str]:
+    """:func:`pseudonymise` of every value (``str(value)``): the same ids, computed as
+    HMAC is defined (RFC 2104) from SHA-256 states of the padded key that are made once
+    and copied for each value, which is several times faster than ``hmac.new`` each time.
+    """
+    if hasattr(values, "to_numpy"):
+        values = values.to_numpy(dtype=object)
+    block = hashlib.sha256().block_size
+    k = hashlib.sha256(key).digest() if len(key) > block else key
+    k = k.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
+    prefix = f"{context}:".encode()
+    inner_copy, outer_copy = inner.copy, outer.copy
+
+    def one(value) -> str:
+        i = inner_copy()
+        i.update(prefix + str(value).encode())
+        o = outer_copy()
+        o.update(i.digest())
+        return o.hexdigest()[:16]
+
+    return list(map(one, values))

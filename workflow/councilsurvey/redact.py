@@ -35,6 +35,35 @@ def redact(text: str) -> str:
     return text
 
 
+#: what a text must hold for :func:`redact` to change it, if it is ASCII (an email has an
+#: "@", a URL "http" or "www.", postcodes, phone numbers and IP addresses digits)
+_COULD_CHANGE = r"[0-9@]|(?i:http|www\.)"
+
+
 def redact_series(values: pd.Series) -> pd.Series:
-    """:func:`redact` every non-missing value of a string series."""
-    return values.map(redact, na_action="ignore").astype("string")
+    """:func:`redact` every non-missing value of a string series.
+
+    Each distinct text is redacted once, and only texts that could change are: ASCII
+    texts with no digit, "@", "http" or "www." (in any case) and not longer than
+    :data:`MAX_FREE_TEXT` are kept as they are (checked with pyarrow, for every row at
+    once).
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = values.astype(object)
+    present = out.notna().to_numpy()
+    texts = out[present].to_numpy(dtype=object, copy=True)
+    if len(texts):
+        arr = pa.array(texts, type=pa.string())
+        could = pc.or_(
+            pc.invert(pc.string_is_ascii(arr)),
+            pc.match_substring_regex(arr, _COULD_CHANGE),
+        )
+        could = pc.or_(could, pc.greater(pc.utf8_length(arr), MAX_FREE_TEXT))
+        could = could.to_numpy(zero_copy_only=False)
+        codes, distinct = pd.factorize(texts[could])
+        texts[could] = np.array([redact(t) for t in distinct], dtype=object)[codes]
+        out[present] = texts
+    return out.astype("string")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import svy
+from svy.errors import WeightingError
 
 from .errors import InputError
 from .frame import PARTY_COLUMNS
@@ -112,14 +113,14 @@ def margin_categories(
         col = MARGIN_COLUMN.get(margin, margin)
         if margin == "party":
             party = responses["party"].astype("string")
-            unknown = sorted(set(party.dropna()) - set(party_groups))
+            unknown = sorted(set(party.dropna().unique()) - set(party_groups))
             if unknown:
                 raise InputError(
                     source,
                     f"party {unknown[0]!r} has no group in config.yaml weighting.party_groups",
                     column="party",
                 )
-            values = party.map(lambda p: PARTY_LABELS[party_groups[p]], na_action="ignore")
+            values = party.map({p: PARTY_LABELS[g] for p, g in party_groups.items()})
         else:
             values = responses[margin].astype("string").replace(collapse.get(margin, {}))
         missing = values.isna()
@@ -141,7 +142,7 @@ def check_margins(cats: pd.DataFrame, totals: dict, source) -> None:
     frame. Raise :class:`InputError` otherwise."""
     for margin, pop in totals.items():
         col = MARGIN_COLUMN.get(margin, margin)
-        seen = set(cats[col])
+        seen = set(cats[col].unique())
         absent = sorted(seen - set(pop))
         if absent:
             raise InputError(
@@ -166,6 +167,144 @@ def _sample(df: pd.DataFrame, wgt: str) -> svy.Sample:
     return svy.Sample(pl.from_pandas(df), svy.Design(psu="code", wgt=wgt))
 
 
+class _Cells:
+    """Respondents grouped by raking cell: their combination of categories on every
+    margin.
+
+    Raking multiplies every weight in a cell by the same factor at every step (the product
+    of its categories' factors), so it depends on the data only through each cell's total
+    weight: raking the table of cell totals with svy and scaling each respondent's weight
+    by its cell's ``raked total / starting total`` gives, up to rounding, the weights
+    raking every respondent would give. The table has at most as many rows as there are
+    combinations of categories (a few hundred here), however many respondents there are.
+    """
+
+    def __init__(self, df: pd.DataFrame, controls: dict):
+        self.controls = controls
+        self.columns = list(controls)
+        codes, levels = [], []
+        for col in self.columns:
+            c, u = pd.factorize(np.asarray(df[col].to_numpy(), dtype=object), sort=True)
+            codes.append(c)
+            levels.append(np.asarray(u, dtype=object))
+        dims = tuple(len(u) for u in levels)
+        #: each respondent's code on each margin (for margin totals)
+        self.codes = codes
+        self.levels = levels
+        key = np.ravel_multi_index(codes, dims) if codes else np.zeros(len(df), dtype=np.int64)
+        cells, self.cell = np.unique(key, return_inverse=True)
+        parts = np.unravel_index(cells, dims)
+        self.table = pd.DataFrame({c: levels[j][parts[j]] for j, c in enumerate(self.columns)})
+
+    def totals(self, w: np.ndarray) -> np.ndarray:
+        """The cells' total weights, summed as pandas sums (compensated: with a million
+        respondents a plain running sum can be off by more than the 1e-12 tolerance)."""
+        sums = pd.Series(w).groupby(self.cell).sum()
+        return sums.reindex(range(len(self.table)), fill_value=0.0).to_numpy(dtype=float)
+
+    def rake_totals(self, totals: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+        """The cell totals raked by svy."""
+        sample = svy.Sample(
+            pl.from_pandas(self.table.assign(_start=totals)), svy.Design(wgt="_start")
+        )
+        raked = sample.weighting.rake(
+            controls=self.controls,
+            wgt_name="_raked",
+            tol=tol,
+            max_iter=max_iter,
+            on_nonconvergence="ignore",
+        )
+        return raked.data["_raked"].to_numpy().astype(float)
+
+    def cell_error(self, totals: np.ndarray) -> float:
+        """Largest relative margin error of weights with these cell totals."""
+        return max_margin_error(self.table, totals, self.controls)
+
+    def rake(self, w: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, bool]:
+        """Respondents' weights ``w`` raked; and whether svy's raking met ``tol`` (on the
+        cell totals it was given)."""
+        start = self.totals(w)
+        raked = self.rake_totals(start, tol, max_iter)
+        factor = np.divide(raked, start, out=np.zeros_like(raked), where=start != 0)
+        return w * factor[self.cell], self.cell_error(raked) <= tol
+
+    def error(self, w: np.ndarray) -> float:
+        """Largest relative margin error of respondents' weights ``w`` (summed by
+        respondent, as pandas sums: compensated, in row order)."""
+        err = 0.0
+        s = pd.Series(w)
+        for col, codes, levels in zip(self.columns, self.codes, self.levels, strict=True):
+            got = s.groupby(codes).sum().reindex(range(len(levels)), fill_value=0.0)
+            got = dict(zip(levels, got.to_numpy(), strict=True))
+            for cat, target in self.controls[col].items():
+                err = max(err, abs(got.get(cat, 0.0) - target) / target)
+        return err
+
+    def iterations(self, w: np.ndarray, tol: float, max_iter: int) -> int:
+        """The fewest raking sweeps that bring every margin within ``tol`` (svy does not
+        report its iteration count, so it is found by bisection on ``max_iter``, raking
+        the cell totals)."""
+        start = self.totals(w)
+
+        def ok(n):
+            return self.cell_error(self.rake_totals(start, tol, n)) <= tol
+
+        lo, hi = 0, max_iter
+        svy_log = logging.getLogger("svy")
+        level = svy_log.level
+        svy_log.setLevel(logging.ERROR)  # the probes' "did not converge" notes are expected
+        try:
+            if not ok(hi):
+                return max_iter
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if ok(mid):
+                    hi = mid
+                else:
+                    lo = mid
+        finally:
+            svy_log.setLevel(level)
+        return hi
+
+    def trim_rake(
+        self, w0: np.ndarray, cap: float, tol: float, max_iter: int, cycles: int
+    ) -> np.ndarray | None:
+        """svy's trim-and-rake cycle (``rake(trimming=TrimConfig(upper=Threshold("median",
+        cap)))``) with every raking pass on the cell totals. Trimming works on single
+        weights (capped at ``cap`` times their median, the excess spread over the others),
+        so it is done on the respondents' weights with ``Sample.weighting.trim`` and only
+        the raking in between is collapsed; raking a vector of weights scales every
+        weight of a cell by one factor, whatever the weights, so that is still exact.
+
+        Returns None if svy finds the cap infeasible (the mean weight above it), where
+        its own cycle goes on regardless: the caller then rakes by respondent."""
+        upper = svy.Threshold("median", cap)
+        current, rake_ok = self.rake(w0, tol, max_iter)
+        trim_ok = True
+        for _ in range(cycles):
+            bound = upper.compute(current[current > 0])
+            trim_ok = not np.any(current > bound * (1.0 + tol))
+            if rake_ok and trim_ok:
+                break
+            sample = svy.Sample(pl.DataFrame({"_w": current}), svy.Design(wgt="_w"))
+            try:
+                trimmed = sample.weighting.trim(
+                    upper=upper,
+                    min_cell_size=1,
+                    max_iter=cycles,
+                    wgt_name="_trimmed",
+                    on_nonconvergence="ignore",
+                )
+            except WeightingError as exc:
+                if getattr(exc, "code", None) == "TRIM_INFEASIBLE":
+                    return None
+                raise
+            current, rake_ok = self.rake(
+                trimmed.data["_trimmed"].to_numpy().astype(float), tol, max_iter
+            )
+        return current
+
+
 def rake(
     df: pd.DataFrame,
     weight: str,
@@ -177,12 +316,29 @@ def rake(
 ) -> tuple[np.ndarray, bool]:
     """Rake ``df[weight]`` to ``controls`` with svy; optionally trim-and-rake.
 
-    Returns the weights and whether raking (and trimming) converged within ``tol``.
+    Raking is done on the table of raking cells (see :class:`_Cells`), trimming on the
+    respondents' weights. Returns the weights and whether every margin is met within
+    ``tol``.
     """
+    return _rake(_Cells(df, controls), df, weight, tol, max_iter, trim_cap, trim_cycles)
+
+
+def _rake(cells, df, weight, tol, max_iter, trim_cap=None, trim_cycles=100):
+    w0 = df[weight].to_numpy().astype(float)
+    if trim_cap is None:
+        w, _ = cells.rake(w0, tol, max_iter)
+    else:
+        w = cells.trim_rake(w0, float(trim_cap), tol, max_iter, trim_cycles)
+        if w is None:
+            w = _rake_respondents(df, weight, cells.controls, tol, max_iter, trim_cap, trim_cycles)
+    return w, cells.error(w) <= tol
+
+
+def _rake_respondents(df, weight, controls, tol, max_iter, trim_cap, trim_cycles) -> np.ndarray:
+    """svy's trim-and-rake cycle on every respondent (slow on large data; used where svy
+    finds the trimming cap infeasible, which its own cycle tolerates)."""
     sample = _sample(df, weight)
-    trimming = None
-    if trim_cap is not None:
-        trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
+    trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
     raked = sample.weighting.rake(
         controls=controls,
         wgt_name="_raked",
@@ -191,8 +347,7 @@ def rake(
         on_nonconvergence="ignore",
         trimming=trimming,
     )
-    w = raked.data["_raked"].to_numpy().astype(float)
-    return w, max_margin_error(df, w, controls) <= tol
+    return raked.data["_raked"].to_numpy().astype(float)
 
 
 def max_margin_error(df: pd.DataFrame, w: np.ndarray, controls: dict) -> float:
@@ -207,23 +362,9 @@ def max_margin_error(df: pd.DataFrame, w: np.ndarray, controls: dict) -> float:
 
 def iterations_needed(df, weight, controls, tol, max_iter) -> int:
     """The fewest raking sweeps that bring every margin within ``tol`` (svy does not
-    report its iteration count, so it is found by bisection on ``max_iter``)."""
-    lo, hi = 0, max_iter
-    svy_log = logging.getLogger("svy")
-    level = svy_log.level
-    svy_log.setLevel(logging.ERROR)  # the probes' "did not converge" notes are expected
-    try:
-        if not rake(df, weight, controls, tol, hi)[1]:
-            return max_iter
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if rake(df, weight, controls, tol, mid)[1]:
-                hi = mid
-            else:
-                lo = mid
-    finally:
-        svy_log.setLevel(level)
-    return hi
+    report its iteration count, so it is found by bisection on ``max_iter``, on the
+    table of raking cells)."""
+    return _Cells(df, controls).iterations(df[weight].to_numpy().astype(float), tol, max_iter)
 
 
 def weight(
@@ -263,9 +404,10 @@ def weight(
     work = cats.assign(code=responses["code"].astype(str), base_weight=data["base_weight"])
     controls = {MARGIN_COLUMN.get(m, m): totals[m] for m in margins}
 
-    raked, converged = rake(work, "base_weight", controls, tol, max_iter)
+    cells = _Cells(work, controls)
+    raked, converged = _rake(cells, work, "base_weight", tol, max_iter)
     if not converged:
-        err = max_margin_error(work, raked, controls)
+        err = cells.error(raked)
         raise InputError(
             source,
             f"raking did not converge within {max_iter} iterations "
@@ -273,7 +415,7 @@ def weight(
             "cannot be weighted to every margin at once; collapse sparse "
             "categories (config.yaml weighting.collapse) or drop a margin",
         )
-    iters = iterations_needed(work, "base_weight", controls, tol, max_iter)
+    iters = cells.iterations(work["base_weight"].to_numpy().astype(float), tol, max_iter)
     data["raked_weight"] = raked
     final, trim_converged, trim_info = raked, converged, {}
     trimmed = 0
@@ -281,10 +423,10 @@ def weight(
         cap = float(cfg["trim"])
         limit = cap * float(np.median(raked))
         trimmed = int(np.sum(raked > limit * (1 + 1e-12)))
-        final, trim_converged = rake(
+        final, trim_converged = _rake(
+            cells,
             work,
             "base_weight",
-            controls,
             tol,
             max_iter,
             trim_cap=cap,
@@ -331,7 +473,7 @@ def weight(
                 "iterations": its,
                 "converged": bool(conv),
                 "trimmed": trim_n,
-                "max_margin_error": max_margin_error(work, w, controls),
+                "max_margin_error": cells.error(w),
             }
         )
     diagnostics = pd.DataFrame(rows)
