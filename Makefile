@@ -7,11 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 4
 
-.PHONY: run test verify lint lock help
+.PHONY: run test test-slurm verify lint lock help
 
 help:
 	@echo "make run    - set up .venv from requirements.lock and run snakemake --cores $(CORES)"
 	@echo "make test   - set up .venv and run the full test suite"
+	@echo "make test-slurm - run the pipeline through profiles/slurm on a throwaway single-node"
+	@echo "              Slurm cluster and compare its bundles with a local run (root; installs"
+	@echo "              slurm-wlm and munge with apt-get if missing)"
 	@echo "make verify - re-execute the pipeline in a clean copy and check the bundle(s)"
 	@echo "              (BUNDLE=results/bundles/<name> for one bundle)"
 	@echo "make lint   - ruff and snakemake --lint"
@@ -33,6 +36,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# profiles/slurm on a throwaway Slurm cluster; see tools/slurm/test_slurm.sh
+test-slurm: $(STAMP)
+	VENV_PYTHON=$(BIN)/python tools/slurm/test_slurm.sh
 
 verify: $(STAMP)
 	$(BIN)/python -m councilsurvey.verify --cores $(CORES) $(if $(BUNDLE),--bundle $(BUNDLE))
