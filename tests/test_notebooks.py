@@ -125,3 +125,18 @@ def test_normalise_merges_streams_and_drops_install_paths():
     out = normalise(nb).cells[0].outputs
     assert [o["name"] for o in out] == ["stderr", "stdout"]
     assert out[0]["text"] == "site-packages/p/x.py:1: W\n  warn()\n"
+
+
+def test_normalise_drops_the_checkout_path_from_library_warnings():
+    """A warning raised in the library names its file; two checkouts give the same bytes."""
+
+    def warned(checkout):
+        nb = new_notebook()
+        cell = new_code_cell("1")
+        text = f"{checkout}/workflow/councilsurvey/estimation.py:173: SvyUserWarning: x\n"
+        cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=text)]
+        nb.cells = [cell]
+        return normalise(nb).cells[0].outputs[0]["text"]
+
+    assert warned("/work/main") == "councilsurvey/estimation.py:173: SvyUserWarning: x\n"
+    assert warned("/tmp/pytest-of-root/full0") == warned("/home/me/src/councilsurvey")

@@ -51,17 +51,21 @@ def check_parameters(notebook, parameters: dict) -> None:
 
 
 _SITE_PACKAGES = re.compile(r"(?:/[^/\s\"']+)+/site-packages/")
+#: the library's own folder, wherever the checkout is (a warning raised in the library
+#: names its file; the bundle must not depend on the path of the checkout)
+_LIBRARY = re.compile(r"(?:/[^/\s\"']+)+/councilsurvey/")
 
 
 def _merge_streams(outputs: list) -> list:
     """Join consecutive stream outputs of the same name (how a kernel splits its stderr
-    into messages depends on timing) and drop the machine's site-packages path from them
-    (warnings name the file that raised them)."""
+    into messages depends on timing) and drop the machine's site-packages path and the
+    checkout's path from them (warnings name the file that raised them)."""
     merged: list = []
     for out in outputs:
         if out.get("output_type") == "stream":
             text = out["text"] if isinstance(out["text"], str) else "".join(out["text"])
             text = _SITE_PACKAGES.sub("site-packages/", text)
+            text = _LIBRARY.sub("councilsurvey/", text)
             if (
                 merged
                 and merged[-1].get("output_type") == "stream"
@@ -77,7 +81,8 @@ def _merge_streams(outputs: list) -> list:
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Strip what changes between runs and machines: papermill timestamps and durations,
     execution metadata, the random id of the injected-parameters cell, how stream output
-    was split into messages, and the path of the Python installation in warnings."""
+    was split into messages, and the paths of the Python installation and of the checkout
+    in warnings."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
