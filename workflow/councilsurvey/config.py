@@ -180,7 +180,7 @@ def executed_notebook(wave: str, name: str, ext: str = "ipynb") -> str:
 
 def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     """The parameters a notebook is run with (papermill), from ``config.yaml``."""
-    from .figures import data_statement
+    from .statement import data_statement
 
     w = wave_info(cfg, wave)
     params = {
@@ -249,7 +249,7 @@ def trends_files() -> dict:
 
 def trends_parameters(cfg: dict, waves: list[str]) -> dict:
     """Parameters of the trends notebook."""
-    from .figures import data_statement
+    from .statement import data_statement
 
     synthetic = any(wave_info(cfg, w).get("synthetic", False) for w in waves)
     return {
@@ -346,7 +346,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             claims_table=claims_path(wave),
         )
     if stage in ("robustness", "robustness_summary"):
-        from .figures import data_statement
+        from .statement import data_statement
 
         scheme, segmentation = baseline = (
             cfg["robustness"]["baseline"]["weighting"],

@@ -10,17 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from .runner import atomic_path
-
-SYNTHETIC = (
-    "Synthetic reconstruction: generated to agree with the published figures; "
-    "not real councillors' answers."
-)
-
-
-def data_statement(synthetic: bool) -> str:
-    """The line printed under every figure of a wave."""
-    return SYNTHETIC if synthetic else "Survey responses; see the bundle README for sources."
-
+from .statement import SYNTHETIC, data_statement  # noqa: F401  (re-exported)
 
 matplotlib.rcParams["svg.hashsalt"] = "councilsurvey"  # fixed ids: byte-identical SVG
 

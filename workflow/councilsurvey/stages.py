@@ -124,8 +124,8 @@ def weight_wave(
     """The weight stage for one wave: see :mod:`councilsurvey.weighting`."""
     import pandas as pd
 
-    from .figures import data_statement
     from .figures import margins_figure as plot_margins
+    from .statement import data_statement
     from .weighting import weight
 
     data = pd.read_parquet(responses)
@@ -236,8 +236,8 @@ def bundle_wave(
     from . import bundle as b
     from .crate import write_crate
     from .disclosure import suppress, violations
-    from .figures import data_statement
     from .provenance import collect
+    from .statement import data_statement
 
     name = b.bundle_name(study, str(wave), version)
     bundles = Path(bundles)

@@ -9,15 +9,30 @@ import yaml
 
 from .errors import InputError
 
+#: libyaml's parser with PyYAML's safe constructor (the same objects as ``yaml.safe_load``,
+#: some ten times faster: every job reads the configuration, codebook and instrument)
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load_yaml(path) -> object:
-    """Read a YAML file, raising :class:`InputError` naming the file on failure."""
+    """Read a YAML file, raising :class:`InputError` naming the file on failure.
+
+    The file is parsed with libyaml when PyYAML has it; a file libyaml refuses is parsed
+    again by PyYAML's own parser, whose messages say what was expected where.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid YAML: {str(exc).splitlines()[0]}") from None
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506  (a safe loader)
+    except yaml.YAMLError:
+        pass
+    try:
+        return yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or str(exc).splitlines()[0]
@@ -26,8 +41,9 @@ def load_yaml(path) -> object:
         raise InputError(
             path, f"not valid YAML: {what} (line {mark.line + 1}, column {mark.column + 1})"
         ) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except yaml.YAMLError as exc:
         raise InputError(path, f"not valid YAML: {str(exc).splitlines()[0]}") from None
+    raise InputError(path, "not valid YAML: libyaml refuses it")  # PyYAML reads it
 
 
 def validate(data, schema_path, source) -> None:

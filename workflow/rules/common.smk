@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from councilsurvey import config as paths
-from councilsurvey.figures import data_statement as _statement
+from councilsurvey.statement import data_statement as _statement
 
 
 WAVES = paths.discover_waves(config)
