@@ -25,38 +25,17 @@ import time
 from pathlib import Path
 
 from councilsurvey.bundle import MANIFEST, read_manifest, sha256
+from councilsurvey.verify import copy_repository
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-# what a run needs: the tracked inputs and code, not results/ or data/processed/
-# (as tests/test_pipeline.py's copy_repo)
-COPY = [
-    "profiles",
-    "Snakefile",
-    "config.yaml",
-    "workflow",
-    "data",
-    "envs",
-    "notebooks",
-    "pyproject.toml",
-    "requirements.lock",
-]
 RUN_TIMEOUT = 2700  # seconds for the two runs
 
 
 def copy_repo(dest: Path) -> Path:
-    """A copy of the repository's inputs, with every wave of data/raw."""
+    """A clean copy of the repository (every wave of data/raw), as the tests make."""
     dest.mkdir(parents=True)
-    for name in COPY:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(
-                src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "processed")
-            )
-        else:
-            shutil.copy2(src, dest / name)
-    (dest / "data" / "processed").mkdir(exist_ok=True)
-    return dest
+    return copy_repository(ROOT, dest, git=False)
 
 
 class Run:

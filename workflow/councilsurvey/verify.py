@@ -59,9 +59,27 @@ def raw_input_changes(bundle: Path, repo: Path) -> list[str]:
     return changes
 
 
-def copy_repository(repo: Path, dest: Path) -> None:
+def copy_repository(repo: Path, dest: Path, waves=None, git: bool = True) -> Path:
     """A clean copy: the files git tracks or would track (no results, processed data,
-    logs or .venv), with the repository's .git so that commit and dirty state agree."""
+    logs or .venv), with the repository's .git so that commit and dirty state agree.
+
+    Parameters
+    ----------
+    repo, dest : Path
+        The checkout, and the folder to copy it into (created if missing).
+    waves : iterable of str, optional
+        Keep only these folders of ``data/raw`` (default: every wave).
+    git : bool, default True
+        Copy ``.git`` too. Without it the copy's provenance says "not a git checkout",
+        whatever waves were left out (the tests compare bundles of such copies).
+
+    Returns
+    -------
+    Path
+        ``dest``.
+    """
+    repo, dest = Path(repo), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
     if (repo / ".git").exists():
         listed = subprocess.run(
             ["git", "ls-files", "-co", "--exclude-standard", "-z"],
@@ -81,8 +99,14 @@ def copy_repository(repo: Path, dest: Path) -> None:
         if src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
-    if (repo / ".git").exists():
+    if git and (repo / ".git").exists():
         shutil.copytree(repo / ".git", dest / ".git", symlinks=True)
+    if waves is not None:
+        keep = set(waves)
+        for folder in (dest / "data" / "raw").iterdir():
+            if folder.is_dir() and folder.name not in keep:
+                shutil.rmtree(folder)
+    return dest
 
 
 def compare(bundle: Path, rerun: Path) -> pd.DataFrame:
