@@ -3,7 +3,7 @@
 Every script prints its figures and writes them as JSON (sorted keys) to
 ``bench/results/<name>.json``. Pipeline benchmarks run Snakemake in clean copies of a
 checkout (by default this one; ``--repo`` names another, e.g. an older commit cloned
-elsewhere), made as the tests make them (``councilsurvey.verify.copy_repository``), with
+elsewhere), made as the tests make them (``councilsurvey.pipeline.verify.copy_repository``), with
 ``PYTHONPATH`` pointing at the copy's ``workflow/`` so that its own library is imported
 rather than the editable install.
 """
@@ -136,7 +136,7 @@ def copy_repo(src: Path, dest: Path, waves=None, clones: dict | None = None) -> 
     ``waves``: keep only these folders of data/raw (None: all). ``clones``: new wave id ->
     existing wave folder to copy it from (e.g. {"w01": "2017", ...}).
     """
-    from councilsurvey.verify import copy_repository
+    from councilsurvey.pipeline.verify import copy_repository
 
     if dest.exists():
         shutil.rmtree(dest)

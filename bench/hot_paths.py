@@ -32,15 +32,15 @@ def child(export: Path, repeats: int) -> None:
     import time
 
     import councilsurvey
-    from councilsurvey.cleaning import clean, recode
-    from councilsurvey.codebook import load_codebook
-    from councilsurvey.config import load_config
-    from councilsurvey.export import read_export
-    from councilsurvey.frame import load_frame, load_outside_england
-    from councilsurvey.matching import CouncilMatcher
-    from councilsurvey.segmentation import segment_shares
-    from councilsurvey.segments import classify
-    from councilsurvey.weighting import weight
+    from councilsurvey.analysis.segmentation import segment_shares
+    from councilsurvey.analysis.segments import classify
+    from councilsurvey.cleaning.clean import clean, recode
+    from councilsurvey.cleaning.matching import CouncilMatcher
+    from councilsurvey.inputs.codebook import load_codebook
+    from councilsurvey.inputs.export import read_export
+    from councilsurvey.inputs.frame import load_frame, load_outside_england
+    from councilsurvey.pipeline.paths import load_config
+    from councilsurvey.survey.weighting import weight
 
     cfg = load_config(Path(councilsurvey.__file__).parents[2] / "config.yaml")
     wave = ROOT / "data" / "raw" / "2017"

@@ -27,7 +27,7 @@ from common import WORK, machine, write_results
 
 def cells_of(work):
     """The raking cells of the respondents in ``work/data.csv`` and the margins."""
-    from councilsurvey.weighting import _Cells
+    from councilsurvey.survey.weighting import _Cells
 
     data = pd.read_csv(work / "data.csv", dtype={"type": str, "region": str, "party_group": str})
     pop = pd.read_csv(work / "population.csv", dtype={"category": str})

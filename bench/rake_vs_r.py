@@ -3,12 +3,12 @@ R's ``survey::rake()``, side by side in one run.
 
     .venv/bin/python bench/rake_vs_r.py [--rows 1000000] [--repeats 5] [--r-repeats 1]
 
-Respondents come from ``councilsurvey.synth.large_responses`` (councils drawn in
+Respondents come from ``councilsurvey.dev.synth.large_responses`` (councils drawn in
 proportion to seats with the usual opt-in bias, party from the council's seats); their
 coverage base weights (``weighting.base_weights``) are raked to the 2017 frame's filled
 seats by council type, region and party (``config.yaml`` weighting: tolerance 1e-12).
 
-Python: ``councilsurvey.weighting.rake`` (what the weight stage calls: collapse to raking
+Python: ``councilsurvey.survey.weighting.rake`` (what the weight stage calls: collapse to raking
 cells, svy on the cells, scale back) is timed ``--repeats`` times, and the whole stage
 function ``weighting.weight`` (which also counts the sweeps by bisection and computes the
 diagnostics) ``--weight-repeats`` times. R: ``bench/rake.R`` reads the same respondents
@@ -89,9 +89,10 @@ def run_r(work: Path, name: str, maxit: int, epsilon: float, repeats: int) -> di
 
 
 def main(argv=None) -> None:
-    from councilsurvey import synth, weighting
-    from councilsurvey.config import load_config
-    from councilsurvey.frame import load_frame
+    from councilsurvey.dev import synth
+    from councilsurvey.inputs.frame import load_frame
+    from councilsurvey.pipeline.paths import load_config
+    from councilsurvey.survey import weighting
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)

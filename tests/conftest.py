@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from councilsurvey.codebook import load_codebook
-from councilsurvey.frame import load_frame, load_outside_england
-from councilsurvey.instrument import load_instrument
-from councilsurvey.matching import CouncilMatcher
+from councilsurvey.cleaning.matching import CouncilMatcher
+from councilsurvey.inputs.codebook import load_codebook
+from councilsurvey.inputs.frame import load_frame, load_outside_england
+from councilsurvey.inputs.instrument import load_instrument
 
 ROOT = Path(__file__).resolve().parents[1]
 WAVE = ROOT / "data" / "raw" / "2017"
@@ -89,7 +89,7 @@ def respondent(n: int, **overrides) -> dict:
 
 def export_text(records: list[dict], headers=None, order=None) -> str:
     """CSV text of an export with ``records`` in the bundled wave's column order."""
-    from councilsurvey.synth import column_order
+    from councilsurvey.dev.synth import column_order
 
     instrument = load_instrument(WAVE / "questionnaire.yaml")
     keys = column_order(instrument)
@@ -126,8 +126,8 @@ def write_export(tmp_path):
 @pytest.fixture(scope="session")
 def responses(codebook, frame, matcher):
     """The bundled wave, cleaned (fixed pseudonym key)."""
-    from councilsurvey.cleaning import clean
-    from councilsurvey.export import read_surveymonkey
+    from councilsurvey.cleaning.clean import clean
+    from councilsurvey.inputs.export import read_surveymonkey
 
     raw = read_surveymonkey(WAVE / "export.csv", codebook)
     return clean(raw, codebook, frame, matcher, b"w", "2017").responses
@@ -136,7 +136,7 @@ def responses(codebook, frame, matcher):
 @pytest.fixture(scope="session")
 def wcfg():
     """The weighting section of config.yaml."""
-    from councilsurvey.config import load_config
+    from councilsurvey.pipeline.paths import load_config
 
     return load_config(ROOT / "config.yaml")["weighting"]
 
@@ -144,6 +144,6 @@ def wcfg():
 @pytest.fixture(scope="session")
 def result(responses, frame, wcfg):
     """The bundled wave, weighted as the pipeline weights it."""
-    from councilsurvey.weighting import weight
+    from councilsurvey.survey.weighting import weight
 
     return weight(responses, frame, wcfg)

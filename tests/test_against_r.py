@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from councilsurvey import estimation as est
-from councilsurvey.cleaning import clean
-from councilsurvey.config import load_config
-from councilsurvey.export import read_surveymonkey
-from councilsurvey.weighting import MARGIN_COLUMN, population_totals, weight
+from councilsurvey.cleaning.clean import clean
+from councilsurvey.inputs.export import read_surveymonkey
+from councilsurvey.pipeline.paths import load_config
+from councilsurvey.survey import estimation as est
+from councilsurvey.survey.weighting import MARGIN_COLUMN, population_totals, weight
 
 from .conftest import ROOT, WAVE
 

@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from councilsurvey import attitudes as att
-from councilsurvey.segments import classify
+from councilsurvey.analysis import attitudes as att
+from councilsurvey.analysis.segments import classify
 
 BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 COMPARED = ["enthusiast", "middle", "sceptic"]

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from councilsurvey.config import discover_waves, load_config
-from councilsurvey.errors import InputError
-from councilsurvey.runner import run_step
-from councilsurvey.stages import clean_wave, validate_raw, weight_wave
+from councilsurvey.core.errors import InputError
+from councilsurvey.pipeline.paths import discover_waves, load_config
+from councilsurvey.pipeline.runner import run_step
+from councilsurvey.pipeline.stages import clean_wave, validate_raw, weight_wave
 
 from .conftest import FRAME, OUTSIDE, ROOT
 

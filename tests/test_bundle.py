@@ -6,7 +6,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from councilsurvey import bundle as b
+from councilsurvey.publish import bundle as b
 
 
 def make_bundle(folder, extra=""):

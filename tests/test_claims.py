@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from councilsurvey.claims import check_claims, load_claims, status
-from councilsurvey.errors import InputError
-from councilsurvey.segments import classify
+from councilsurvey.analysis.claims import check_claims, load_claims, status
+from councilsurvey.analysis.segments import classify
+from councilsurvey.core.errors import InputError
 
 from .conftest import WAVE
 

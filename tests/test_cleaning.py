@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from councilsurvey.cleaning import clean
-from councilsurvey.errors import InputError
-from councilsurvey.export import read_surveymonkey
-from councilsurvey.pseudonym import pseudonymise
-from councilsurvey.redact import redact
+from councilsurvey.cleaning.clean import clean
+from councilsurvey.cleaning.pseudonym import pseudonymise
+from councilsurvey.cleaning.redact import redact
+from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.export import read_surveymonkey
 
 from .conftest import respondent
 
@@ -184,7 +184,7 @@ def test_redact(text, expected):
 
 
 def test_redact_series_keeps_missing():
-    from councilsurvey.redact import redact_series
+    from councilsurvey.cleaning.redact import redact_series
 
     out = redact_series(pd.Series(["a@b.co", None], dtype="string"))
     assert out[0] == "[email]" and pd.isna(out[1])
@@ -245,7 +245,7 @@ def _texts(n=4000, seed=3):
 def test_marker_search_agrees_with_the_regular_expression_on_every_row():
     import re
 
-    from councilsurvey.cleaning import DEFAULT_TEST_MARKERS, _has_marker
+    from councilsurvey.cleaning.clean import DEFAULT_TEST_MARKERS, _has_marker
 
     values = _texts()
     pattern = re.compile(r"(?<![a-z])(test|testing|dummy)(?![a-z])", re.I)
@@ -256,7 +256,7 @@ def test_marker_search_agrees_with_the_regular_expression_on_every_row():
 
 
 def test_redact_series_agrees_with_redact_on_every_row():
-    from councilsurvey.redact import redact_series
+    from councilsurvey.cleaning.redact import redact_series
 
     values = _texts()
     expected = values.map(redact, na_action="ignore").astype("string")
@@ -264,7 +264,7 @@ def test_redact_series_agrees_with_redact_on_every_row():
 
 
 def test_pseudonymise_all_gives_the_same_ids():
-    from councilsurvey.pseudonym import pseudonymise_all
+    from councilsurvey.cleaning.pseudonym import pseudonymise_all
 
     values = pd.Series(["10512345001", "7", None, "é"], dtype="string")
     for key in (b"k", b"x" * 64, b"y" * 65, "clé".encode()):
@@ -287,7 +287,7 @@ def test_pseudonymise_all_gives_the_same_ids():
     ],
 )
 def test_fast_dates_read_what_pandas_reads_or_leave_it_to_pandas(text):
-    from councilsurvey.cleaning import _fast_dates
+    from councilsurvey.cleaning.clean import _fast_dates
 
     fmt = "%m/%d/%Y %I:%M:%S %p"
     values = pd.Series([text, None], dtype="string")
@@ -301,7 +301,7 @@ def test_fast_dates_read_what_pandas_reads_or_leave_it_to_pandas(text):
 def test_clean_of_a_large_synthetic_export(tmp_path, codebook, frame, matcher, instrument):
     """A generated export of a few thousand rows: every kind of dirt is excluded, names
     typed as variants and misspellings are repaired, nobody is left unlogged."""
-    from councilsurvey import synth
+    from councilsurvey.dev import synth
 
     path = tmp_path / "export.csv"
     synth.write_large_export(path, 20_000, seed=4)

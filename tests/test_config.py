@@ -3,9 +3,9 @@
 import pytest
 import yaml
 
-from councilsurvey import envfile
-from councilsurvey.config import discover_waves, load_config, stage_outputs
-from councilsurvey.errors import InputError
+from councilsurvey.core.errors import InputError
+from councilsurvey.dev import envfile
+from councilsurvey.pipeline.paths import discover_waves, load_config, stage_outputs
 
 from .conftest import ROOT
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rocrate.rocrate import ROCrate
 
-from councilsurvey.crate import (
+from councilsurvey.publish.crate import (
     PROCESS_RUN_CRATE,
     WORKFLOW_RO_CRATE,
     WORKFLOW_RUN_CRATE,

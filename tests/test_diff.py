@@ -7,8 +7,8 @@ import sys
 import pandas as pd
 import pytest
 
-from councilsurvey import bundle as bd
-from councilsurvey import diff as d
+from councilsurvey.publish import bundle as bd
+from councilsurvey.publish import diff as d
 
 CLAIMS_HEADER = (
     "claim_id,text,kind,basis,published,reproduced,n_basis,weighted,weighted_lci,"
@@ -157,7 +157,7 @@ def test_cli_exit_codes_and_csv(bundles, tmp_path):
     a, b = bundles
     out = tmp_path / "out" / "changes.csv"
     missing = tmp_path / "nope"
-    run = [sys.executable, "-m", "councilsurvey.diff"]
+    run = [sys.executable, "-m", "councilsurvey.publish.diff"]
     # both CLI runs at once: each spends about a second importing pandas
     ok, bad = (
         subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -171,7 +171,7 @@ def test_cli_exit_codes_and_csv(bundles, tmp_path):
     stdout, stderr = bad.communicate(timeout=60)
     assert bad.returncode == 2
     assert stderr.strip() == (
-        f"python -m councilsurvey.diff: error: bundle folder {missing} does not exist"
+        f"python -m councilsurvey.publish.diff: error: bundle folder {missing} does not exist"
     )
 
     with pytest.raises(SystemExit) as exc:  # argparse: a missing argument

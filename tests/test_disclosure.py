@@ -2,9 +2,9 @@
 
 import pandas as pd
 
-from councilsurvey.disclosure import suppress, violations
-from councilsurvey.frame import load_frame
-from councilsurvey.weighting import weight
+from councilsurvey.inputs.frame import load_frame
+from councilsurvey.publish.disclosure import suppress, violations
+from councilsurvey.survey.weighting import weight
 
 from .conftest import FRAME
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from councilsurvey import estimation as est
+from councilsurvey.survey import estimation as est
 
 
 def taylor_se(y, w, cluster):

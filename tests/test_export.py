@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from councilsurvey.errors import InputError
-from councilsurvey.export import read_surveymonkey
+from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.export import read_surveymonkey
 
 from .conftest import export_text, header_rows, respondent
 
@@ -128,7 +128,7 @@ def _both_ways(text):
     """(records by the fast path or None, records or error by the csv module)."""
     from pathlib import Path
 
-    from councilsurvey import export
+    from councilsurvey.inputs import export
 
     fast = export._fast_records(Path("x.csv"), text)
     if fast is not None:
@@ -187,7 +187,8 @@ def test_large_synthetic_export_reads_the_same_both_ways(
     the same raw data."""
     import pandas as pd
 
-    from councilsurvey import export, synth
+    from councilsurvey.dev import synth
+    from councilsurvey.inputs import export
 
     table = synth.large_export(frame, instrument, matcher, 3000, seed=5)
     path = tmp_path / "export.csv"

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from councilsurvey.errors import InputError
-from councilsurvey.frame import PARTY_COLUMNS, load_frame
+from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.frame import PARTY_COLUMNS, load_frame
 
 from .conftest import FRAME
 

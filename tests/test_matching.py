@@ -2,7 +2,7 @@
 
 import pytest
 
-from councilsurvey.matching import normalise
+from councilsurvey.cleaning.matching import normalise
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_unmatchable_names(matcher, typed):
 
 
 def test_threshold_is_respected(frame, matcher):
-    from councilsurvey.matching import CouncilMatcher
+    from councilsurvey.cleaning.matching import CouncilMatcher
 
     strict = CouncilMatcher(frame, matcher.outside, threshold=99, margin=4)
     assert strict.match("Camdem")["status"] == "unmatched"
@@ -95,8 +95,8 @@ def test_match_all_lists_each_distinct_name_once(matcher):
 
 
 def test_matches_are_remembered_and_not_shared(frame):
-    from councilsurvey.frame import load_outside_england
-    from councilsurvey.matching import CouncilMatcher
+    from councilsurvey.cleaning.matching import CouncilMatcher
+    from councilsurvey.inputs.frame import load_outside_england
 
     from .conftest import OUTSIDE
 

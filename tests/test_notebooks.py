@@ -4,9 +4,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from councilsurvey.config import NOTEBOOKS, load_config, notebook_parameters, trends_parameters
-from councilsurvey.errors import InputError
-from councilsurvey.notebooks import (
+from councilsurvey.core.errors import InputError
+from councilsurvey.pipeline.paths import (
+    NOTEBOOKS,
+    load_config,
+    notebook_parameters,
+    trends_parameters,
+)
+from councilsurvey.report.notebooks import (
     check_parameters,
     declared_parameters,
     has_outputs,
@@ -133,7 +138,7 @@ def test_normalise_drops_the_checkout_path_from_library_warnings():
     def warned(checkout):
         nb = new_notebook()
         cell = new_code_cell("1")
-        text = f"{checkout}/workflow/councilsurvey/estimation.py:173: SvyUserWarning: x\n"
+        text = f"{checkout}/workflow/councilsurvey/survey/estimation.py:173: SvyUserWarning: x\n"
         cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=text)]
         nb.cells = [cell]
         return normalise(nb).cells[0].outputs[0]["text"]

@@ -20,7 +20,7 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 def copy_repo(dest: Path, waves=("2017",)) -> Path:
     """A clean copy of the repository with only ``waves`` in data/raw (None: every wave)."""
-    from councilsurvey.verify import copy_repository
+    from councilsurvey.pipeline.verify import copy_repository
 
     return copy_repository(ROOT, dest, waves=waves, git=False)
 
@@ -92,7 +92,7 @@ def run(tmp_path_factory):
 
 
 def test_cleaned_data_has_published_figures(run):
-    from councilsurvey.frame import load_frame
+    from councilsurvey.inputs.frame import load_frame
 
     r = pd.read_parquet(run / "data/processed/2017/responses.parquet")
     frame = load_frame(run / "data/reference/councils_england_2017.csv", 353)
@@ -268,7 +268,7 @@ def test_second_wave_and_trends(full):
 def test_robustness_grid_is_in_every_wave_bundle(full):
     """One job per specification; the table and curve in each wave's bundle; the baseline
     specification reproduces the segmentation stage's shares."""
-    from councilsurvey.config import load_config, robustness_specifications
+    from councilsurvey.pipeline.paths import load_config, robustness_specifications
 
     specs = robustness_specifications(load_config(full / "config.yaml"))
     for wave in ("2017", "2019"):
@@ -308,7 +308,7 @@ def test_bundles_do_not_depend_on_the_checkout_path(full):
 def test_make_diff_compares_two_bundles(full):
     b2019 = json_bundle(full, "2019")
     proc = subprocess.run(
-        [sys.executable, "-m", "councilsurvey.diff", str(full / BUNDLE), str(b2019)],
+        [sys.executable, "-m", "councilsurvey.publish.diff", str(full / BUNDLE), str(b2019)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -358,7 +358,7 @@ def test_segment_and_attitude_tables(run):
     heads = pd.read_csv(tables / "headlines.csv")
     wb = heads[heads["indicator"] == "wellbeing_positive"].iloc[0]
     assert abs(wb["unweighted"] - 0.64) <= 0.005 and wb["lci"] < wb["weighted"] < wb["uci"]
-    from councilsurvey.attitudes import TEST_COLUMNS as tidy
+    from councilsurvey.analysis.attitudes import TEST_COLUMNS as tidy
 
     for name in ["tests_association", "tests_caution", "tests_enthusiast_model"]:
         t = pd.read_csv(tables / f"{name}.csv")
@@ -369,7 +369,7 @@ def test_segment_and_attitude_tables(run):
 
 
 def test_notebooks_rendered_and_figures_written(run):
-    from councilsurvey.notebooks import remote_references
+    from councilsurvey.report.notebooks import remote_references
 
     for name in ["segmentation", "attitudes"]:
         html = (run / f"results/2017/notebooks/{name}.html").read_text()
@@ -405,7 +405,7 @@ def test_undeclared_notebook_parameter_fails_by_name(run, tmp_path):
 
 
 def _bundle_2017() -> str:
-    from councilsurvey.config import bundle_dir, load_config
+    from councilsurvey.pipeline.paths import bundle_dir, load_config
 
     return bundle_dir(load_config(ROOT / "config.yaml"), "2017")
 
@@ -416,7 +416,7 @@ BUNDLE = _bundle_2017()
 def test_bundle_contents(run):
     from rocrate.rocrate import ROCrate
 
-    from councilsurvey.config import load_config
+    from councilsurvey.pipeline.paths import load_config
 
     bundle = run / BUNDLE
     for part in [
@@ -453,7 +453,7 @@ def test_bundle_contents(run):
 
 def verify(*args):
     return subprocess.run(
-        [sys.executable, "-m", "councilsurvey.verify", *args],
+        [sys.executable, "-m", "councilsurvey.pipeline.verify", *args],
         capture_output=True,
         text=True,
         timeout=900,
@@ -467,7 +467,7 @@ def test_verify_passes_against_a_fresh_run(run, full):
 
 
 def test_clean_copy_for_verify_leaves_outputs_out(run, tmp_path):
-    from councilsurvey.verify import copy_repository
+    from councilsurvey.pipeline.verify import copy_repository
 
     dest = tmp_path / "copy"
     copy_repository(run, dest)

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from councilsurvey.cleaning import recode
-from councilsurvey.errors import InputError
-from councilsurvey.export import read_surveymonkey
+from councilsurvey.cleaning.clean import recode
+from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.export import read_surveymonkey
 
 from .conftest import respondent
 

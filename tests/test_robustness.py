@@ -9,12 +9,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from councilsurvey import robustness as rb
-from councilsurvey.config import load_config, robustness_specifications
-from councilsurvey.errors import InputError
-from councilsurvey.segments import classify
-from councilsurvey.weighting import MARGIN_COLUMN, base_weights, population_totals
-from councilsurvey.yamlio import load_yaml, validate
+from councilsurvey.analysis import robustness as rb
+from councilsurvey.analysis.segments import classify
+from councilsurvey.core.errors import InputError
+from councilsurvey.core.yamlio import load_yaml, validate
+from councilsurvey.pipeline import robustness as rstage
+from councilsurvey.pipeline.paths import load_config, robustness_specifications
+from councilsurvey.report import robustness as rreport
+from councilsurvey.survey.weighting import MARGIN_COLUMN, base_weights, population_totals
 
 from .conftest import ROOT, WAVE
 
@@ -224,7 +226,7 @@ def test_summary_without_published_figures():
 
 
 def test_published_shares_come_from_the_waves_claims():
-    from councilsurvey.claims import load_claims
+    from councilsurvey.analysis.claims import load_claims
 
     claims = load_claims(WAVE / "published.yaml")
     shares = rb.published_shares(claims, CFG["robustness"]["published"])
@@ -233,7 +235,7 @@ def test_published_shares_come_from_the_waves_claims():
 
 
 def test_readme_section_reports_the_grid():
-    text = rb.readme_section(rb.summarise(_grid(), ("a", "x"), {"enthusiast": 0.4616}))
+    text = rreport.readme_section(rb.summarise(_grid(), ("a", "x"), {"enthusiast": 0.4616}))
     assert "under 3 specifications: 2 weighting schemes x 2 segmentations" in text
     assert "inside the 95% CI in 1 of 3 specifications" in text
     assert "| a (pipeline) | x | 46.0% (42.0%-50.0%) | 15.0% (12.0%-18.0%) |" in text
@@ -244,7 +246,7 @@ def test_curve_figure_is_byte_reproducible(tmp_path):
     digests = []
     for run in ("one", "two"):
         png, svg = tmp_path / f"{run}.png", tmp_path / f"{run}.svg"
-        rb.curve_figure(table, png, svg, "2017", "Synthetic reconstruction: test")
+        rreport.curve_figure(table, png, svg, "2017", "Synthetic reconstruction: test")
         digests.append(tuple(hashlib.sha256(p.read_bytes()).hexdigest() for p in (png, svg)))
         assert "Synthetic reconstruction: test" in svg.read_text()
     assert digests[0] == digests[1]
@@ -260,7 +262,7 @@ def test_config_schema_rejects_a_bad_grid(tmp_path):
 
 def test_spec_stage_names_an_unknown_specification(tmp_path):
     with pytest.raises(InputError, match="no weighting scheme 'raked_everything'"):
-        rb.robustness_spec(
+        rstage.robustness_spec(
             weighted=None,
             segments=None,
             frame=None,

@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from councilsurvey import segmentation as sg
-from councilsurvey.cleaning import clean
-from councilsurvey.config import load_config
-from councilsurvey.export import read_surveymonkey
-from councilsurvey.segments import SEGMENTS, classify
-from councilsurvey.weighting import weight
+from councilsurvey.analysis import segmentation as sg
+from councilsurvey.analysis.segments import SEGMENTS, classify
+from councilsurvey.cleaning.clean import clean
+from councilsurvey.inputs.export import read_surveymonkey
+from councilsurvey.pipeline.paths import load_config
+from councilsurvey.survey.weighting import weight
 
 from .conftest import ROOT, WAVE
 

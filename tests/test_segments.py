@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from councilsurvey.segments import classify
+from councilsurvey.analysis.segments import classify
 
 ITEMS = ["a", "b", "c"]
 
@@ -44,8 +44,8 @@ def test_thresholds_are_parameters():
 
 def test_bundled_wave_published_segments(tmp_path, codebook, frame, matcher, instrument):
     """The bundled wave gives the published 373 enthusiasts and 118 sceptics."""
-    from councilsurvey.cleaning import clean
-    from councilsurvey.export import read_surveymonkey
+    from councilsurvey.cleaning.clean import clean
+    from councilsurvey.inputs.export import read_surveymonkey
 
     from .conftest import WAVE
 

@@ -1,6 +1,6 @@
 """The synthetic wave's generator: seeded, documented, and still the bundled file."""
 
-from councilsurvey import synth
+from councilsurvey.dev import synth
 
 from .conftest import FRAME, OUTSIDE, WAVE
 
@@ -15,7 +15,7 @@ def test_bias_against_the_frame(frame):
     districts under-represented relative to their share of seats."""
     import pandas as pd
 
-    from councilsurvey.codebook import codebook_from_instrument  # noqa: F401
+    from councilsurvey.inputs.codebook import codebook_from_instrument  # noqa: F401
 
     raw = pd.read_csv(WAVE / "export.csv", header=None, skiprows=2, dtype=str)
     assert len(raw) > 808  # dirt included

@@ -7,11 +7,11 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from councilsurvey import attitudes as att
-from councilsurvey import estimation as est
-from councilsurvey import segmentation as sg
-from councilsurvey import trends
-from councilsurvey.segments import SEGMENTS, classify
+from councilsurvey.analysis import attitudes as att
+from councilsurvey.analysis import segmentation as sg
+from councilsurvey.analysis import trends
+from councilsurvey.analysis.segments import SEGMENTS, classify
+from councilsurvey.survey import estimation as est
 
 BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 SEED = 2019

@@ -6,10 +6,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from councilsurvey.config import discover_waves, frame_of, load_config, raw_inputs, wave_info
-from councilsurvey.errors import InputError
-from councilsurvey.frame import load_frame, load_outside_england
-from councilsurvey.matching import CouncilMatcher
+from councilsurvey.cleaning.matching import CouncilMatcher
+from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.frame import load_frame, load_outside_england
+from councilsurvey.pipeline.paths import (
+    discover_waves,
+    frame_of,
+    load_config,
+    raw_inputs,
+    wave_info,
+)
 
 from .conftest import OUTSIDE, ROOT
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from councilsurvey.errors import InputError
-from councilsurvey.weighting import (
+from councilsurvey.core.errors import InputError
+from councilsurvey.survey.weighting import (
     MARGIN_COLUMN,
     base_weights,
     kish_deff,
@@ -154,7 +154,7 @@ def svy_by_respondent(df, weight, controls, tol, max_iter, trim_cap=None, trim_c
 
 
 def iterations_by_respondent(df, weight, controls, tol, max_iter):
-    from councilsurvey.weighting import max_margin_error
+    from councilsurvey.survey.weighting import max_margin_error
 
     def ok(n):
         w = svy_by_respondent(df, weight, controls, tol, n)
@@ -168,7 +168,7 @@ def iterations_by_respondent(df, weight, controls, tol, max_iter):
 
 
 def raking_frame(responses, frame, wcfg):
-    from councilsurvey.weighting import margin_categories
+    from councilsurvey.survey.weighting import margin_categories
 
     cats = margin_categories(responses, wcfg["margins"], wcfg["party_groups"], None, "r")
     work = cats.assign(
@@ -184,7 +184,7 @@ def rel_diff(a, b):
 
 @pytest.mark.parametrize("trim", [None, 3.0, 2.0])
 def test_cells_equal_raking_every_respondent(responses, frame, wcfg, trim):
-    from councilsurvey.weighting import rake
+    from councilsurvey.survey.weighting import rake
 
     work, controls = raking_frame(responses, frame, wcfg)
     tol, max_iter = float(wcfg["tolerance"]), int(wcfg["max_iter"])
@@ -198,7 +198,7 @@ def test_cells_equal_raking_every_respondent(responses, frame, wcfg, trim):
 
 
 def test_iterations_counted_on_cells_as_on_respondents(responses, frame, wcfg, result):
-    from councilsurvey.weighting import iterations_needed
+    from councilsurvey.survey.weighting import iterations_needed
 
     work, controls = raking_frame(responses, frame, wcfg)
     tol, max_iter = float(wcfg["tolerance"]), int(wcfg["max_iter"])
@@ -232,7 +232,7 @@ def random_wave(n, seed):
 @pytest.mark.parametrize("trim", [None, 4.0])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_cells_equal_raking_every_respondent_on_random_data(seed, trim):
-    from councilsurvey.weighting import iterations_needed, max_margin_error, rake
+    from councilsurvey.survey.weighting import iterations_needed, max_margin_error, rake
 
     df, controls = random_wave(3000, seed)
     ours, ok = rake(df, "w", controls, 1e-12, 5000, trim_cap=trim)
@@ -248,7 +248,7 @@ def test_cells_equal_raking_every_respondent_on_random_data(seed, trim):
 def test_infeasible_trimming_cap_falls_back_to_svy_on_every_respondent():
     """A cap below the mean weight: svy's trim refuses it, its trim-and-rake cycle goes on
     regardless; the weight stage then does what the cycle does."""
-    from councilsurvey.weighting import rake
+    from councilsurvey.survey.weighting import rake
 
     df, controls = random_wave(500, 3)
     ours, _ = rake(df, "w", controls, 1e-12, 5000, trim_cap=0.5, trim_cycles=5)

@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from councilsurvey.errors import InputError
-from councilsurvey.yamlio import load_yaml
+from councilsurvey.core.errors import InputError
+from councilsurvey.core.yamlio import load_yaml
 
 from .conftest import ROOT
 

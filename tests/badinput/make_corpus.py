@@ -185,11 +185,11 @@ def _xlsx_empty(mf) -> bytes:
 def _responses(mf, book) -> bytes:
     """The cleaned responses of the six fixture respondents (input of the weight case:
     six people leave most frame categories without a respondent)."""
-    from councilsurvey.cleaning import clean
-    from councilsurvey.codebook import load_codebook
-    from councilsurvey.export import read_surveymonkey
-    from councilsurvey.frame import load_frame, load_outside_england
-    from councilsurvey.matching import CouncilMatcher
+    from councilsurvey.cleaning.clean import clean
+    from councilsurvey.cleaning.matching import CouncilMatcher
+    from councilsurvey.inputs.codebook import load_codebook
+    from councilsurvey.inputs.export import read_surveymonkey
+    from councilsurvey.inputs.frame import load_frame, load_outside_england
 
     ref = ROOT / "data" / "reference"
     cb = load_codebook(FIXTURES / "codebook.yaml")

@@ -24,8 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from councilsurvey.bundle import MANIFEST, read_manifest, sha256
-from councilsurvey.verify import copy_repository
+from councilsurvey.pipeline.verify import copy_repository
+from councilsurvey.publish.bundle import MANIFEST, read_manifest, sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -44,4 +44,4 @@ rule verify:
     conda:
         "../../envs/councilsurvey.yaml"
     shell:
-        "{params.python} -m councilsurvey.verify --cores {threads} 2>&1 | tee {log}"
+        "{params.python} -m councilsurvey.pipeline.verify --cores {threads} 2>&1 | tee {log}"

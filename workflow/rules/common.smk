@@ -1,10 +1,10 @@
 # Shared helpers of the rules: waves, their raw inputs and the paths of stage outputs.
-# Paths come from councilsurvey.config so that rules and hand-run scripts agree.
+# Paths come from councilsurvey.pipeline.paths so that rules and hand-run scripts agree.
 import sys
 from pathlib import Path
 
-from councilsurvey import config as paths
-from councilsurvey.statement import data_statement as _statement
+from councilsurvey.pipeline import paths
+from councilsurvey.core.statement import data_statement as _statement
 
 
 WAVES = paths.discover_waves(config)

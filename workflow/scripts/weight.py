@@ -3,7 +3,7 @@
 Run by hand: python workflow/scripts/weight.py 2017
 """
 
-from councilsurvey.runner import script_main
-from councilsurvey.stages import weight_wave
+from councilsurvey.pipeline.runner import script_main
+from councilsurvey.pipeline.stages import weight_wave
 
 script_main("weight", weight_wave, globals().get("snakemake"))

@@ -1,0 +1,1 @@
+"""Findings: segments, attitude tests, trends, published-claims checks, robustness."""

@@ -1,0 +1,310 @@
+"""Robustness grid: do the segment shares survive other reasonable analytic choices?
+
+Each *specification* is one weighting scheme crossed with one segmentation, both
+defined in ``config.yaml`` (``robustness``):
+
+* weighting schemes: no weights; council coverage only (the base weight, filled seats
+  per respondent of each council); raking on a subset of the margins; raking on every
+  margin (the pipeline's weights); raking with weights trimmed at a multiple of the
+  median and re-raked;
+* segmentations: the report's rule (:func:`councilsurvey.analysis.segments.classify`) at its
+  published thresholds and at other thresholds (how many benefit items must be agreed or
+  disagreed with, which answer codes count), and the latent classes of the segmentation
+  stage (:func:`councilsurvey.analysis.segmentation.latent_classes`).
+
+For every specification :func:`specification` estimates the share of enthusiasts and of
+sceptics with design-based 95% confidence intervals (councils as clusters, through
+:func:`councilsurvey.survey.estimation.share`; the unweighted scheme keeps the clusters with
+weights of one). :func:`summarise` gathers the grid into one table and marks, for each
+specification, whether the published findings hold: whether the interval covers the
+published share, and whether enthusiasts clearly outnumber sceptics (their intervals do
+not overlap, a conservative reading). :func:`curve_figure` draws the specification curve
+(Simonsohn, Simmons and Nelson, 2020): estimates sorted by size above a grid that shows
+which choices made each one.
+
+The rule job of the workflow (``robustness``) runs :func:`robustness_spec` once per
+specification; ``robustness_summary`` runs :func:`robustness_summary` on all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from councilsurvey.core.errors import InputError
+
+#: segments whose shares the grid estimates
+SEGMENTS = ["enthusiast", "sceptic"]
+#: columns of one specification's estimates (:func:`specification`)
+SPEC_COLUMNS = [
+    "weighting",
+    "segmentation",
+    "segment",
+    "n",
+    "n_base",
+    "unweighted_share",
+    "share",
+    "se",
+    "lci",
+    "uci",
+    "deff_kish",
+    "weights_converged",
+]
+#: columns of the gathered table (:func:`summarise`)
+SUMMARY_COLUMNS = [
+    *SPEC_COLUMNS[:2],
+    "baseline",
+    *SPEC_COLUMNS[2:],
+    "published",
+    "covers_published",
+    "enthusiasts_outnumber_sceptics",
+    "rank",
+]
+#: what a weighting scheme may say (besides a description)
+SCHEME_KEYS = {"weights", "margins", "trim", "description"}
+#: what a segmentation may say
+SEGMENTATION_KEYS = {
+    "method",
+    "agree_codes",
+    "disagree_codes",
+    "min_agree",
+    "min_disagree",
+    "min_answered",
+    "description",
+}
+
+
+# --------------------------------------------------------------------------------------
+# specifications
+
+
+def baseline(cfg: dict) -> tuple[str, str]:
+    """The specification the pipeline's own tables use."""
+    base = cfg["robustness"]["baseline"]
+    return str(base["weighting"]), str(base["segmentation"])
+
+
+def scheme_weights(
+    data: pd.DataFrame, frame: pd.DataFrame, weighting_cfg: dict, scheme: dict, source="weights"
+) -> tuple[np.ndarray, bool]:
+    """The weights of one weighting scheme.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Weighted responses (``code``, ``type``, ``region``, ``party``, ...).
+    frame : DataFrame
+        The wave's council frame.
+    weighting_cfg : dict
+        ``config.yaml`` ``weighting`` (party groups, collapse, tolerance, iterations).
+    scheme : dict
+        ``{weights: none}`` (every respondent 1), ``{weights: coverage}`` (base weights:
+        filled seats / respondents of the council), or raking: ``margins`` (a list of
+        type, region, party; default the configured margins) and ``trim`` (a multiple of
+        the median, or absent).
+
+    Returns
+    -------
+    (ndarray, bool)
+        The weights, in the order of ``data``, and whether raking (and trimming)
+        converged.
+    """
+    from councilsurvey.survey import weighting
+
+    unknown = set(scheme) - SCHEME_KEYS
+    if unknown:
+        raise InputError(source, f"unknown key(s) {sorted(unknown)} of a weighting scheme")
+    kind = scheme.get("weights", "raked")
+    if kind == "none":
+        return np.ones(len(data)), True
+    if kind == "coverage":
+        return weighting.base_weights(data, frame).to_numpy(dtype=float), True
+    if kind != "raked":
+        raise InputError(source, f"weights '{kind}' is not one of none, coverage, raked")
+    cfg = dict(weighting_cfg)
+    cfg["margins"] = list(scheme.get("margins", weighting_cfg["margins"]))
+    cfg["trim"] = scheme.get("trim")
+    result = weighting.weight(data, frame, cfg, source=source)
+    converged = bool(result.diagnostics["converged"].all())
+    return result.data["weight"].to_numpy(dtype=float), converged
+
+
+def segment_of(
+    data: pd.DataFrame,
+    spec: dict,
+    benefit_items: list[str],
+    defaults: dict,
+    latent: pd.Series | None = None,
+) -> pd.Series:
+    """The segment of every respondent under one segmentation.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Responses with the benefit items.
+    spec : dict
+        ``{method: latent}`` for the latent classes, or the rule's settings that differ
+        from ``defaults``: ``agree_codes``, ``disagree_codes``, ``min_agree`` (benefit
+        items agreed with to be an enthusiast; default all of them), ``min_disagree``,
+        ``min_answered``.
+    benefit_items : list of str
+        The items of the rule.
+    defaults : dict
+        ``config.yaml`` ``segments`` (the published rule).
+    latent : Series, optional
+        Latent classes of the respondents (needed for ``method: latent``).
+
+    Returns
+    -------
+    Series
+        Segment names, missing for a respondent the segmentation leaves out (a latent
+        class model places only respondents who answered an item).
+    """
+    from councilsurvey.analysis.segments import classify
+
+    unknown = set(spec) - SEGMENTATION_KEYS
+    if unknown:
+        raise ValueError(f"unknown key(s) {sorted(unknown)} of a segmentation")
+    if spec.get("method", "rule") == "latent":
+        if latent is None:
+            raise ValueError("the latent segmentation needs the latent classes")
+        return latent.astype(object).where(latent.notna(), None).rename("segment")
+    if spec.get("method", "rule") != "rule":
+        raise ValueError(f"segmentation method '{spec['method']}' is not rule or latent")
+    settings = {**defaults, **spec}
+    seg = classify(
+        data,
+        benefit_items,
+        agree_codes=settings["agree_codes"],
+        disagree_codes=settings["disagree_codes"],
+        min_disagree=int(settings["min_disagree"]),
+        min_answered=int(settings["min_answered"]),
+        min_agree=settings.get("min_agree"),
+    )
+    return seg.astype(object)
+
+
+def specification(
+    data: pd.DataFrame,
+    weights: np.ndarray,
+    segment: pd.Series,
+    weighting: str,
+    segmentation: str,
+    converged: bool = True,
+    psu: str = "code",
+) -> pd.DataFrame:
+    """Enthusiast and sceptic shares with 95% CIs under one specification.
+
+    The base is every respondent the segmentation places (``unclassified`` included, as
+    in the published counts); shares and intervals are design-based (logit intervals,
+    councils as clusters, :func:`councilsurvey.survey.estimation.share`).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SPEC_COLUMNS`, a row per segment of :data:`SEGMENTS`.
+    """
+    from councilsurvey.survey.estimation import share
+    from councilsurvey.survey.weighting import kish_deff
+
+    df = pd.DataFrame({psu: data[psu].astype(str).to_numpy(), "_w": np.asarray(weights)})
+    seg = pd.Series(segment.to_numpy(), index=df.index)
+    placed = seg.notna()
+    rows = []
+    for name in SEGMENTS:
+        indicator = (seg == name).where(placed, None)
+        est = share(df, indicator, weight="_w", psu=psu)
+        rows.append(
+            {
+                "weighting": weighting,
+                "segmentation": segmentation,
+                "segment": name,
+                "n": int((seg == name).sum()),
+                "n_base": int(placed.sum()),
+                "unweighted_share": est["unweighted"],
+                "share": est["share"],
+                "se": est["se"],
+                "lci": est["lci"],
+                "uci": est["uci"],
+                "deff_kish": kish_deff(df["_w"].to_numpy()[placed.to_numpy()]),
+                "weights_converged": bool(converged),
+            }
+        )
+    return pd.DataFrame(rows, columns=SPEC_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------
+# the grid
+
+
+def published_shares(claims: list[dict], findings: dict) -> dict[str, float]:
+    """Published share of each segment, from the wave's published claims.
+
+    ``findings`` maps a segment to ``{count: <claim id>, base: <claim id>}``
+    (``config.yaml`` ``robustness.published``); a segment whose claims the wave does not
+    publish is left out.
+    """
+    values = {c["id"]: float(c["value"]) for c in claims}
+    out = {}
+    for segment, ids in findings.items():
+        if ids["count"] in values and ids["base"] in values and values[ids["base"]] > 0:
+            out[segment] = values[ids["count"]] / values[ids["base"]]
+    return out
+
+
+def summarise(
+    estimates: pd.DataFrame, baseline_spec: tuple[str, str], published: dict[str, float]
+) -> pd.DataFrame:
+    """Gather the grid: mark the baseline and where the published findings hold.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        Rows of :func:`specification` for every specification.
+    baseline_spec : (str, str)
+        The pipeline's own (weighting, segmentation).
+    published : dict
+        Published share per segment (may be empty: the wave publishes none).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SUMMARY_COLUMNS`, in the order of ``estimates``. ``published`` and
+        ``covers_published`` (the 95% CI includes the published share) are missing
+        where nothing was published; ``enthusiasts_outnumber_sceptics`` is true when the
+        enthusiasts' lower limit is above the sceptics' upper limit; ``rank`` orders the
+        specifications of a segment by estimate (1 = smallest).
+    """
+    out = estimates.copy()
+    out.insert(
+        2,
+        "baseline",
+        (out["weighting"] == baseline_spec[0]) & (out["segmentation"] == baseline_spec[1]),
+    )
+    out["published"] = out["segment"].map(published).astype(float)
+    covers = (out["lci"] <= out["published"]) & (out["published"] <= out["uci"])
+    out["covers_published"] = covers.astype(object).where(out["published"].notna(), None)
+    wide = out.pivot_table(
+        index=["weighting", "segmentation"], columns="segment", values=["lci", "uci"]
+    )
+    clear = wide[("lci", "enthusiast")] > wide[("uci", "sceptic")]
+    keys = list(zip(out["weighting"], out["segmentation"], strict=True))
+    out["enthusiasts_outnumber_sceptics"] = [bool(clear.loc[k]) for k in keys]
+    out["rank"] = (
+        out.groupby("segment")["share"].rank(method="first").astype(int)
+        if len(out)
+        else pd.Series(dtype=int)
+    )
+    return out[SUMMARY_COLUMNS].reset_index(drop=True)
+
+
+def holds_summary(table: pd.DataFrame) -> dict:
+    """How many specifications support each published finding (for logs and READMEs)."""
+    specs = table.drop_duplicates(["weighting", "segmentation"])
+    out = {"specifications": int(len(specs))}
+    for segment in SEGMENTS:
+        rows = table[table["segment"] == segment]
+        if rows["published"].notna().any():
+            out[f"{segment}_covers_published"] = int(rows["covers_published"].sum())
+    out["enthusiasts_outnumber_sceptics"] = int(specs["enthusiasts_outnumber_sceptics"].sum())
+    return out

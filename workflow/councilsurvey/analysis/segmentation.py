@@ -1,0 +1,427 @@
+"""Segments: their weighted sizes, the reliability of the scales behind them, a
+data-driven alternative (latent classes) and how far the two agree.
+
+The default segments come from the report's rule (:func:`councilsurvey.analysis.segments.classify`):
+enthusiasts agree with all three benefit items, sceptics disagree with at least two. This
+module estimates how large the segments are in the population of councillors
+(:func:`segment_shares`) and what each segment thinks (:func:`item_profiles`), both
+design-based through :mod:`councilsurvey.survey.estimation` (final weight, councils as
+clusters); checks that the items hang together as scales (:func:`reliability`, Cronbach's
+alpha); fits a latent class model to the Likert items (:func:`latent_classes`, stepmix)
+whose classes are named after the rule's segments; and cross-tabulates the two
+segmentations with Cohen's kappa (:func:`agreement`).
+
+Every function is a pure function of its arguments and returns rows and columns in a
+fixed order; the latent class model is seeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+from sklearn.metrics import cohen_kappa_score
+from stepmix import StepMix
+
+from councilsurvey.analysis.segments import SEGMENTS
+from councilsurvey.inputs.instrument import Instrument
+from councilsurvey.survey import estimation
+
+#: columns of :func:`segment_shares`
+SHARE_COLUMNS = ["segment", "n", "unweighted_share", "weighted_share", "se", "lci", "uci", "df"]
+#: columns of :func:`reliability`
+RELIABILITY_COLUMNS = ["scale", "items", "n", "alpha", "ci_low", "ci_high"]
+#: columns of :func:`item_profiles`
+PROFILE_COLUMNS = ["segment", "item", "n", "mean", "se", "lci", "uci"]
+#: columns of the cross-table returned by :func:`agreement`
+AGREEMENT_COLUMNS = ["rule_segment", "latent_class", "n"]
+#: highest point of the Likert scale; reversing maps x to (LIKERT_MAX + 1) - x
+LIKERT_MAX = 5
+
+
+def _categories(values: pd.Series, default: Sequence[str] | None = None) -> list[str]:
+    """The categories of ``values`` in a stable order.
+
+    A categorical keeps its declared order; otherwise ``default`` (if given) comes first,
+    then any other observed values in sorted order.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [str(c) for c in values.cat.categories]
+    seen = sorted({str(v) for v in values.dropna()})
+    first = [str(c) for c in (default or [])]
+    return first + [c for c in seen if c not in first]
+
+
+def segment_shares(
+    data: pd.DataFrame,
+    segment: str = "segment",
+    weight: str = "weight",
+    psu: str = "code",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Unweighted and weighted share of respondents in each segment.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Weighted responses with a segment column.
+    segment : str
+        Segment column, e.g. the output of :func:`councilsurvey.analysis.segments.classify`
+        (categories enthusiast, middle, sceptic, unclassified). All respondents with a
+        segment are the base, so ``unclassified`` is a segment like the others.
+        Respondents whose segment is missing leave the base (the design is kept).
+    weight, psu : str
+        Final weight column and cluster (PSU) column.
+    level : float
+        Confidence level of the logit intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment category, in the column's category order (for a plain
+        column: enthusiast, middle, sceptic, unclassified, then any other values
+        sorted), with columns segment, n, unweighted_share, weighted_share, se, lci,
+        uci, df. A category nobody is in has n 0, shares 0 and missing se, lci, uci
+        and df.
+
+    See Also
+    --------
+    councilsurvey.survey.estimation.proportions : the design-based estimator used.
+    """
+    cats = _categories(data[segment], SEGMENTS)
+    res = estimation.proportions(data, segment, weight=weight, psu=psu, level=level)
+    res = res.rename(columns={"category": "segment", "share": "weighted_share"})
+    res = res.set_index("segment").reindex(cats)
+    res.index.name = "segment"
+    res = res.reset_index()
+    res["n"] = res["n"].fillna(0).astype(int)
+    res[["unweighted_share", "weighted_share"]] = res[
+        ["unweighted_share", "weighted_share"]
+    ].fillna(0.0)
+    return res[SHARE_COLUMNS]
+
+
+def default_scales(instrument: Instrument) -> tuple[dict[str, list[str]], list[str]]:
+    """The scales the report's segments rest on, and the items to reverse.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The parsed questionnaire.
+
+    Returns
+    -------
+    scales : dict
+        ``{"benefit items": [the benefit items], "attitude battery": [every attitude
+        item]}``, items in questionnaire order.
+    reverse : list of str
+        Attitude items whose ``direction`` is ``negative`` (agreeing is the sceptical
+        answer), in questionnaire order.
+    """
+    scales = {
+        "benefit items": instrument.benefit_ids,
+        "attitude battery": instrument.attitude_ids,
+    }
+    reverse = [
+        item["id"]
+        for item in instrument.raw["attitudes"]
+        if str(item.get("direction", "positive")).lower() == "negative"
+    ]
+    return scales, reverse
+
+
+def reliability(
+    data: pd.DataFrame,
+    scales: dict[str, list[str]],
+    reverse: Sequence[str] = (),
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Cronbach's alpha of each scale, with its confidence interval (pingouin).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Responses with the items as Likert codes 1..5 (missing = Don't know or blank).
+    scales : dict
+        Scale name -> its items (at least two each).
+    reverse : sequence of str
+        Negatively worded items; where one is in a scale it is reversed (``6 - x``)
+        before alpha is computed. Items not in a scale are ignored.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    DataFrame
+        One row per scale in the order of ``scales``: scale, items (comma-joined, as
+        given), n (complete cases: listwise deletion), alpha, ci_low, ci_high.
+
+    Notes
+    -----
+    Alpha is ``k / (k - 1) * (1 - sum of item variances / variance of the total)`` on
+    the respondents who answered every item of the scale. The interval is Feldt's F
+    interval from :func:`pingouin.cronbach_alpha`, which pingouin rounds to three
+    decimals. Complete cases are selected here, before pingouin is called, because
+    pingouin's ``nan_policy="listwise"`` takes the interval's degrees of freedom from
+    the number of rows *before* dropping incomplete ones. The interval is analytic, so
+    there is nothing random to seed.
+    """
+    rev = set(reverse)
+    rows = []
+    for name, items in scales.items():
+        items = list(items)
+        if len(items) < 2:
+            raise ValueError(f"scale {name!r} needs at least two items, got {items}")
+        block = data[items].astype("Float64").astype(float)
+        for item in items:
+            if item in rev:
+                block[item] = (LIKERT_MAX + 1) - block[item]
+        complete = block.dropna(axis=0, how="any")
+        if len(complete) < 2:
+            raise ValueError(f"scale {name!r} has {len(complete)} complete case(s)")
+        alpha, ci = pg.cronbach_alpha(complete, nan_policy="listwise", ci=level)
+        rows.append(
+            {
+                "scale": name,
+                "items": ",".join(items),
+                "n": len(complete),
+                "alpha": float(alpha),
+                "ci_low": float(ci[0]),
+                "ci_high": float(ci[1]),
+            }
+        )
+    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
+
+
+def _class_names(n_classes: int) -> list[str]:
+    """Names of latent classes from the most to the least favourable."""
+    if n_classes == 2:
+        return ["enthusiast", "sceptic"]
+    if n_classes == 3:
+        return ["enthusiast", "middle", "sceptic"]
+    middles = [f"middle_{i}" for i in range(1, n_classes - 1)]
+    return ["enthusiast", *middles, "sceptic"]
+
+
+def latent_classes(
+    data: pd.DataFrame,
+    items: list[str],
+    n_classes: int = 3,
+    seed: int = 2017,
+    benefit_items: list[str] | None = None,
+    n_init: int = 3,
+) -> pd.Series:
+    """A latent class model of the Likert items, its classes named after the rule.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Responses with ``items`` as Likert codes 1..5 (nullable integers; missing =
+        Don't know or blank).
+    items : list of str
+        Items the model is fitted to (each a categorical indicator, missing values
+        handled by full-information likelihood: stepmix ``categorical_nan``).
+    n_classes : int
+        Number of latent classes (at least 2).
+    seed : int
+        Random state of stepmix's initialisations: the same seed gives the same
+        classes.
+    benefit_items : list of str, optional
+        Items whose mean names the classes; default ``items``.
+    n_init : int
+        Random initialisations; the one with the highest likelihood is kept.
+
+    Returns
+    -------
+    Series
+        Categorical, indexed like ``data``, named ``latent_class``. Each respondent is
+        in the class of highest posterior probability. Classes are ordered by the mean
+        of the benefit items among their members (all their answered benefit items
+        pooled), highest first, and named ``enthusiast``, ``middle``, ``sceptic`` (two
+        classes: enthusiast, sceptic; more than three: enthusiast, middle_1, ...,
+        sceptic). Respondents who answered none of ``items`` are missing.
+
+    Notes
+    -----
+    The model is unweighted: it classifies respondents and does not estimate
+    population quantities. Categories are the codes minus one (stepmix needs 0-based
+    integer codes). The model is fitted only to respondents with at least one item
+    answered.
+    """
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    benefit_items = list(items if benefit_items is None else benefit_items)
+    x = data[list(items)].astype("Float64").astype(float)
+    observed = x.to_numpy()[~np.isnan(x.to_numpy())]
+    if observed.size and (observed.min() < 1 or np.any(observed != np.round(observed))):
+        raise ValueError("latent_classes needs integer codes 1, 2, ... in every item")
+    answered = x.notna().any(axis=1).to_numpy()
+    if answered.sum() < n_classes:
+        raise ValueError(
+            f"{int(answered.sum())} respondent(s) answered any of {items}; "
+            f"{n_classes} classes cannot be fitted"
+        )
+    codes = x.to_numpy()[answered] - 1.0
+    model = StepMix(
+        n_components=n_classes,
+        measurement="categorical_nan",
+        random_state=seed,
+        n_init=n_init,
+        verbose=0,
+        progress_bar=0,
+    )
+    model.fit(codes)
+    labels = model.predict(codes)
+
+    benefit = data[benefit_items].astype("Float64").astype(float).to_numpy()[answered]
+    means = []
+    for k in range(n_classes):
+        block = benefit[labels == k]
+        vals = block[~np.isnan(block)]
+        means.append(vals.mean() if vals.size else -np.inf)
+    # highest mean first; ties broken by stepmix's class number, for stability
+    order = sorted(range(n_classes), key=lambda k: (-means[k], k))
+    names = _class_names(n_classes)
+    name_of = {k: names[rank] for rank, k in enumerate(order)}
+
+    out = pd.Series(np.nan, index=data.index, dtype=object)
+    out[answered] = [name_of[int(k)] for k in labels]
+    return pd.Series(pd.Categorical(out, categories=names), index=data.index, name="latent_class")
+
+
+def agreement(rule: pd.Series, latent: pd.Series) -> tuple[pd.DataFrame, dict]:
+    """How far the rule's segments and the latent classes agree.
+
+    Parameters
+    ----------
+    rule : Series
+        Rule segments (:func:`councilsurvey.analysis.segments.classify`), including
+        ``unclassified``.
+    latent : Series
+        Latent classes (:func:`latent_classes`), indexed like ``rule``; missing for
+        respondents the model could not classify.
+
+    Returns
+    -------
+    table : DataFrame
+        The cross-table in long form, columns rule_segment, latent_class, n: one row
+        per pair of a rule segment (in its category order) and a latent class (in its
+        category order), zero counts included. Respondents without a latent class are
+        not counted.
+    stats : dict
+        ``cohen_kappa`` (:func:`sklearn.metrics.cohen_kappa_score`), ``percent_agreement``
+        (0-100) and ``n``, all over the respondents classified by both: rule segment not
+        ``unclassified`` (nor missing) and latent class not missing. Kappa is missing
+        (NaN) when fewer than two such respondents exist or it is undefined.
+    """
+    if not rule.index.equals(latent.index):
+        raise ValueError("rule and latent must have the same index")
+    rule_cats = _categories(rule, SEGMENTS)
+    latent_cats = _categories(latent, [s for s in SEGMENTS if s != "unclassified"])
+    r = rule.astype(object).where(rule.notna(), None)
+    lat = latent.astype(object).where(latent.notna(), None)
+
+    both = lat.notna() & r.notna()
+    pairs = pd.DataFrame(
+        {"rule_segment": r[both].astype(str), "latent_class": lat[both].astype(str)}
+    )
+    counts = pairs.value_counts()
+    grid = pd.MultiIndex.from_product(
+        [rule_cats, latent_cats], names=["rule_segment", "latent_class"]
+    )
+    table = counts.reindex(grid, fill_value=0).rename("n").reset_index()
+    table["n"] = table["n"].astype(int)
+
+    classified = pairs[pairs["rule_segment"] != "unclassified"]
+    n = len(classified)
+    if n == 0:
+        return table[AGREEMENT_COLUMNS], {
+            "cohen_kappa": float("nan"),
+            "percent_agreement": float("nan"),
+            "n": 0,
+        }
+    labels = [c for c in rule_cats if c != "unclassified"]
+    labels += [c for c in latent_cats if c not in labels]
+    y1 = classified["rule_segment"].to_numpy()
+    y2 = classified["latent_class"].to_numpy()
+    kappa = float(cohen_kappa_score(y1, y2, labels=labels)) if n >= 2 else float("nan")
+    return table[AGREEMENT_COLUMNS], {
+        "cohen_kappa": kappa,
+        "percent_agreement": float(100.0 * np.mean(y1 == y2)),
+        "n": int(n),
+    }
+
+
+def _domain_means(
+    data: pd.DataFrame,
+    by: str,
+    items: list[str],
+    weight: str,
+    psu: str,
+    level: float,
+) -> pd.DataFrame:
+    """svy means of each item by ``by`` (missing item or domain left out, design kept)."""
+    sample = estimation.survey_sample(data, [by, *items], weight=weight, psu=psu)
+    parts = []
+    for item in items:
+        res = sample.estimation.mean(item, by=by, drop_nulls=True, alpha=1 - level)
+        part = res.to_polars().to_pandas().rename(columns={by: "segment", "est": "mean"})
+        part["segment"] = part["segment"].astype(str)
+        part.insert(1, "item", item)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def item_profiles(
+    data: pd.DataFrame,
+    segment: str | pd.Series,
+    items: list[str],
+    weight: str = "weight",
+    psu: str = "code",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Weighted mean of each Likert item in each segment.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Weighted responses with ``items`` as codes 1..5 (missing = Don't know or blank).
+    segment : str or Series
+        Segment column of ``data``, or a Series indexed like ``data`` (e.g. from
+        :func:`latent_classes`).
+    items : list of str
+        Items to profile.
+    weight, psu : str
+        Final weight column and cluster (PSU) column.
+    level : float
+        Confidence level of the (t, design degrees of freedom) intervals.
+
+    Returns
+    -------
+    DataFrame
+        Columns segment, item, n (respondents in the segment answering the item), mean,
+        se, lci, uci; rows by segment (in its category order) then item (as given).
+        Missing answers and respondents without a segment leave the estimate but stay
+        in the design (domain estimation with councils as clusters). Segments with
+        nobody answering an item have no row for it.
+    """
+    if isinstance(segment, str):
+        seg = data[segment]
+    else:
+        if not segment.index.equals(data.index):
+            raise ValueError("segment must be indexed like data")
+        seg = segment
+    cats = _categories(seg, SEGMENTS)
+    by = "__segment__"
+    frame = data[[psu, weight, *items]].copy()
+    frame[by] = seg.astype(object).where(seg.notna(), None).map(str, na_action="ignore")
+    res = _domain_means(frame, by, list(items), weight, psu, level)
+
+    res["n"] = res["n"].astype(int)
+    order = {c: k for k, c in enumerate(cats)}
+    res["_s"] = res["segment"].map(order)
+    res["_i"] = res["item"].map({item: k for k, item in enumerate(items)})
+    res = res.sort_values(["_s", "_i"], kind="stable").reset_index(drop=True)
+    return res[PROFILE_COLUMNS]

@@ -1,0 +1,412 @@
+"""Change between survey waves: headline and segment shares wave by wave, and tests of
+their change between consecutive waves.
+
+Each wave (2017, 2019, ...) is estimated on its own design, exactly as in the single-wave
+analyses: final weight ``weight``, councils ``code`` as clusters (PSUs), Taylor
+linearisation with ``svy`` through :mod:`councilsurvey.survey.estimation`
+(:func:`wave_estimates`). Changes between consecutive waves are Wald tests on the
+difference of the two design-based shares (:func:`changes`); :func:`pooled_change_test`
+is an independent check that stacks two waves and tests the wave effect with a Rao-Scott
+F test.
+
+Waves as independent samples
+----------------------------
+Every wave is a fresh sample of respondents, but the same councils (and, possibly, some of
+the same councillors) recur from wave to wave. The variance of a change is
+
+    Var(p2 - p1) = Var(p1) + Var(p2) - 2 Cov(p1, p2)
+
+and all functions here treat the waves as *independent samples*, i.e. take the covariance
+to be zero. Council-level traits persist (a council with a digital strategy in 2017
+mostly still has one in 2019), so answers from a recurring council are positively
+correlated across waves and the true covariance is, if anything, positive. Ignoring it
+then *overstates* the standard error of a change: intervals are too wide and p-values too
+large, i.e. the tests are **conservative**. They would be anti-conservative only if the
+estimates of two waves were negatively correlated, which nothing in the design suggests.
+Weights are taken as fixed (the variance gained by calibration is ignored, as in
+:mod:`councilsurvey.survey.estimation`), which errs in the same direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from councilsurvey.analysis import attitudes, segmentation
+from councilsurvey.survey import estimation
+
+#: columns of :func:`wave_estimates`, in order
+ESTIMATE_COLUMNS = [
+    "wave",
+    "indicator",
+    "category",
+    "n",
+    "unweighted",
+    "weighted",
+    "se",
+    "lci",
+    "uci",
+    "df",
+]
+
+#: columns of :func:`changes`, in order
+CHANGE_COLUMNS = [
+    "indicator",
+    "category",
+    "wave_from",
+    "wave_to",
+    "estimate_from",
+    "estimate_to",
+    "difference",
+    "se",
+    "lci",
+    "uci",
+    "statistic",
+    "df",
+    "p",
+    "p_adjusted",
+    "unweighted_difference",
+]
+
+#: indicator name of the segment shares in :func:`wave_estimates`
+SEGMENT_INDICATOR = "segment"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _yes_no(series: pd.Series) -> pd.Series:
+    """Respondents answering Yes or No (the base of the Yes/No headline shares)."""
+    return series.astype(object).isin(["Yes", "No"])
+
+
+#: base of each headline indicator of :func:`councilsurvey.analysis.attitudes.headlines`
+_HEADLINE_BASES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "wellbeing_positive": lambda d: d["att_wellbeing"].notna(),
+    "digital_strategy": lambda d: _yes_no(d["has_digital_strategy"]),
+    "digital_champion": lambda d: d["digital_champion"].notna(),
+    "exclusion_major_issue": lambda d: _yes_no(d["exclusion_major_issue"]),
+}
+
+
+def _design_df(data: pd.DataFrame, psu: str, base: pd.Series | None = None) -> float:
+    """Design degrees of freedom of a share: clusters with a respondent in the base, less
+    one (what ``svy`` reports for a share whose missing values are dropped)."""
+    codes = data[psu] if base is None else data.loc[base.to_numpy(dtype=bool), psu]
+    return float(codes.nunique() - 1)
+
+
+def _headline_df(data: pd.DataFrame, indicator: str, n: int, psu: str) -> float:
+    """Degrees of freedom of a headline share (``headlines`` does not report them).
+
+    The base of a known indicator is rebuilt and checked against the headline's ``n``;
+    for an indicator not known here (or a base that does not match) the degrees of
+    freedom of the whole wave's design are used, an upper bound that differs by a few
+    clusters at most.
+    """
+    rule = _HEADLINE_BASES.get(indicator)
+    if rule is not None:
+        base = rule(data).fillna(False).astype(bool)
+        if int(base.sum()) == int(n):
+            return _design_df(data, psu, base)
+    return _design_df(data, psu)
+
+
+def _wave_rows(
+    data: pd.DataFrame, segment: str, weight: str, psu: str, level: float
+) -> pd.DataFrame:
+    """Headline and segment shares of one wave in long form (no wave column)."""
+    if segment not in data.columns:
+        raise KeyError(f"segment column {segment!r} is not in the data (merge the segments)")
+    head = attitudes.headlines(data, weight=weight, psu=psu, level=level)
+    head = head.drop(columns=["basis"])
+    if "df" not in head.columns:
+        head["df"] = [
+            _headline_df(data, ind, n, psu)
+            for ind, n in zip(head["indicator"], head["n"], strict=True)
+        ]
+
+    seg = segmentation.segment_shares(data, segment=segment, weight=weight, psu=psu, level=level)
+    base = data[segment].notna()
+    empty = seg["n"] == 0
+    seg_rows = pd.DataFrame(
+        {
+            "indicator": SEGMENT_INDICATOR,
+            "category": seg["segment"].astype(str),
+            "n": int(base.sum()),
+            "unweighted": seg["unweighted_share"].astype(float),
+            "weighted": seg["weighted_share"].astype(float),
+            # an empty segment: share 0 with se 0, as estimation.share reports it
+            "se": seg["se"].astype(float).where(~empty, 0.0),
+            "lci": seg["lci"].astype(float).where(~empty, 0.0),
+            "uci": seg["uci"].astype(float).where(~empty, 0.0),
+            "df": seg["df"].astype(float).where(~empty, _design_df(data, psu, base)),
+        }
+    )
+    out = pd.concat([head, seg_rows], ignore_index=True)
+    out["n"] = out["n"].astype(int)
+    for col in ["unweighted", "weighted", "se", "lci", "uci", "df"]:
+        out[col] = out[col].astype(float)
+    out["category"] = out["category"].astype(str)
+    return out
+
+
+# --------------------------------------------------------------------------- estimates
+
+
+def wave_estimates(
+    datasets: Mapping[str, pd.DataFrame],
+    segment: str = "segment",
+    weight: str = "weight",
+    psu: str = "code",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Headline and segment shares of every wave, stacked in long form.
+
+    Parameters
+    ----------
+    datasets : mapping of str to DataFrame
+        Wave label (e.g. ``"2017"``) -> that wave's weighted responses already merged
+        with its segments (``data/processed/<wave>/weighted.parquet`` joined on
+        ``respondent_id`` to the ``segment`` column of ``segments.parquet``). The order of
+        the mapping is the order of the waves.
+    segment : str
+        Segment column.
+    weight, psu : str
+        Final weight column and cluster (PSU) column of each wave's design.
+    level : float
+        Confidence level of the (logit) intervals.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`ESTIMATE_COLUMNS` (wave, indicator, category, n, unweighted,
+        weighted, se, lci, uci, df). For each wave:
+
+        * the rows of :func:`councilsurvey.analysis.attitudes.headlines` (its indicator and
+          category; its ``basis`` column is dropped);
+        * one row per segment from :func:`councilsurvey.analysis.segmentation.segment_shares`,
+          indicator ``"segment"`` and category the segment (``unclassified`` included).
+
+        ``n`` is the *base* of the share (respondents answering, or with a segment), for
+        segments as for headlines (``segment_shares`` reports the count in the segment,
+        which is ``unweighted * n`` here). ``df`` is the design degrees of freedom: the
+        number of councils with a respondent in the base, less one (``headlines`` does
+        not report it, so it is computed here from the indicator's base). A category
+        nobody is in has share, se, lci and uci 0, as
+        :func:`councilsurvey.survey.estimation.share` reports it.
+
+        Rows are sorted by indicator, then category (both as text, alphabetically), then
+        wave in the order of ``datasets``.
+
+    Notes
+    -----
+    Each wave is estimated on its own design; nothing is pooled across waves.
+    """
+    parts = []
+    for wave, data in datasets.items():
+        rows = _wave_rows(data, segment, weight, psu, level)
+        rows.insert(0, "wave", str(wave))
+        parts.append(rows)
+    if not parts:
+        return pd.DataFrame(columns=ESTIMATE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    order = {str(w): k for k, w in enumerate(datasets)}
+    out["_w"] = out["wave"].map(order)
+    out = out.sort_values(["indicator", "category", "_w"], kind="mergesort")
+    return out[ESTIMATE_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def changes(estimates: pd.DataFrame, waves: Sequence[str], level: float = 0.95) -> pd.DataFrame:
+    """Change of every share between consecutive waves, with a design-based Wald test.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        Output of :func:`wave_estimates` (columns wave, indicator, category,
+        unweighted, weighted, se, df at least).
+    waves : sequence of str
+        Waves in time order; every consecutive pair (``waves[i]``, ``waves[i + 1]``) is
+        compared. Waves of ``estimates`` not listed are ignored.
+    level : float
+        Confidence level of the interval of the difference.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CHANGE_COLUMNS`, one row per indicator/category and consecutive
+        pair, sorted by indicator, category (as in :func:`wave_estimates`), then pair in
+        the order of ``waves``:
+
+        ``estimate_from``, ``estimate_to``
+            The weighted shares of the earlier and later wave.
+        ``difference``
+            ``estimate_to - estimate_from`` (later minus earlier).
+        ``se``
+            ``sqrt(se_from**2 + se_to**2)``: the waves are independent samples (see the
+            module docstring; with councils recurring this is conservative).
+        ``df``
+            ``min(df_from, df_to)``, the smaller design degrees of freedom.
+        ``lci``, ``uci``
+            ``difference -/+ t(1 - (1 - level) / 2, df) * se``.
+        ``statistic``
+            Wald ``t = difference / se``.
+        ``p``
+            Two-sided p-value from the t distribution with ``df`` degrees of freedom,
+            ``2 * scipy.stats.t.sf(|t|, df)`` (no normal-reference p-value is given).
+        ``p_adjusted``
+            Holm-adjusted p-value (:func:`councilsurvey.analysis.attitudes.holm`); the family is
+            every comparison of one pair of waves (all indicators, categories and
+            segments together).
+        ``unweighted_difference``
+            Difference of the unweighted shares (later minus earlier), untested.
+
+    Notes
+    -----
+    The reference distribution is Student's t with the smaller of the two waves' design
+    degrees of freedom (councils with a respondent in the base, less one). A Satterthwaite
+    approximation would give degrees of freedom between ``min(df_from, df_to)`` and
+    ``df_from + df_to``; the minimum is its conservative bound. The p-value and the
+    interval use the same reference, so ``p < 1 - level`` exactly when the interval
+    excludes 0. With a few hundred councils per wave t and normal differ in the third
+    decimal of p at most.
+
+    A comparison with no test leaves ``statistic``, ``p`` and ``p_adjusted`` missing and
+    stays out of the Holm family: a category absent from one of the waves (its estimates
+    are missing, so is the difference) or a standard error of 0 (a share of 0 or 1 in
+    both waves).
+
+    The Holm adjustment is valid whatever the dependence between the comparisons (the
+    categories of one question, and the segments, sum to 1), and conservative with it.
+    """
+    waves = [str(w) for w in waves]
+    if len(set(waves)) != len(waves):
+        raise ValueError(f"waves must be distinct, got {waves}")
+    present = set(estimates["wave"].astype(str))
+    missing = [w for w in waves if w not in present]
+    if missing:
+        raise ValueError(f"wave(s) {missing} not in the estimates (have {sorted(present)})")
+    if len(waves) < 2:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    est = estimates.assign(wave=estimates["wave"].astype(str))
+    keys = ["indicator", "category"]
+    cells = est[keys].drop_duplicates().sort_values(keys, kind="mergesort")
+    value_cols = ["weighted", "unweighted", "se", "df"]
+    quantile = 1 - (1 - level) / 2
+
+    parts = []
+    for k, (w_from, w_to) in enumerate(zip(waves[:-1], waves[1:], strict=True)):
+        a = est.loc[est["wave"] == w_from, keys + value_cols]
+        b = est.loc[est["wave"] == w_to, keys + value_cols]
+        m = cells.merge(a, on=keys, how="left").merge(b, on=keys, how="left", suffixes=("_a", "_b"))
+        diff = m["weighted_b"] - m["weighted_a"]
+        se = np.sqrt(m["se_a"] ** 2 + m["se_b"] ** 2)
+        df = np.minimum(m["df_a"], m["df_b"])
+        testable = diff.notna() & se.notna() & (se > 0) & df.notna()
+        stat = (diff / se).where(testable)
+        p = pd.Series(2 * stats.t.sf(np.abs(stat), df), index=m.index).where(testable)
+        half = stats.t.ppf(quantile, df) * se
+        part = pd.DataFrame(
+            {
+                "indicator": m["indicator"],
+                "category": m["category"],
+                "wave_from": w_from,
+                "wave_to": w_to,
+                "estimate_from": m["weighted_a"],
+                "estimate_to": m["weighted_b"],
+                "difference": diff,
+                "se": se,
+                "lci": diff - half,
+                "uci": diff + half,
+                "statistic": stat,
+                "df": df,
+                "p": p,
+                "p_adjusted": attitudes.holm(p.to_numpy()),
+                "unweighted_difference": m["unweighted_b"] - m["unweighted_a"],
+            }
+        )
+        part["_pair"] = k
+        part["_cell"] = np.arange(len(part))
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["_cell", "_pair"], kind="mergesort")
+    out = out[CHANGE_COLUMNS].reset_index(drop=True)
+    float_cols = [c for c in CHANGE_COLUMNS if c not in keys + ["wave_from", "wave_to"]]
+    out[float_cols] = out[float_cols].astype(float)
+    return out
+
+
+# --------------------------------------------------------------------------- pooled check
+
+
+def pooled_change_test(
+    data_a: pd.DataFrame,
+    data_b: pd.DataFrame,
+    indicator_fn: Callable[[pd.DataFrame], pd.Series],
+    waves: tuple[str, str] = ("a", "b"),
+    weight: str = "weight",
+    psu: str = "code",
+) -> dict:
+    """Rao-Scott test of a change between two waves on their stacked respondents.
+
+    An independent check of :func:`changes`: instead of differencing two separately
+    estimated shares, the two waves' respondents are stacked with a wave column and the
+    association of wave and outcome (a 2 x k table) is tested with
+    :func:`councilsurvey.survey.estimation.rao_scott`.
+
+    Parameters
+    ----------
+    data_a, data_b : DataFrame
+        Weighted responses of the earlier and later wave.
+    indicator_fn : callable
+        Maps a wave's data to the outcome, a Series indexed like it: boolean (e.g.
+        ``lambda d: d["att_wellbeing"] >= 4``) or categorical. Missing values leave the
+        table but stay in the design.
+    waves : tuple of str
+        Labels of the two waves (in the wave column and the cluster ids).
+    weight, psu : str
+        Final weight column and cluster (PSU) column of both waves.
+
+    Returns
+    -------
+    dict
+        As :func:`councilsurvey.survey.estimation.rao_scott`: ``f``, ``df_num``, ``df_den``,
+        ``p`` (second-order Rao-Scott F), ``chisq``, ``chisq_df``, ``chisq_p``
+        (first-order) and ``n`` (respondents of both waves with an outcome).
+
+    Notes
+    -----
+    Weights are kept as they are; each wave's weights add up to its population, so the
+    stacked weights describe the two populations side by side, which is what a test of
+    independence of wave and outcome compares. Clusters are nested within waves: the PSU
+    id is ``f"{wave}:{code}"``, so a council that recurs counts as two independent
+    clusters, the same independent-samples assumption as :func:`changes` (conservative
+    when answers of a recurring council are positively correlated). The wave is not
+    declared a stratum (``estimation.rao_scott`` takes no strata); on the bundled wave and
+    its perturbed copy in ``tests/test_trends.py``, declaring it changes F by 0.2%.
+    """
+    if len(waves) != 2 or waves[0] == waves[1]:
+        raise ValueError(f"waves must be two distinct labels, got {waves}")
+    parts = []
+    for label, data in zip(waves, (data_a, data_b), strict=True):
+        outcome = indicator_fn(data)
+        if not isinstance(outcome, pd.Series) or not outcome.index.equals(data.index):
+            raise ValueError("indicator_fn must return a Series indexed like the data")
+        part = pd.DataFrame(
+            {
+                "_psu": [f"{label}:{c}" for c in data[psu].astype(str)],
+                "_weight": data[weight].to_numpy(dtype=float),
+                "_wave": label,
+                "_outcome": [None if pd.isna(v) else str(v) for v in outcome.astype(object)],
+            }
+        )
+        parts.append(part)
+    stacked = pd.concat(parts, ignore_index=True)
+    stacked["_outcome"] = stacked["_outcome"].astype(object)
+    return estimation.rao_scott(stacked, "_wave", "_outcome", weight="_weight", psu="_psu")

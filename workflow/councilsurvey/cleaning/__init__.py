@@ -1,0 +1,1 @@
+"""The clean stage: recoding, council matching, pseudonyms and redaction."""

@@ -1,0 +1,1 @@
+"""Foundations every layer uses: errors, YAML, atomic writers, the data statement."""

@@ -1,0 +1,1 @@
+"""Raw inputs: the instrument, codebooks, council frames and survey-tool export readers."""

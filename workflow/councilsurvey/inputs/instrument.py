@@ -1,0 +1,82 @@
+"""The survey instrument: variable ids, question texts, options and the Likert coding.
+
+The instrument is a YAML file (``data/raw/<wave>/questionnaire.yaml``) in the shape of
+the project's questionnaire: ``respondent``, ``attitudes_stem``, ``attitudes``,
+``strategy``, ``open_ended``, ``likert``, ``export_metadata`` and ``segments``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from councilsurvey.core.yamlio import load_yaml
+
+#: single-choice variables whose options have a natural order
+ORDERED = {"tenure", "age_band"}
+#: options that are answers but not substantive positions on an ordered scale
+NON_SUBSTANTIVE = {"Prefer not to say", "Don't know"}
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A parsed questionnaire.
+
+    Attributes
+    ----------
+    raw : dict
+        The YAML document as read.
+    path : Path
+        Where it was read from.
+    """
+
+    raw: dict
+    path: Path
+
+    @property
+    def likert(self) -> dict[str, int | None]:
+        """Export text -> code for every attitude item (``None`` = missing)."""
+        return dict(self.raw["likert"])
+
+    @property
+    def attitude_ids(self) -> list[str]:
+        return [item["id"] for item in self.raw["attitudes"]]
+
+    @property
+    def benefit_ids(self) -> list[str]:
+        """The attitude items that define the default segments."""
+        return [item["id"] for item in self.raw["attitudes"] if item.get("benefit")]
+
+    @property
+    def choice_items(self) -> list[dict]:
+        """Single-choice questions (profile and strategy), in questionnaire order."""
+        items = list(self.raw["respondent"]) + list(self.raw["strategy"])
+        return [item for item in items if "options" in item]
+
+    @property
+    def free_text_ids(self) -> list[str]:
+        items = list(self.raw["respondent"]) + list(self.raw.get("open_ended", []))
+        return [item["id"] for item in items if item.get("type") == "free_text"]
+
+    @property
+    def closed_item_ids(self) -> list[str]:
+        """Every closed question (choice and Likert) a respondent is asked."""
+        return [item["id"] for item in self.choice_items] + self.attitude_ids
+
+    def options(self, var_id: str) -> list[str]:
+        for item in self.choice_items:
+            if item["id"] == var_id:
+                return list(item["options"])
+        raise KeyError(var_id)
+
+    def item(self, var_id: str) -> dict:
+        for section in ("respondent", "attitudes", "strategy", "open_ended"):
+            for item in self.raw.get(section, []):
+                if item["id"] == var_id:
+                    return item
+        raise KeyError(var_id)
+
+
+def load_instrument(path) -> Instrument:
+    """Read a questionnaire YAML file."""
+    return Instrument(raw=load_yaml(path), path=Path(path))

@@ -1,0 +1,395 @@
+"""The pipeline configuration and the paths of every stage's inputs and outputs.
+
+``config.yaml`` is checked against ``workflow/schemas/config.schema.yaml``. The path
+functions here are used both by the Snakemake rules (through ``common.smk``) and by the
+scripts when run by hand, so the two always agree.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from councilsurvey.core.errors import InputError
+from councilsurvey.core.yamlio import load_yaml, validate
+
+ROOT = Path(__file__).resolve().parents[3]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+KEY_FILE = ".secrets/pseudonym.key"
+
+
+WAVE_SCHEMA = ROOT / "workflow" / "schemas" / "wave.schema.yaml"
+RAW_ROOT = "data/raw"
+
+
+def load_config(path="config.yaml") -> dict:
+    """Read and validate ``config.yaml``."""
+    cfg = load_yaml(path)
+    validate(cfg, SCHEMA, path)
+    return cfg
+
+
+def discover_waves(cfg: dict, root=RAW_ROOT) -> list[str]:
+    """Every folder ``<root>/<wave>/`` holding a ``wave.yaml``, sorted; restricted to
+    ``config.yaml``'s ``waves`` list when one is given. Each is validated (see
+    :func:`wave_info`)."""
+    found = sorted(p.parent.name for p in Path(root).glob("*/wave.yaml"))
+    wanted = cfg.get("waves")
+    if wanted:
+        missing = [str(w) for w in wanted if str(w) not in found]
+        if missing:
+            raise InputError(
+                Path(root) / missing[0] / "wave.yaml",
+                "config.yaml lists this wave but its wave.yaml is missing",
+            )
+        found = [w for w in found if w in {str(x) for x in wanted}]
+    for wave in found:
+        wave_info(cfg, wave, root)
+    return found
+
+
+def wave_info(cfg: dict, wave: str, root=RAW_ROOT) -> dict:
+    """A wave's ``wave.yaml``, validated, with file paths resolved from the repository root.
+
+    Raises
+    ------
+    InputError
+        Naming ``wave.yaml`` for a schema violation, a file that does not exist, or a
+        frame year that ``config.yaml`` has no frame for.
+    """
+    folder = Path(root) / str(wave)
+    path = folder / "wave.yaml"
+    info = load_yaml(path)
+    validate(info, WAVE_SCHEMA, path)
+    info = dict(info)
+    for key in ("export", "codebook", "questionnaire", "published"):
+        if key in info:
+            resolved = os.path.normpath(folder / info[key])
+            if not Path(resolved).is_file():
+                raise InputError(
+                    path,
+                    f"{key} file {info[key]!r} does not exist (looked for {resolved})",
+                    column=key,
+                )
+            info[key] = Path(resolved).as_posix()
+    year = info["frame_year"]
+    if year not in cfg["frames"] and str(year) not in {str(k) for k in cfg["frames"]}:
+        raise InputError(
+            path,
+            f"frame year {year} has no council frame in config.yaml "
+            f"(frames: {', '.join(str(k) for k in sorted(cfg['frames']))})",
+            column="frame_year",
+        )
+    return info
+
+
+def frame_of(cfg: dict, wave: str) -> dict:
+    """The council frame entry (path, n_councils) of a wave's frame year."""
+    year = wave_info(cfg, wave)["frame_year"]
+    frames = {int(k): v for k, v in cfg["frames"].items()}
+    return frames[int(year)]
+
+
+def raw_dir(wave: str) -> str:
+    return f"data/raw/{wave}"
+
+
+def processed_dir(wave: str) -> str:
+    return f"data/processed/{wave}"
+
+
+def results_dir(wave: str) -> str:
+    return f"results/{wave}"
+
+
+def wave_inputs(cfg: dict, wave: str) -> dict:
+    """Raw inputs of one wave: export, codebook, frame, list of councils outside England."""
+    w = wave_info(cfg, wave)
+    return {
+        "export": w["export"],
+        "codebook": w["codebook"],
+        "frame": frame_of(cfg, wave)["path"],
+        "outside": cfg["outside_england"],
+    }
+
+
+def stage_outputs(wave: str) -> dict:
+    """Output paths of the validate and clean stages of one wave."""
+    return {
+        "report": f"{results_dir(wave)}/validation/validation.json",
+        "responses": f"{processed_dir(wave)}/responses.parquet",
+        "cleaning_log": f"{processed_dir(wave)}/cleaning_log.csv",
+        "matches": f"{results_dir(wave)}/cleaning/council_matches.csv",
+        "summary": f"{results_dir(wave)}/cleaning/summary.csv",
+        "weighted": f"{processed_dir(wave)}/weighted.parquet",
+        "margins": f"{results_dir(wave)}/weighting/margins.csv",
+        "diagnostics": f"{results_dir(wave)}/weighting/diagnostics.csv",
+        "trimming": f"{results_dir(wave)}/weighting/trimming.json",
+        "margins_figure": f"{results_dir(wave)}/weighting/margins.png",
+    }
+
+
+#: files each analysis notebook writes, by parameter name; ``fig_*`` are path stems that
+#: get ``.png`` and ``.svg``
+NOTEBOOK_OUTPUTS = {
+    "segmentation": {
+        "segments": "{processed}/segments.parquet",
+        "segments_table": "{results}/tables/segments.csv",
+        "reliability_table": "{results}/tables/reliability.csv",
+        "agreement_table": "{results}/tables/segment_agreement.csv",
+        "profiles_table": "{results}/tables/segment_profiles.csv",
+        "fig_segment_shares": "{results}/figures/segment_shares",
+        "fig_segment_profiles": "{results}/figures/segment_profiles",
+    },
+    "attitudes": {
+        "headlines_table": "{results}/tables/headlines.csv",
+        "association_table": "{results}/tables/tests_association.csv",
+        "caution_table": "{results}/tables/tests_caution.csv",
+        "model_table": "{results}/tables/tests_enthusiast_model.csv",
+        "composition_table": "{results}/tables/segment_composition.csv",
+        "fig_headlines": "{results}/figures/headlines",
+        "fig_segment_composition": "{results}/figures/segment_composition",
+        "fig_caution_items": "{results}/figures/caution_items",
+        "fig_enthusiast_odds": "{results}/figures/enthusiast_odds",
+    },
+}
+NOTEBOOKS = list(NOTEBOOK_OUTPUTS)
+
+
+def notebook_outputs(wave: str, name: str) -> dict:
+    """Output paths of an analysis notebook (figure entries are stems)."""
+    fill = {"processed": processed_dir(wave), "results": results_dir(wave)}
+    return {k: v.format(**fill) for k, v in NOTEBOOK_OUTPUTS[name].items()}
+
+
+def notebook_files(wave: str, name: str) -> dict:
+    """Every file a notebook writes, figures as ``<key>_png`` and ``<key>_svg``."""
+    files = {}
+    for key, path in notebook_outputs(wave, name).items():
+        if key.startswith("fig_"):
+            files[f"{key}_png"] = f"{path}.png"
+            files[f"{key}_svg"] = f"{path}.svg"
+        else:
+            files[key] = path
+    return files
+
+
+def executed_notebook(wave: str, name: str, ext: str = "ipynb") -> str:
+    return f"{results_dir(wave)}/notebooks/{name}.{ext}"
+
+
+def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
+    """The parameters a notebook is run with (papermill), from ``config.yaml``."""
+    from councilsurvey.core.statement import data_statement
+
+    w = wave_info(cfg, wave)
+    params = {
+        "wave": str(wave),
+        "statement": data_statement(bool(w.get("synthetic", False))),
+        "weighted": stage_outputs(wave)["weighted"],
+        **notebook_outputs(wave, name),
+    }
+    if name == "segmentation":
+        seg = cfg["segments"]
+        params.update(
+            questionnaire=w["questionnaire"],
+            agree_codes=list(seg["agree_codes"]),
+            disagree_codes=list(seg["disagree_codes"]),
+            min_disagree=seg["min_disagree"],
+            min_answered=seg["min_answered"],
+            method=seg.get("method", "rule"),
+            n_classes=seg.get("latent_classes", 3),
+            seed=seg.get("seed", 2017),
+        )
+    elif name == "attitudes":
+        params["segments"] = notebook_outputs(wave, "segmentation")["segments"]
+    return params
+
+
+def robustness_estimates(wave: str, scheme: str, segmentation: str) -> str:
+    """Estimates of one specification of the robustness grid."""
+    return f"{results_dir(wave)}/robustness/{scheme}/{segmentation}.csv"
+
+
+def robustness_specifications(cfg: dict) -> list[tuple[str, str]]:
+    """Every (weighting scheme, segmentation) of the robustness grid, in config order."""
+    rob = cfg["robustness"]
+    return [(w, s) for w in rob["weighting"] for s in rob["segmentation"]]
+
+
+def robustness_files(wave: str) -> dict:
+    """The robustness grid's table and specification-curve figure (PNG and SVG)."""
+    fig = f"{results_dir(wave)}/figures/robustness_curve"
+    return {
+        "robustness_table": f"{results_dir(wave)}/tables/robustness.csv",
+        "fig_robustness_curve_png": f"{fig}.png",
+        "fig_robustness_curve_svg": f"{fig}.svg",
+    }
+
+
+TRENDS = "trends"
+TRENDS_OUTPUTS = {
+    "estimates_table": "results/trends/tables/trend_estimates.csv",
+    "changes_table": "results/trends/tables/trend_changes.csv",
+    "fig_trend_headlines": "results/trends/figures/trend_headlines",
+    "fig_trend_segments": "results/trends/figures/trend_segments",
+}
+
+
+def trends_files() -> dict:
+    """Every file the trends notebook writes (figures as ``<key>_png`` / ``<key>_svg``)."""
+    files = {}
+    for key, path in TRENDS_OUTPUTS.items():
+        if key.startswith("fig_"):
+            files[f"{key}_png"], files[f"{key}_svg"] = f"{path}.png", f"{path}.svg"
+        else:
+            files[key] = path
+    return files
+
+
+def trends_parameters(cfg: dict, waves: list[str]) -> dict:
+    """Parameters of the trends notebook."""
+    from councilsurvey.core.statement import data_statement
+
+    synthetic = any(wave_info(cfg, w).get("synthetic", False) for w in waves)
+    return {
+        "waves": list(waves),
+        "weighted": [stage_outputs(w)["weighted"] for w in waves],
+        "segments": [notebook_outputs(w, "segmentation")["segments"] for w in waves],
+        "statement": data_statement(synthetic),
+        **TRENDS_OUTPUTS,
+    }
+
+
+def trends_contents() -> dict[str, str]:
+    """Bundle path -> output of the trends notebook."""
+    contents = {p.split("results/trends/", 1)[1]: p for p in trends_files().values()}
+    for ext in ("ipynb", "html"):
+        contents[f"notebooks/trends.{ext}"] = executed_notebook(TRENDS, "trends", ext)
+    return dict(sorted(contents.items()))
+
+
+def claims_path(wave: str) -> str:
+    return f"{results_dir(wave)}/claims.csv"
+
+
+def bundle_dir(cfg: dict, wave: str) -> str:
+    from councilsurvey.publish.bundle import bundle_name
+
+    return f"results/bundles/{bundle_name(cfg['study'], str(wave), cfg['bundle']['version'])}"
+
+
+def bundle_receipt(wave: str) -> str:
+    return f"{results_dir(wave)}/bundle.json"
+
+
+def bundle_contents(wave: str) -> dict[str, str]:
+    """Bundle path -> pipeline output, for every table, figure and notebook of a wave."""
+    outs = stage_outputs(wave)
+    contents = {
+        "tables/cleaning_summary.csv": outs["summary"],
+        "tables/weighting_margins.csv": outs["margins"],
+        "tables/weighting_diagnostics.csv": outs["diagnostics"],
+        "figures/weighting_margins.png": outs["margins_figure"],
+        "claims.csv": claims_path(wave),
+    }
+    for path in robustness_files(wave).values():
+        contents[path.split(f"{results_dir(wave)}/", 1)[1]] = path
+    for name in NOTEBOOKS:
+        for path in notebook_files(wave, name).values():
+            if path.startswith(f"{results_dir(wave)}/"):
+                contents[path.split(f"{results_dir(wave)}/", 1)[1]] = path
+        for ext in ("ipynb", "html"):
+            contents[f"notebooks/{name}.{ext}"] = executed_notebook(wave, name, ext)
+    return dict(sorted(contents.items()))
+
+
+def raw_inputs(cfg: dict, wave: str) -> list[str]:
+    """Every raw and reference input of a wave (their checksums go into provenance)."""
+    w = wave_info(cfg, wave)
+    files = list(wave_inputs(cfg, wave).values())
+    files += [w["questionnaire"], f"{raw_dir(wave)}/wave.yaml"]
+    if w.get("published"):
+        files.append(w["published"])
+    return sorted(set(files))
+
+
+def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, str]:
+    """Every argument a stage function may take, for running a script by hand, and the
+    stage's log file. :func:`councilsurvey.pipeline.runner.script_main` passes each function the
+    ones its signature names."""
+    cfg = load_config(config_path)
+    w = wave_info(cfg, wave)
+    args = {
+        **wave_inputs(cfg, wave),
+        **stage_outputs(wave),
+        "wave": str(wave),
+        "n_councils": frame_of(cfg, wave)["n_councils"],
+        "export_format": w.get("format"),
+        "encoding": w.get("encoding"),
+        "fieldwork_start": w["fieldwork"]["start"],
+        "successors": cfg.get("successors"),
+        "key_file": KEY_FILE,
+        "cleaning": cfg["cleaning"],
+        "weighting": cfg["weighting"],
+        "synthetic": bool(w.get("synthetic", False)),
+    }
+    if stage in NOTEBOOKS:
+        args.update(
+            notebook=f"notebooks/{stage}.ipynb",
+            executed=executed_notebook(wave, stage),
+            parameters=notebook_parameters(cfg, wave, stage),
+        )
+    if stage == "claims":
+        args.update(
+            published=w.get("published"),
+            claims_table=claims_path(wave),
+        )
+    if stage in ("robustness", "robustness_summary"):
+        from councilsurvey.core.statement import data_statement
+
+        scheme, segmentation = baseline = (
+            cfg["robustness"]["baseline"]["weighting"],
+            cfg["robustness"]["baseline"]["segmentation"],
+        )
+        args.update(
+            questionnaire=w["questionnaire"],
+            segments=notebook_outputs(wave, "segmentation")["segments"],
+            segments_cfg=cfg["segments"],
+            robustness=cfg["robustness"],
+            published=w.get("published"),
+            statement=data_statement(bool(w.get("synthetic", False))),
+            k=cfg.get("disclosure", {}).get("k", 5),
+            **robustness_files(wave),
+        )
+        if stage == "robustness":  # by hand: the baseline specification
+            args.update(
+                scheme=scheme,
+                segmentation=segmentation,
+                estimates=robustness_estimates(wave, *baseline),
+            )
+        else:
+            args["estimates"] = [
+                robustness_estimates(wave, *spec) for spec in robustness_specifications(cfg)
+            ]
+    if stage == "bundle":
+        args.update(
+            study=cfg["study"],
+            version=cfg["bundle"]["version"],
+            date=cfg["bundle"]["date"],
+            contents=bundle_contents(wave),
+            raw_inputs=raw_inputs(cfg, wave),
+            config=config_path,
+            lock="requirements.lock",
+            snakefile="Snakefile",
+            report_targets=list(bundle_contents(wave).values()),
+            bundles="results/bundles",
+            receipt=bundle_receipt(wave),
+            k=cfg.get("disclosure", {}).get("k", 5),
+        )
+    if stage.startswith("render:"):
+        name = stage.split(":", 1)[1]
+        args.update(
+            executed=executed_notebook(wave, name), html=executed_notebook(wave, name, "html")
+        )
+    return args, f"logs/{wave}/{stage.replace(':', '_')}.log"

@@ -1,0 +1,1 @@
+"""Bundles: disclosure control, provenance, RO-Crate, manifests and bundle diffs."""

@@ -1,0 +1,229 @@
+"""Versioned, checksummed, immutable results bundles.
+
+A bundle ``results/bundles/<study>-<wave>-v<version>/`` holds a wave's tables, figures,
+rendered and normalised notebooks, the claims check, a data dictionary, Snakemake's
+report, a README, provenance (``provenance.json`` and copies of the workflow's entry
+files), RO-Crate metadata and ``MANIFEST.sha256``; ``<bundle>.zip`` beside it is
+deterministic (sorted entries, fixed timestamps and permissions).
+
+A bundle version is never overwritten: the bundle is assembled in a staging folder and
+compared with a published bundle of the same name; identical content is a no-op,
+different content is an error naming the files that differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from councilsurvey.core.errors import InputError
+from councilsurvey.core.writers import atomic_path
+
+log = logging.getLogger(__name__)
+
+DICTIONARY = Path(__file__).with_name("data_dictionary.yaml")
+README_TEMPLATE = Path(__file__).with_name("bundle_readme.md")
+MANIFEST = "MANIFEST.sha256"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+MIME = {
+    ".csv": "text/csv",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".html": "text/html",
+    ".ipynb": "application/x-ipynb+json",
+    ".md": "text/markdown",
+    ".json": "application/json",
+    ".yaml": "application/yaml",
+    ".lock": "text/plain",
+    ".sha256": "text/plain",
+    "": "text/plain",
+}
+
+
+class BundleExists(InputError):
+    """A published bundle of this version exists with different content."""
+
+
+def bundle_name(study: str, wave: str, version: str) -> str:
+    return f"{study}-{wave}-v{version}"
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def files_of(folder) -> list[str]:
+    """Every file below ``folder``, as sorted POSIX paths relative to it."""
+    folder = Path(folder)
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def write_manifest(folder) -> Path:
+    """``MANIFEST.sha256`` of every other file, in ``sha256sum`` format."""
+    folder = Path(folder)
+    lines = [f"{sha256(folder / f)}  {f}" for f in files_of(folder) if f != MANIFEST]
+    path = folder / MANIFEST
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(path) -> dict[str, str]:
+    """path -> sha256 from a manifest file."""
+    out = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split("  ", 1)
+            out[name] = digest
+    return out
+
+
+def data_dictionary(tables: dict[str, Path]) -> pd.DataFrame:
+    """file, column, dtype, description of every column of every bundled table.
+
+    Raises
+    ------
+    ValueError
+        If a table or column is not described in ``data_dictionary.yaml``.
+    """
+    docs = yaml.safe_load(DICTIONARY.read_text(encoding="utf-8"))
+    rows = []
+    for rel, path in sorted(tables.items()):
+        name = Path(rel).name
+        if name not in docs:
+            raise ValueError(f"{DICTIONARY.name}: table {name} is not described")
+        table = pd.read_csv(path, nrows=200)
+        for col in table.columns:
+            desc = docs[name]["columns"].get(col)
+            if desc is None:
+                raise ValueError(f"{DICTIONARY.name}: column {col!r} of {name} is not described")
+            rows.append(
+                {
+                    "file": rel,
+                    "table": docs[name]["description"],
+                    "column": col,
+                    "dtype": str(table[col].dtype),
+                    "description": desc,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+_REPORT_DATA = re.compile(r"^(    var (?:results|categories|rules|packages) = )(.*);$", re.M)
+
+
+def _sorted(value):
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return sorted(value)
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def normalise_report(html: str) -> str:
+    """Make Snakemake's report reproducible: zero the job runtimes and timeline (they
+    differ run to run) and sort its result, category, rule and package tables (their
+    order follows job completion)."""
+    html = re.sub(r'"runtime": [0-9.eE+-]+', '"runtime": 0', html)
+    html = re.sub(r'"(starttime|endtime)": "[^"]*"', r'"\1": "1970-01-01T00:00:00"', html)
+
+    def fix(m):
+        return m.group(1) + json.dumps(_sorted(json.loads(m.group(2)))) + ";"
+
+    return _REPORT_DATA.sub(fix, html)
+
+
+def write_zip(folder, zip_path) -> None:
+    """Zip ``folder`` deterministically: sorted entries under ``<folder name>/``, fixed
+    timestamps and permissions, deflate level 9."""
+    folder = Path(folder)
+    tmp = atomic_path(zip_path)
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for rel in files_of(folder):
+            info = zipfile.ZipInfo(f"{folder.name}/{rel}", date_time=ZIP_DATE)
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            zf.writestr(info, (folder / rel).read_bytes(), compresslevel=9)
+    tmp.replace(zip_path)
+
+
+def differences(a, b) -> list[str]:
+    """Files that differ between two folders: changed, only in a, only in b."""
+    fa, fb = set(files_of(a)), set(files_of(b))
+    out = [f"{f} (changed)" for f in sorted(fa & fb) if sha256(Path(a) / f) != sha256(Path(b) / f)]
+    out += [f"{f} (only in the published bundle)" for f in sorted(fa - fb)]
+    out += [f"{f} (new)" for f in sorted(fb - fa)]
+    return out
+
+
+def publish(staging, final, zip_path) -> str:
+    """Move a staged bundle into place, or confirm it equals the published one.
+
+    Returns
+    -------
+    str
+        "published" or "unchanged".
+
+    Raises
+    ------
+    BundleExists
+        If a bundle of this name exists with different content.
+    """
+    staging, final, zip_path = Path(staging), Path(final), Path(zip_path)
+    if final.exists():
+        diff = differences(final, staging)
+        shutil.rmtree(staging)
+        if diff:
+            shown = "; ".join(diff[:10]) + (
+                f"; and {len(diff) - 10} more" if len(diff) > 10 else ""
+            )
+            raise BundleExists(
+                final,
+                f"a published bundle is never overwritten, and this one "
+                f"would change: {shown}. Set a new bundle.version in config.yaml",
+            )
+        fresh = atomic_path(zip_path.with_suffix(".check.zip"))
+        write_zip(final, fresh)
+        if zip_path.exists() and zip_path.read_bytes() != fresh.read_bytes():
+            fresh.unlink()
+            raise BundleExists(
+                zip_path, "differs from the zip of the published bundle; it was changed by hand"
+            )
+        fresh.replace(zip_path)
+        return "unchanged"
+    staging.replace(final)
+    write_zip(final, zip_path)
+    return "published"
+
+
+def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
+    """The bundle's README: what it is, how it was produced, how to verify it."""
+    passed = int((claims["status"] == "PASS").sum())
+    rows = "\n".join(
+        f"| {r.claim_id} | {r.published:g} | {r.reproduced:.4g} | {r.status} |"
+        for r in claims.itertuples()
+    )
+    fields = dict(
+        meta,
+        passed=passed,
+        total=len(claims),
+        rows=rows,
+        tree="with uncommitted changes" if meta["dirty"] else "clean",
+    )
+    fields.setdefault("robustness", "")
+    text = README_TEMPLATE.read_text(encoding="utf-8").format(**fields)
+    Path(path).write_text(text, encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Reader-facing output: figures, notebook helpers and README sections."""

@@ -1,0 +1,138 @@
+"""Figures: seaborn plots written deterministically, each stamped with its data statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from councilsurvey.core.statement import SYNTHETIC, data_statement  # noqa: F401  (re-exported)
+from councilsurvey.core.writers import atomic_path
+
+matplotlib.rcParams["svg.hashsalt"] = "councilsurvey"  # fixed ids: byte-identical SVG
+
+
+def save(fig, path, close: bool = True) -> None:
+    """Save a figure deterministically and atomically: PNG (no software tag) or SVG (no
+    date, fixed hash salt), by the suffix of ``path``."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    tmp = atomic_path(path)
+    fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
+    tmp.replace(path)
+    if close:
+        plt.close(fig)
+
+
+def save_all(fig, png, svg, close: bool = True) -> None:
+    """Save ``fig`` as both PNG and SVG (see :func:`save`); close it unless a notebook
+    still wants to show it."""
+    save(fig, png, close=False)
+    save(fig, svg, close=close)
+
+
+def stamp(fig, statement: str) -> None:
+    """Print the data statement along the bottom of a figure."""
+    fig.text(0.01, 0.005, statement, fontsize=7.5, style="italic", ha="left", va="bottom")
+
+
+def margins_figure(margins: pd.DataFrame, path, title: str, statement: str) -> None:
+    """Unweighted, base-weighted, weighted and population shares on every raked margin."""
+    long = margins.melt(
+        id_vars=["margin", "category"],
+        value_vars=[
+            "population_share",
+            "unweighted_share",
+            "base_weighted_share",
+            "weighted_share",
+        ],
+        var_name="series",
+        value_name="share",
+    )
+    long["series"] = long["series"].map(
+        {
+            "population_share": "Population (filled seats)",
+            "unweighted_share": "Unweighted",
+            "base_weighted_share": "Coverage base weight",
+            "weighted_share": "Raked weight",
+        }
+    )
+    sns.set_theme(style="whitegrid", font_scale=0.9)
+    order = list(dict.fromkeys(margins["margin"]))
+    heights = [margins["margin"].eq(m).sum() for m in order]
+    fig, axes = plt.subplots(
+        len(order),
+        1,
+        figsize=(8, 1.2 + 0.42 * sum(heights)),
+        gridspec_kw={"height_ratios": heights},
+        squeeze=False,
+    )
+    for ax, margin in zip(axes[:, 0], order, strict=True):
+        sub = long[long["margin"] == margin]
+        sns.barplot(
+            data=sub,
+            y="category",
+            x="share",
+            hue="series",
+            ax=ax,
+            orient="h",
+            palette=["#444444", "#d95f02", "#7570b3", "#1b9e77"],
+        )
+        ax.set_title(f"Margin: {margin}", loc="left", fontsize=10)
+        ax.set_xlabel("share")
+        ax.set_ylabel("")
+        if ax is not axes[0, 0]:
+            ax.get_legend().remove()
+        else:
+            ax.legend(loc="lower right", fontsize=8, frameon=True)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    stamp(fig, statement)
+    fig.tight_layout(rect=(0, 0.02, 1, 0.98))
+    save(fig, path)
+
+
+PALETTE = ["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e"]
+
+
+def interval_plot(
+    ax,
+    data: pd.DataFrame,
+    y: str,
+    x: str,
+    lo: str,
+    hi: str,
+    hue: str | None = None,
+    hue_order=None,
+    dodge: float = 0.22,
+) -> None:
+    """Horizontal dot-and-whisker plot of estimates with precomputed intervals.
+
+    One row per category of ``y`` (in order of appearance), one dodged point per ``hue``.
+    """
+    cats = list(dict.fromkeys(data[y]))
+    groups = [None] if hue is None else (hue_order or list(dict.fromkeys(data[hue])))
+    offsets = (
+        [0.0] if hue is None else [(i - (len(groups) - 1) / 2) * dodge for i in range(len(groups))]
+    )
+    for g, off, color in zip(groups, offsets, PALETTE * 3, strict=False):
+        sub = data if g is None else data[data[hue] == g]
+        pos = [cats.index(c) + off for c in sub[y]]
+        ax.errorbar(
+            sub[x],
+            pos,
+            xerr=[sub[x] - sub[lo], sub[hi] - sub[x]],
+            fmt="o",
+            color=color,
+            ecolor=color,
+            capsize=2,
+            markersize=4,
+            label=None if g is None else str(g),
+        )
+    ax.set_yticks(range(len(cats)), [str(c) for c in cats])
+    ax.set_ylim(len(cats) - 0.5, -0.5)
+    if hue is not None:
+        ax.legend(fontsize=8, loc="best")

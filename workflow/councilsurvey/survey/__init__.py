@@ -1,0 +1,1 @@
+"""Survey statistics: the design object, weighting and design-based estimation."""

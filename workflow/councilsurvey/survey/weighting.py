@@ -1,0 +1,506 @@
+"""Weights: council coverage base weights raked to the council frame.
+
+Each respondent first stands for the filled seats of their council
+(``base_weight = filled seats of council / respondents from that council``). The base
+weights are then raked (iterative proportional fitting, by ``svy``) so that the weighted
+totals equal the frame's filled seats on each configured margin: by default council
+``type``, ``region`` and ``party`` (Conservative, Labour, Liberal Democrat, Green, UKIP,
+Independent/other). Optionally, weights above a multiple of the median are trimmed and
+the weights re-raked, in cycles, until both the cap and the margins hold.
+
+The population is the frame's *filled* seats (``seats - vacant``): vacancies have no
+party, and every margin must describe the same population. Final weights therefore
+sum to the number of sitting councillors (17,803 in May 2017).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import svy
+from svy.errors import WeightingError
+
+from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.frame import PARTY_COLUMNS
+
+log = logging.getLogger(__name__)
+
+#: frame party column -> label of the party margin's category
+PARTY_LABELS = {
+    "con": "Conservative",
+    "lab": "Labour",
+    "ld": "Liberal Democrat",
+    "green": "Green",
+    "ukip": "UKIP",
+    "ind_other": "Independent/other",
+}
+MARGIN_COLUMN = {"type": "type", "region": "region", "party": "party_group"}
+
+
+@dataclass
+class WeightingResult:
+    """Weights and their diagnostics.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The input responses plus ``party_group``, ``base_weight``, ``raked_weight``
+        (before trimming) and ``weight`` (final).
+    margins : DataFrame
+        margin, category, population_seats, population_share, respondents,
+        unweighted_share, base_weighted_share, weighted_share.
+    diagnostics : DataFrame
+        One row per weight (base, raked, final): n, sum, min, median, max, Kish design
+        effect, effective sample size, iterations, converged, trimmed.
+    trimming : dict
+        What trimming changed (empty when trimming is off).
+    """
+
+    data: pd.DataFrame
+    margins: pd.DataFrame
+    diagnostics: pd.DataFrame
+    trimming: dict = field(default_factory=dict)
+
+
+def filled_seats(frame: pd.DataFrame) -> pd.Series:
+    """Filled seats (seats less vacancies) per council code."""
+    return (frame["seats"] - frame["vacant"]).set_axis(frame["code"])
+
+
+def population_totals(
+    frame: pd.DataFrame, margins: list[str], collapse: dict | None = None
+) -> dict[str, dict[str, float]]:
+    """Filled seats of the frame by category of each margin."""
+    collapse = collapse or {}
+    filled = frame["seats"] - frame["vacant"]
+    totals = {}
+    for margin in margins:
+        if margin == "party":
+            sums = frame[PARTY_COLUMNS].sum()
+            totals[margin] = {PARTY_LABELS[c]: float(sums[c]) for c in PARTY_COLUMNS}
+        elif margin in frame:
+            cats = frame[margin].replace(collapse.get(margin, {}))
+            totals[margin] = {str(k): float(v) for k, v in filled.groupby(cats).sum().items()}
+        else:
+            raise ValueError(f"unknown weighting margin {margin!r}")
+    return totals
+
+
+def kish_deff(w: np.ndarray) -> float:
+    """Kish's design effect due to unequal weights, ``n * sum(w^2) / sum(w)^2``."""
+    w = np.asarray(w, dtype=float)
+    return float(len(w) * np.sum(w**2) / np.sum(w) ** 2)
+
+
+def base_weights(responses: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+    """Filled seats of the respondent's council / respondents from that council."""
+    seats = responses["code"].map(filled_seats(frame))
+    per_council = responses.groupby("code")["code"].transform("size")
+    return (seats / per_council).astype(float).rename("base_weight")
+
+
+def margin_categories(
+    responses: pd.DataFrame, margins: list[str], party_groups: dict, collapse: dict | None, source
+) -> pd.DataFrame:
+    """The respondents' category on each margin (``party_group`` for party)."""
+    collapse = collapse or {}
+    out = pd.DataFrame(index=responses.index)
+    for margin in margins:
+        col = MARGIN_COLUMN.get(margin, margin)
+        if margin == "party":
+            party = responses["party"].astype("string")
+            unknown = sorted(set(party.dropna().unique()) - set(party_groups))
+            if unknown:
+                raise InputError(
+                    source,
+                    f"party {unknown[0]!r} has no group in config.yaml weighting.party_groups",
+                    column="party",
+                )
+            values = party.map({p: PARTY_LABELS[g] for p, g in party_groups.items()})
+        else:
+            values = responses[margin].astype("string").replace(collapse.get(margin, {}))
+        missing = values.isna()
+        if missing.any():
+            first = responses.loc[missing, "respondent_id"].iloc[0]
+            raise InputError(
+                source,
+                f"{int(missing.sum())} respondent(s) have no {margin!r}; "
+                "raking needs every respondent's category (first: respondent "
+                f"{first})",
+                column=MARGIN_COLUMN.get(margin, margin),
+            )
+        out[col] = values.astype(str)
+    return out
+
+
+def check_margins(cats: pd.DataFrame, totals: dict, source) -> None:
+    """Every frame category needs respondents; every respondent category must be in the
+    frame. Raise :class:`InputError` otherwise."""
+    for margin, pop in totals.items():
+        col = MARGIN_COLUMN.get(margin, margin)
+        seen = set(cats[col].unique())
+        absent = sorted(seen - set(pop))
+        if absent:
+            raise InputError(
+                source,
+                f"margin {margin!r}: respondents' category {absent[0]!r} "
+                "is not in the council frame",
+                column=col,
+            )
+        empty = sorted(k for k, v in pop.items() if k not in seen and v > 0)
+        if empty:
+            raise InputError(
+                source,
+                f"margin {margin!r}: category {empty[0]!r} has "
+                f"{pop[empty[0]]:.0f} seats in the frame but no respondents; "
+                "collapse it into another category (config.yaml "
+                "weighting.collapse)",
+                column=col,
+            )
+
+
+def _sample(df: pd.DataFrame, wgt: str) -> svy.Sample:
+    return svy.Sample(pl.from_pandas(df), svy.Design(psu="code", wgt=wgt))
+
+
+class _Cells:
+    """Respondents grouped by raking cell: their combination of categories on every
+    margin.
+
+    Raking multiplies every weight in a cell by the same factor at every step (the product
+    of its categories' factors), so it depends on the data only through each cell's total
+    weight: raking the table of cell totals with svy and scaling each respondent's weight
+    by its cell's ``raked total / starting total`` gives, up to rounding, the weights
+    raking every respondent would give. The table has at most as many rows as there are
+    combinations of categories (a few hundred here), however many respondents there are.
+    """
+
+    def __init__(self, df: pd.DataFrame, controls: dict):
+        self.controls = controls
+        self.columns = list(controls)
+        codes, levels = [], []
+        for col in self.columns:
+            c, u = pd.factorize(np.asarray(df[col].to_numpy(), dtype=object), sort=True)
+            codes.append(c)
+            levels.append(np.asarray(u, dtype=object))
+        dims = tuple(len(u) for u in levels)
+        #: each respondent's code on each margin (for margin totals)
+        self.codes = codes
+        self.levels = levels
+        key = np.ravel_multi_index(codes, dims) if codes else np.zeros(len(df), dtype=np.int64)
+        cells, self.cell = np.unique(key, return_inverse=True)
+        parts = np.unravel_index(cells, dims)
+        self.table = pd.DataFrame({c: levels[j][parts[j]] for j, c in enumerate(self.columns)})
+
+    def totals(self, w: np.ndarray) -> np.ndarray:
+        """The cells' total weights, summed as pandas sums (compensated: with a million
+        respondents a plain running sum can be off by more than the 1e-12 tolerance)."""
+        sums = pd.Series(w).groupby(self.cell).sum()
+        return sums.reindex(range(len(self.table)), fill_value=0.0).to_numpy(dtype=float)
+
+    def rake_totals(self, totals: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+        """The cell totals raked by svy."""
+        sample = svy.Sample(
+            pl.from_pandas(self.table.assign(_start=totals)), svy.Design(wgt="_start")
+        )
+        raked = sample.weighting.rake(
+            controls=self.controls,
+            wgt_name="_raked",
+            tol=tol,
+            max_iter=max_iter,
+            on_nonconvergence="ignore",
+        )
+        return raked.data["_raked"].to_numpy().astype(float)
+
+    def cell_error(self, totals: np.ndarray) -> float:
+        """Largest relative margin error of weights with these cell totals."""
+        return max_margin_error(self.table, totals, self.controls)
+
+    def rake(self, w: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, bool]:
+        """Respondents' weights ``w`` raked; and whether svy's raking met ``tol`` (on the
+        cell totals it was given)."""
+        start = self.totals(w)
+        raked = self.rake_totals(start, tol, max_iter)
+        factor = np.divide(raked, start, out=np.zeros_like(raked), where=start != 0)
+        return w * factor[self.cell], self.cell_error(raked) <= tol
+
+    def error(self, w: np.ndarray) -> float:
+        """Largest relative margin error of respondents' weights ``w`` (summed by
+        respondent, as pandas sums: compensated, in row order)."""
+        err = 0.0
+        s = pd.Series(w)
+        for col, codes, levels in zip(self.columns, self.codes, self.levels, strict=True):
+            got = s.groupby(codes).sum().reindex(range(len(levels)), fill_value=0.0)
+            got = dict(zip(levels, got.to_numpy(), strict=True))
+            for cat, target in self.controls[col].items():
+                err = max(err, abs(got.get(cat, 0.0) - target) / target)
+        return err
+
+    def iterations(self, w: np.ndarray, tol: float, max_iter: int) -> int:
+        """The fewest raking sweeps that bring every margin within ``tol`` (svy does not
+        report its iteration count, so it is found by bisection on ``max_iter``, raking
+        the cell totals)."""
+        start = self.totals(w)
+
+        def ok(n):
+            return self.cell_error(self.rake_totals(start, tol, n)) <= tol
+
+        lo, hi = 0, max_iter
+        svy_log = logging.getLogger("svy")
+        level = svy_log.level
+        svy_log.setLevel(logging.ERROR)  # the probes' "did not converge" notes are expected
+        try:
+            if not ok(hi):
+                return max_iter
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if ok(mid):
+                    hi = mid
+                else:
+                    lo = mid
+        finally:
+            svy_log.setLevel(level)
+        return hi
+
+    def trim_rake(
+        self, w0: np.ndarray, cap: float, tol: float, max_iter: int, cycles: int
+    ) -> np.ndarray | None:
+        """svy's trim-and-rake cycle (``rake(trimming=TrimConfig(upper=Threshold("median",
+        cap)))``) with every raking pass on the cell totals. Trimming works on single
+        weights (capped at ``cap`` times their median, the excess spread over the others),
+        so it is done on the respondents' weights with ``Sample.weighting.trim`` and only
+        the raking in between is collapsed; raking a vector of weights scales every
+        weight of a cell by one factor, whatever the weights, so that is still exact.
+
+        Returns None if svy finds the cap infeasible (the mean weight above it), where
+        its own cycle goes on regardless: the caller then rakes by respondent."""
+        upper = svy.Threshold("median", cap)
+        current, rake_ok = self.rake(w0, tol, max_iter)
+        trim_ok = True
+        for _ in range(cycles):
+            bound = upper.compute(current[current > 0])
+            trim_ok = not np.any(current > bound * (1.0 + tol))
+            if rake_ok and trim_ok:
+                break
+            sample = svy.Sample(pl.DataFrame({"_w": current}), svy.Design(wgt="_w"))
+            try:
+                trimmed = sample.weighting.trim(
+                    upper=upper,
+                    min_cell_size=1,
+                    max_iter=cycles,
+                    wgt_name="_trimmed",
+                    on_nonconvergence="ignore",
+                )
+            except WeightingError as exc:
+                if getattr(exc, "code", None) == "TRIM_INFEASIBLE":
+                    return None
+                raise
+            current, rake_ok = self.rake(
+                trimmed.data["_trimmed"].to_numpy().astype(float), tol, max_iter
+            )
+        return current
+
+
+def rake(
+    df: pd.DataFrame,
+    weight: str,
+    controls: dict,
+    tol: float,
+    max_iter: int,
+    trim_cap: float | None = None,
+    trim_cycles: int = 100,
+) -> tuple[np.ndarray, bool]:
+    """Rake ``df[weight]`` to ``controls`` with svy; optionally trim-and-rake.
+
+    Raking is done on the table of raking cells (see :class:`_Cells`), trimming on the
+    respondents' weights. Returns the weights and whether every margin is met within
+    ``tol``.
+    """
+    return _rake(_Cells(df, controls), df, weight, tol, max_iter, trim_cap, trim_cycles)
+
+
+def _rake(cells, df, weight, tol, max_iter, trim_cap=None, trim_cycles=100):
+    w0 = df[weight].to_numpy().astype(float)
+    if trim_cap is None:
+        w, _ = cells.rake(w0, tol, max_iter)
+    else:
+        w = cells.trim_rake(w0, float(trim_cap), tol, max_iter, trim_cycles)
+        if w is None:
+            w = _rake_respondents(df, weight, cells.controls, tol, max_iter, trim_cap, trim_cycles)
+    return w, cells.error(w) <= tol
+
+
+def _rake_respondents(df, weight, controls, tol, max_iter, trim_cap, trim_cycles) -> np.ndarray:
+    """svy's trim-and-rake cycle on every respondent (slow on large data; used where svy
+    finds the trimming cap infeasible, which its own cycle tolerates)."""
+    sample = _sample(df, weight)
+    trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
+    raked = sample.weighting.rake(
+        controls=controls,
+        wgt_name="_raked",
+        tol=tol,
+        max_iter=max_iter,
+        on_nonconvergence="ignore",
+        trimming=trimming,
+    )
+    return raked.data["_raked"].to_numpy().astype(float)
+
+
+def max_margin_error(df: pd.DataFrame, w: np.ndarray, controls: dict) -> float:
+    """Largest relative difference between weighted and population totals."""
+    err = 0.0
+    for col, pop in controls.items():
+        got = pd.Series(w, index=df.index).groupby(df[col].to_numpy()).sum()
+        for cat, target in pop.items():
+            err = max(err, abs(got.get(cat, 0.0) - target) / target)
+    return err
+
+
+def iterations_needed(df, weight, controls, tol, max_iter) -> int:
+    """The fewest raking sweeps that bring every margin within ``tol`` (svy does not
+    report its iteration count, so it is found by bisection on ``max_iter``, on the
+    table of raking cells)."""
+    return _Cells(df, controls).iterations(df[weight].to_numpy().astype(float), tol, max_iter)
+
+
+def weight(
+    responses: pd.DataFrame, frame: pd.DataFrame, cfg: dict, source="responses"
+) -> WeightingResult:
+    """Compute base, raked and final weights.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Cleaned responses (``code``, ``type``, ``region``, ``party``, ``respondent_id``).
+    frame : DataFrame
+        The wave's council frame.
+    cfg : dict
+        ``config.yaml`` ``weighting``: ``margins``, ``party_groups``, ``collapse``,
+        ``tolerance``, ``max_iter``, ``trim`` (cap as a multiple of the median weight,
+        or null), ``trim_max_cycles``.
+    source : str or Path
+        Named in error messages.
+
+    Returns
+    -------
+    WeightingResult
+    """
+    margins = list(cfg["margins"])
+    collapse = cfg.get("collapse") or {}
+    tol, max_iter = float(cfg["tolerance"]), int(cfg["max_iter"])
+    totals = population_totals(frame, margins, collapse)
+    cats = margin_categories(responses, margins, cfg["party_groups"], collapse, source)
+    check_margins(cats, totals, source)
+
+    data = responses.copy()
+    if "party_group" in cats:
+        data["party_group"] = cats["party_group"]
+    data["base_weight"] = base_weights(responses, frame)
+    # the raking frame: council (PSU), each margin's category (collapsed), base weight
+    work = cats.assign(code=responses["code"].astype(str), base_weight=data["base_weight"])
+    controls = {MARGIN_COLUMN.get(m, m): totals[m] for m in margins}
+
+    cells = _Cells(work, controls)
+    raked, converged = _rake(cells, work, "base_weight", tol, max_iter)
+    if not converged:
+        err = cells.error(raked)
+        raise InputError(
+            source,
+            f"raking did not converge within {max_iter} iterations "
+            f"(largest relative margin error {err:.3g}): these respondents "
+            "cannot be weighted to every margin at once; collapse sparse "
+            "categories (config.yaml weighting.collapse) or drop a margin",
+        )
+    iters = cells.iterations(work["base_weight"].to_numpy().astype(float), tol, max_iter)
+    data["raked_weight"] = raked
+    final, trim_converged, trim_info = raked, converged, {}
+    trimmed = 0
+    if cfg.get("trim") is not None:
+        cap = float(cfg["trim"])
+        limit = cap * float(np.median(raked))
+        trimmed = int(np.sum(raked > limit * (1 + 1e-12)))
+        final, trim_converged = _rake(
+            cells,
+            work,
+            "base_weight",
+            tol,
+            max_iter,
+            trim_cap=cap,
+            trim_cycles=int(cfg.get("trim_max_cycles", 100)),
+        )
+        trim_info = {
+            "cap_multiple_of_median": cap,
+            "cap_before": limit,
+            "cap_after": cap * float(np.median(final)),
+            "weights_above_cap_before": trimmed,
+            "weights_above_cap_after": int(np.sum(final > cap * np.median(final) * (1 + 1e-6))),
+            "max_weight_before": float(raked.max()),
+            "max_weight_after": float(final.max()),
+            "deff_kish_before": kish_deff(raked),
+            "deff_kish_after": kish_deff(final),
+            "converged": bool(trim_converged),
+        }
+        log.info(
+            "trimming at %.1f x median: %d weight(s) were above the cap; Kish deff %.3f -> %.3f",
+            cap,
+            trimmed,
+            trim_info["deff_kish_before"],
+            trim_info["deff_kish_after"],
+        )
+    data["weight"] = final
+
+    rows = []
+    for name, w, its, conv, trim_n in [
+        ("base_weight", data["base_weight"].to_numpy(), 0, True, 0),
+        ("raked_weight", raked, iters, converged, 0),
+        ("weight", final, iters if trim_info == {} else pd.NA, trim_converged, trimmed),
+    ]:
+        deff = kish_deff(w)
+        rows.append(
+            {
+                "weight": name,
+                "n": len(w),
+                "sum": float(np.sum(w)),
+                "min": float(np.min(w)),
+                "median": float(np.median(w)),
+                "max": float(np.max(w)),
+                "deff_kish": deff,
+                "n_effective": len(w) / deff,
+                "iterations": its,
+                "converged": bool(conv),
+                "trimmed": trim_n,
+                "max_margin_error": cells.error(w),
+            }
+        )
+    diagnostics = pd.DataFrame(rows)
+    work["weight"] = final
+    return WeightingResult(data, margin_table(work, totals), diagnostics, trim_info)
+
+
+def margin_table(data: pd.DataFrame, totals: dict) -> pd.DataFrame:
+    """Population, unweighted, base-weighted and weighted shares on every margin."""
+    rows = []
+    for margin, pop in totals.items():
+        col = MARGIN_COLUMN.get(margin, margin)
+        total = sum(pop.values())
+        n = data.groupby(col).size()
+        bw = data.groupby(col)["base_weight"].sum()
+        w = data.groupby(col)["weight"].sum()
+        for cat in sorted(pop):
+            rows.append(
+                {
+                    "margin": margin,
+                    "category": cat,
+                    "population_seats": pop[cat],
+                    "population_share": pop[cat] / total,
+                    "respondents": int(n.get(cat, 0)),
+                    "unweighted_share": n.get(cat, 0) / len(data),
+                    "base_weighted_share": bw.get(cat, 0.0) / data["base_weight"].sum(),
+                    "weighted_share": w.get(cat, 0.0) / data["weight"].sum(),
+                }
+            )
+    return pd.DataFrame(rows)
