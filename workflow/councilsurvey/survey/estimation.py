@@ -14,36 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import polars as pl
-import pyarrow as pa
 import svy
 
-
-def _frame(df: pd.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Convert the needed columns to polars (categoricals as text), column by column
-    through pyarrow rather than value by value."""
-    return pl.DataFrame([_polars_column(df[col], col) for col in columns])
-
-
-def _polars_column(s: pd.Series, name: str) -> pl.Series:
-    """``s`` as polars: text (``str`` of each value) for categoricals, text and objects;
-    Int64 for nullable integers and booleans (True is 1); anything else as it is.
-    Missing values are null."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        labels = pa.array([str(c) for c in s.cat.categories], type=pa.large_string())
-        codes = s.cat.codes.to_numpy()
-        indices = pa.array(codes, mask=codes < 0)
-        text = pa.DictionaryArray.from_arrays(indices, labels).cast(pa.large_string())
-        return pl.Series(name, text, dtype=pl.Utf8)
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-        # objects of other kinds: str() of each (1 and 1.0 stay "1" and "1.0")
-        return pl.Series(name, [None if pd.isna(v) else str(v) for v in s], dtype=pl.Utf8)
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        text = pa.array(s.astype("string").array, type=pa.large_string())
-        return pl.Series(name, text, dtype=pl.Utf8)
-    if str(s.dtype) in ("Int64", "Int32", "boolean"):
-        return pl.Series(name, pa.array(s.astype("Int64").array, type=pa.int64()), dtype=pl.Int64)
-    return pl.Series(name, s.to_numpy())
+from councilsurvey.survey.design import polars_frame
 
 
 def survey_sample(
@@ -51,7 +24,7 @@ def survey_sample(
 ) -> svy.Sample:
     """An svy sample of ``columns`` with ``weight`` and council clusters."""
     cols = list(dict.fromkeys([psu, weight, *columns]))
-    return svy.Sample(_frame(df, cols), svy.Design(psu=psu, wgt=weight))
+    return svy.Sample(polars_frame(df, cols), svy.Design(psu=psu, wgt=weight))
 
 
 def proportions(
