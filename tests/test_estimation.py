@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from councilsurvey.survey import estimation as est
+from councilsurvey.survey.design import polars_frame
 
 
 def taylor_se(y, w, cluster):
@@ -139,5 +140,5 @@ def test_polars_conversion_agrees_with_value_by_value():
         }
     )
     for col in df.columns:
-        ours, theirs = est._frame(df, [col]), by_value(df, [col])
+        ours, theirs = polars_frame(df, [col]), by_value(df, [col])
         assert ours.schema == theirs.schema and ours.equals(theirs), col
