@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 from councilsurvey.core.writers import write_csv
+from councilsurvey.pipeline.paths import bundle_name
 
 log = logging.getLogger("councilsurvey")
 
@@ -56,7 +58,7 @@ def bundle_wave(
     from councilsurvey.publish.disclosure import suppress, violations
     from councilsurvey.publish.provenance import collect
 
-    name = b.bundle_name(study, str(wave), version)
+    name = bundle_name(study, str(wave), version)
     bundles = Path(bundles)
     bundles.mkdir(parents=True, exist_ok=True)
     final = bundles / name
@@ -154,6 +156,10 @@ def bundle_wave(
     b.write_manifest(staging)
     status = b.publish(staging, final, bundles / f"{name}.zip")
     manifest = final / b.MANIFEST
+    # the manifest is a declared output of the rule (update: Snakemake never deletes it):
+    # a bundle found unchanged keeps its bytes but gets a fresh modification time, so that
+    # the output is not older than the inputs that made this job run
+    os.utime(manifest)
     Path(receipt).write_text(
         json.dumps(
             {
