@@ -15,8 +15,8 @@ rule bundle:
         receipt=paths.bundle_receipt("{wave}"),
         # the published folder is not an output (Snakemake would delete it before a rerun,
         # and a published bundle is never deleted); its manifest is, flagged `update` so
-        # that Snakemake never deletes it: a deleted bundle folder is a missing output, and
-        # the bundle is built again
+        # that Snakemake never deletes it; rule all asks for it, so a deleted bundle folder
+        # is a missing output, and the bundle is built again
         manifest=update(paths.bundle_manifest(config, "{wave}")),
     wildcard_constraints:
         wave=f"(?!{paths.TRENDS}/)[^/]+",

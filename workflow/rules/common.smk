@@ -139,9 +139,12 @@ def all_outputs():
             targets += [nb_executed(name, "html", wave)]
         targets += list(paths.robustness_files(wave).values())
         targets += [paths.claims_path(wave), paths.bundle_receipt(wave)]
+        # requested, so that a bundle whose folder was deleted is a missing output (Snakemake
+        # checks only the outputs a target or a later job asks for)
+        targets += [paths.bundle_manifest(config, wave)]
     if len(WAVES) > 1:
         targets += list(paths.trends_files().values())
         targets += [nb_executed("trends", "html", paths.TRENDS)]
-        targets += [paths.bundle_receipt(paths.TRENDS)]
+        targets += [paths.bundle_receipt(paths.TRENDS), paths.bundle_manifest(config, paths.TRENDS)]
     return targets
 
