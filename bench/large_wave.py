@@ -58,7 +58,7 @@ def paths(work: Path) -> dict:
 def run_stage(stage: str, work: Path, rows: int, seed: int) -> None:
     """One stage, in this process, through the library (as workflow/scripts call it)."""
     import councilsurvey
-    from councilsurvey.pipeline import stages
+    from councilsurvey.pipeline import prepare, weigh
     from councilsurvey.pipeline.paths import load_config
 
     # the configuration of the checkout whose library runs (see --lib)
@@ -79,7 +79,7 @@ def run_stage(stage: str, work: Path, rows: int, seed: int) -> None:
             margin=cfg["cleaning"]["ambiguity_margin"],
         )
     elif stage == "validate":
-        stages.validate_raw(
+        prepare.validate_raw(
             export=p["export"],
             codebook=WAVE / "codebook.yaml",
             outside=OUTSIDE,
@@ -89,7 +89,7 @@ def run_stage(stage: str, work: Path, rows: int, seed: int) -> None:
             **common,
         )
     elif stage == "clean":
-        stages.clean_wave(
+        prepare.clean_wave(
             export=p["export"],
             codebook=WAVE / "codebook.yaml",
             outside=OUTSIDE,
@@ -105,7 +105,7 @@ def run_stage(stage: str, work: Path, rows: int, seed: int) -> None:
             **common,
         )
     elif stage == "weight":
-        stages.weight_wave(
+        weigh.weight_wave(
             responses=p["responses"],
             weighting=cfg["weighting"],
             wave="large",

@@ -18,8 +18,9 @@ import yaml
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.pipeline.paths import discover_waves, load_config
+from councilsurvey.pipeline.prepare import clean_wave, validate_raw
 from councilsurvey.pipeline.runner import run_step
-from councilsurvey.pipeline.stages import clean_wave, validate_raw, weight_wave
+from councilsurvey.pipeline.weigh import weight_wave
 
 from .conftest import FRAME, OUTSIDE, ROOT
 

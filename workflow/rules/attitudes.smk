@@ -1,7 +1,7 @@
 rule attitudes:
     """Headline estimates and attitude tests by segment, weighted and unweighted (notebook)."""
     input:
-        lib=LIBRARY,
+        lib=library("run_notebook", "notebooks/attitudes.ipynb"),
         notebook="notebooks/attitudes.ipynb",
         weighted=out("weighted"),
         segments=nb_out("segmentation", "segments"),

@@ -1,7 +1,11 @@
+# bundle_trends (trends.smk) makes the trends bundle; `bundle` matches its paths too
+ruleorder: bundle_trends > bundle
+
+
 rule bundle:
     """Versioned, checksummed, immutable results bundle of a wave (and its zip)."""
     input:
-        lib=LIBRARY,
+        lib=library("bundle"),
         files=bundle_files,
         raw=bundle_raw_inputs,
         config="config.yaml",
@@ -9,6 +13,11 @@ rule bundle:
         snakefile="Snakefile",
     output:
         receipt=paths.bundle_receipt("{wave}"),
+        # the published folder is not an output (Snakemake would delete it before a rerun,
+        # and a published bundle is never deleted); its manifest is, flagged `update` so
+        # that Snakemake never deletes it; rule all asks for it, so a deleted bundle folder
+        # is a missing output, and the bundle is built again
+        manifest=update(paths.bundle_manifest(config, "{wave}")),
     wildcard_constraints:
         wave=f"(?!{paths.TRENDS}/)[^/]+",
     params:
@@ -19,7 +28,7 @@ rule bundle:
         contents=lambda wc: paths.bundle_contents(wc.wave),
         raw_inputs=bundle_raw_inputs,
         report_targets=bundle_files,
-        bundles="results/bundles",
+        bundles=lambda wc, output: str(Path(output.manifest).parent.parent),
         k=config.get("disclosure", {}).get("k", 5),
     log:
         "logs/{wave}/bundle.log",

@@ -1,7 +1,7 @@
 rule claims:
     """Every published claim against the reproduced figure (a FAIL does not stop the run)."""
     input:
-        lib=LIBRARY,
+        lib=library("claims"),
         weighted=out("weighted"),
         segments=nb_out("segmentation", "segments"),
         frame=wave_input("frame"),

@@ -1,7 +1,7 @@
 rule clean:
     """Recode, match councils, exclude and log, pseudonymise: one row per respondent."""
     input:
-        lib=LIBRARY,
+        lib=library("clean"),
         export=wave_input("export"),
         codebook=wave_input("codebook"),
         frame=wave_input("frame"),

@@ -4,12 +4,18 @@ import sys
 from pathlib import Path
 
 from councilsurvey.pipeline import paths
+from councilsurvey.pipeline.libfiles import library_files
 from councilsurvey.core.statement import data_statement as _statement
 
 
 WAVES = paths.discover_waves(config)
-# every rule depends on the library, so that a change to its code reruns what it computes
-LIBRARY = sorted(str(p) for p in Path("workflow/councilsurvey").glob("*.[py][ya]*"))
+
+
+def library(script, *notebooks):
+    """Input: the library files that the rule's script workflow/scripts/<script>.py (and the
+    notebooks it runs) import, directly or through other modules, read from their import
+    statements; so a change to a module reruns exactly the rules whose code runs it."""
+    return library_files(f"workflow/scripts/{script}.py", *notebooks, root=workflow.basedir)
 
 
 # (no constraint on {wave}: a constraint listing the waves would change every rule's
@@ -133,17 +139,12 @@ def all_outputs():
             targets += [nb_executed(name, "html", wave)]
         targets += list(paths.robustness_files(wave).values())
         targets += [paths.claims_path(wave), paths.bundle_receipt(wave)]
+        # requested, so that a bundle whose folder was deleted is a missing output (Snakemake
+        # checks only the outputs a target or a later job asks for)
+        targets += [paths.bundle_manifest(config, wave)]
     if len(WAVES) > 1:
         targets += list(paths.trends_files().values())
         targets += [nb_executed("trends", "html", paths.TRENDS)]
-        targets += [paths.bundle_receipt(paths.TRENDS)]
+        targets += [paths.bundle_receipt(paths.TRENDS), paths.bundle_manifest(config, paths.TRENDS)]
     return targets
 
-
-# A bundle folder is not a declared output (Snakemake would delete it before a rerun, and a
-# published bundle is never deleted), so its receipt stands for it: a receipt whose bundle
-# has gone is stale, and removing it makes the bundle rule run again.
-for _wave in WAVES + [paths.TRENDS]:
-    _receipt = Path(paths.bundle_receipt(_wave))
-    if _receipt.exists() and not Path(paths.bundle_dir(config, _wave)).exists():
-        _receipt.unlink()

@@ -1,7 +1,7 @@
 rule render:
     """An executed, normalised notebook -> self-contained HTML (nbconvert)."""
     input:
-        lib=LIBRARY,
+        lib=library("render"),
         executed=nb_executed("{notebook}"),
     output:
         html=report(

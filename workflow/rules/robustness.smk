@@ -10,7 +10,7 @@ rule robustness:
     """One specification of the robustness grid: a weighting scheme x a segmentation gives
     the enthusiast and sceptic shares with 95% CIs (one job per specification)."""
     input:
-        lib=LIBRARY,
+        lib=library("robustness"),
         weighted=out("weighted"),
         segments=nb_out("segmentation", "segments"),
         frame=wave_input("frame"),
@@ -36,7 +36,7 @@ rule robustness_summary:
     """The robustness grid of a wave: table and specification-curve figure, marking where
     the published findings hold."""
     input:
-        lib=LIBRARY,
+        lib=library("robustness_summary"),
         estimates=robustness_inputs,
         published=published_claims,
     output:

@@ -1,7 +1,7 @@
 rule segmentation:
     """Default rule and latent-class segments, shares with CIs, reliability (notebook)."""
     input:
-        lib=LIBRARY,
+        lib=library("run_notebook", "notebooks/segmentation.ipynb"),
         notebook="notebooks/segmentation.ipynb",
         weighted=out("weighted"),
         questionnaire=wave_field("questionnaire"),

@@ -1,7 +1,7 @@
 rule trends:
     """Weighted headline and segment shares per wave and tests of change (notebook)."""
     input:
-        lib=LIBRARY,
+        lib=library("run_notebook", "notebooks/trends.ipynb"),
         notebook="notebooks/trends.ipynb",
         weighted=expand(paths.stage_outputs("{wave}")["weighted"], wave=WAVES),
         segments=expand(nb_out("segmentation", "segments"), wave=WAVES),
@@ -39,7 +39,7 @@ rule trends:
 rule bundle_trends:
     """The trends bundle, built and protected like the wave bundles."""
     input:
-        lib=LIBRARY,
+        lib=library("bundle"),
         files=list(paths.trends_contents().values()),
         raw=sorted({f for w in WAVES for f in paths.raw_inputs(config, w)}),
         config="config.yaml",
@@ -47,6 +47,7 @@ rule bundle_trends:
         snakefile="Snakefile",
     output:
         receipt=paths.bundle_receipt(paths.TRENDS),
+        manifest=update(paths.bundle_manifest(config, paths.TRENDS)),
     params:
         wave=paths.TRENDS,
         study=config["study"],
@@ -56,7 +57,7 @@ rule bundle_trends:
         contents=paths.trends_contents(),
         raw_inputs=sorted({f for w in WAVES for f in paths.raw_inputs(config, w)}),
         report_targets=list(paths.trends_contents().values()),
-        bundles="results/bundles",
+        bundles=lambda wc, output: str(Path(output.manifest).parent.parent),
         k=config.get("disclosure", {}).get("k", 5),
     log:
         "logs/trends/bundle.log",

@@ -1,7 +1,7 @@
 rule validate_raw:
     """Check that a wave's export parses through its codebook and its frame is sound."""
     input:
-        lib=LIBRARY,
+        lib=library("validate_raw"),
         export=wave_input("export"),
         codebook=wave_input("codebook"),
         frame=wave_input("frame"),

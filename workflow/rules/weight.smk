@@ -1,7 +1,7 @@
 rule weight:
     """Coverage base weights raked to the council frame's filled seats."""
     input:
-        lib=LIBRARY,
+        lib=library("weight"),
         responses=out("responses"),
         frame=wave_input("frame"),
     output:

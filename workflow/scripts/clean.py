@@ -3,7 +3,7 @@
 Run by hand: python workflow/scripts/clean.py 2017
 """
 
+from councilsurvey.pipeline.prepare import clean_wave
 from councilsurvey.pipeline.runner import script_main
-from councilsurvey.pipeline.stages import clean_wave
 
 script_main("clean", clean_wave, globals().get("snakemake"))

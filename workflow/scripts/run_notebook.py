@@ -3,7 +3,7 @@
 The rule's params hold the notebook's parameters (``parameters``); unknown names fail.
 """
 
+from councilsurvey.pipeline.notebook_stage import run_analysis_notebook
 from councilsurvey.pipeline.runner import script_main
-from councilsurvey.pipeline.stages import run_analysis_notebook
 
 script_main("notebook", run_analysis_notebook, globals().get("snakemake"))

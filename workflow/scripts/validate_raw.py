@@ -3,7 +3,7 @@
 Run by hand: python workflow/scripts/validate_raw.py 2017
 """
 
+from councilsurvey.pipeline.prepare import validate_raw
 from councilsurvey.pipeline.runner import script_main
-from councilsurvey.pipeline.stages import validate_raw
 
 script_main("validate_raw", validate_raw, globals().get("snakemake"))

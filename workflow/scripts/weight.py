@@ -4,6 +4,6 @@ Run by hand: python workflow/scripts/weight.py 2017
 """
 
 from councilsurvey.pipeline.runner import script_main
-from councilsurvey.pipeline.stages import weight_wave
+from councilsurvey.pipeline.weigh import weight_wave
 
 script_main("weight", weight_wave, globals().get("snakemake"))

@@ -273,10 +273,25 @@ def claims_path(wave: str) -> str:
     return f"{results_dir(wave)}/claims.csv"
 
 
-def bundle_dir(cfg: dict, wave: str) -> str:
-    from councilsurvey.publish.bundle import bundle_name
+def bundle_name(study: str, wave: str, version: str) -> str:
+    """The folder name of a published bundle (a new version is a new folder)."""
+    return f"{study}-{wave}-v{version}"
 
+
+def bundle_dir(cfg: dict, wave: str) -> str:
     return f"results/bundles/{bundle_name(cfg['study'], str(wave), cfg['bundle']['version'])}"
+
+
+#: the checksum list of a bundle, written last: its presence marks a complete bundle (the
+#: name is ``councilsurvey.publish.bundle.MANIFEST``, not imported here: the Snakefile reads
+#: this module and publish imports pandas)
+BUNDLE_MANIFEST = "MANIFEST.sha256"
+
+
+def bundle_manifest(cfg: dict, wave: str) -> str:
+    """The manifest of a wave's published bundle, which the bundle rule declares as an
+    output so that a bundle whose folder was deleted is built again."""
+    return f"{bundle_dir(cfg, wave)}/{BUNDLE_MANIFEST}"
 
 
 def bundle_receipt(wave: str) -> str:

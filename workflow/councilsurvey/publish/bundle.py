@@ -52,10 +52,6 @@ class BundleExists(InputError):
     """A published bundle of this version exists with different content."""
 
 
-def bundle_name(study: str, wave: str, version: str) -> str:
-    return f"{study}-{wave}-v{version}"
-
-
 def sha256(path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

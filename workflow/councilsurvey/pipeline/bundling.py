@@ -1,200 +1,18 @@
-"""The pipeline's stages as plain functions of paths, called by ``workflow/scripts``."""
+"""Stages ``bundle`` and ``bundle_trends``: a versioned, checksummed, immutable results
+bundle of a wave (or of the trends), with its Snakemake report, data dictionary,
+provenance, RO-Crate and zip."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
-from councilsurvey.cleaning.clean import clean
-from councilsurvey.cleaning.matching import CouncilMatcher
-from councilsurvey.cleaning.pseudonym import load_key
-from councilsurvey.core.writers import write_csv, write_parquet
-from councilsurvey.inputs.codebook import load_codebook
-from councilsurvey.inputs.export import read_export
-from councilsurvey.inputs.frame import load_frame, load_outside_england
+from councilsurvey.core.writers import write_csv
+from councilsurvey.pipeline.paths import bundle_name
 
 log = logging.getLogger("councilsurvey")
-
-
-def validate_raw(
-    export, codebook, frame, n_councils, outside, report, wave, export_format=None, encoding=None
-) -> dict:
-    """Check that a wave's raw inputs can be read: codebook schema, export headers and
-    answers, council frame schema. Writes a JSON report; raises ``InputError`` if not."""
-    from councilsurvey.cleaning.clean import recode
-
-    cb = load_codebook(codebook)
-    raw = read_export(export, cb, format=export_format, encoding=encoding)
-    recode(raw, cb)
-    fr = load_frame(frame, n_councils)
-    out = load_outside_england(outside)
-    result = {
-        "wave": str(wave),
-        "export": Path(export).name,
-        "rows": len(raw.data),
-        "variables": [v["id"] for v in cb.variables],
-        "warnings": raw.warnings,
-        "frame_councils": len(fr),
-        "frame_seats": int(fr["seats"].sum()),
-        "outside_england_councils": len(out),
-    }
-    Path(report).parent.mkdir(parents=True, exist_ok=True)
-    Path(report).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    log.info(
-        "validated %s: %d rows, %d variables", export, result["rows"], len(result["variables"])
-    )
-    return result
-
-
-def clean_wave(
-    export,
-    codebook,
-    frame,
-    n_councils,
-    outside,
-    key_file,
-    wave,
-    cleaning,
-    responses,
-    cleaning_log,
-    matches,
-    summary,
-    export_format=None,
-    encoding=None,
-    fieldwork_start=None,
-    successors=None,
-) -> None:
-    """The clean stage for one wave: see :mod:`councilsurvey.cleaning.clean`. Names of councils
-    abolished before ``fieldwork_start`` are matched to their successors."""
-    import pandas as pd
-
-    cb = load_codebook(codebook)
-    raw = read_export(export, cb, format=export_format, encoding=encoding)
-    fr = load_frame(frame, n_councils)
-    succ = pd.read_csv(successors, dtype=str) if successors else None
-    matcher = CouncilMatcher(
-        fr,
-        load_outside_england(outside),
-        threshold=cleaning["fuzzy_threshold"],
-        margin=cleaning["ambiguity_margin"],
-        successors=succ,
-        as_of=fieldwork_start,
-    )
-    result = clean(
-        raw,
-        cb,
-        fr,
-        matcher,
-        load_key(key_file),
-        str(wave),
-        min_answered_share=cleaning["min_answered_share"],
-        test_markers=cleaning.get("test_markers"),
-    )
-    write_parquet(result.responses, responses)
-    write_csv(result.log, cleaning_log)
-    write_csv(result.matches, matches)
-    write_csv(result.summary, summary)
-    s = dict(zip(result.summary["metric"], result.summary["value"], strict=True))
-    log.info(
-        "wave %s: %d raw rows -> %d respondents from %d councils (%d excluded, "
-        "%d council names repaired)",
-        wave,
-        s["raw_rows"],
-        s["respondents"],
-        s["councils"],
-        s["excluded_total"],
-        s["repaired_council_names"],
-    )
-
-
-def weight_wave(
-    responses,
-    frame,
-    n_councils,
-    weighting,
-    wave,
-    synthetic,
-    weighted,
-    margins,
-    diagnostics,
-    trimming,
-    margins_figure,
-) -> None:
-    """The weight stage for one wave: see :mod:`councilsurvey.survey.weighting`."""
-    import pandas as pd
-
-    from councilsurvey.core.statement import data_statement
-    from councilsurvey.report.figures import margins_figure as plot_margins
-    from councilsurvey.survey.weighting import weight
-
-    data = pd.read_parquet(responses)
-    fr = load_frame(frame, n_councils)
-    result = weight(data, fr, weighting, source=responses)
-    write_parquet(result.data, weighted)
-    write_csv(result.margins, margins)
-    write_csv(result.diagnostics, diagnostics)
-    Path(trimming).write_text(
-        json.dumps(result.trimming or {"trimming": "off"}, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
-    plot_margins(
-        result.margins,
-        margins_figure,
-        f"Wave {wave}: respondents against the council frame, by raked margin",
-        data_statement(synthetic),
-    )
-    d = result.diagnostics.set_index("weight").loc["weight"]
-    log.info(
-        "wave %s: weights sum to %.0f seats; Kish deff %.3f, effective n %.1f; "
-        "%s iterations, converged=%s",
-        wave,
-        d["sum"],
-        d["deff_kish"],
-        d["n_effective"],
-        d["iterations"],
-        d["converged"],
-    )
-
-
-def run_analysis_notebook(notebook, executed, parameters) -> None:
-    """Run one analysis notebook with papermill (see :mod:`councilsurvey.report.notebooks`)."""
-    from councilsurvey.report.notebooks import run_notebook
-
-    run_notebook(notebook, executed, dict(parameters))
-
-
-def render_notebook(executed, html) -> None:
-    """Render an executed notebook to self-contained HTML."""
-    from councilsurvey.report.notebooks import render_html
-
-    render_html(executed, html)
-    log.info("rendered %s -> %s", executed, html)
-
-
-def claims_wave(weighted, segments, frame, n_councils, published, claims_table, wave) -> None:
-    """The claims check of one wave: see :mod:`councilsurvey.analysis.claims`."""
-    import pandas as pd
-
-    from councilsurvey.analysis.claims import check_claims, load_claims
-
-    data = pd.read_parquet(weighted)
-    seg = pd.read_parquet(segments)[["respondent_id", "segment_rule"]]
-    data = data.merge(seg, on="respondent_id", how="left", validate="one_to_one")
-    claims = load_claims(published) if published else []
-    result = check_claims(claims, data, load_frame(frame, n_councils))
-    write_csv(result, claims_table)
-    for row in result.itertuples():
-        level = logging.INFO if row.status == "PASS" else logging.WARNING
-        log.log(
-            level,
-            "wave %s claim %s: published %g, reproduced %.4g -> %s",
-            wave,
-            row.claim_id,
-            row.published,
-            row.reproduced,
-            row.status,
-        )
 
 
 def snakemake_report(targets: list[str], html) -> None:
@@ -240,7 +58,7 @@ def bundle_wave(
     from councilsurvey.publish.disclosure import suppress, violations
     from councilsurvey.publish.provenance import collect
 
-    name = b.bundle_name(study, str(wave), version)
+    name = bundle_name(study, str(wave), version)
     bundles = Path(bundles)
     bundles.mkdir(parents=True, exist_ok=True)
     final = bundles / name
@@ -338,6 +156,10 @@ def bundle_wave(
     b.write_manifest(staging)
     status = b.publish(staging, final, bundles / f"{name}.zip")
     manifest = final / b.MANIFEST
+    # the manifest is a declared output of the rule (update: Snakemake never deletes it):
+    # a bundle found unchanged keeps its bytes but gets a fresh modification time, so that
+    # the output is not older than the inputs that made this job run
+    os.utime(manifest)
     Path(receipt).write_text(
         json.dumps(
             {

@@ -1,0 +1,62 @@
+"""Stage ``weight``: coverage base weights raked to the council frame's filled seats, with
+the margins table and figure and the weight diagnostics."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from councilsurvey.core.writers import write_csv, write_parquet
+from councilsurvey.inputs.frame import load_frame
+
+log = logging.getLogger("councilsurvey")
+
+
+def weight_wave(
+    responses,
+    frame,
+    n_councils,
+    weighting,
+    wave,
+    synthetic,
+    weighted,
+    margins,
+    diagnostics,
+    trimming,
+    margins_figure,
+) -> None:
+    """The weight stage for one wave: see :mod:`councilsurvey.survey.weighting`."""
+    import pandas as pd
+
+    from councilsurvey.core.statement import data_statement
+    from councilsurvey.report.figures import margins_figure as plot_margins
+    from councilsurvey.survey.weighting import weight
+
+    data = pd.read_parquet(responses)
+    fr = load_frame(frame, n_councils)
+    result = weight(data, fr, weighting, source=responses)
+    write_parquet(result.data, weighted)
+    write_csv(result.margins, margins)
+    write_csv(result.diagnostics, diagnostics)
+    Path(trimming).write_text(
+        json.dumps(result.trimming or {"trimming": "off"}, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    plot_margins(
+        result.margins,
+        margins_figure,
+        f"Wave {wave}: respondents against the council frame, by raked margin",
+        data_statement(synthetic),
+    )
+    d = result.diagnostics.set_index("weight").loc["weight"]
+    log.info(
+        "wave %s: weights sum to %.0f seats; Kish deff %.3f, effective n %.1f; "
+        "%s iterations, converged=%s",
+        wave,
+        d["sum"],
+        d["deff_kish"],
+        d["n_effective"],
+        d["iterations"],
+        d["converged"],
+    )
