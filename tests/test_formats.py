@@ -130,7 +130,7 @@ def test_headers_name_the_columns_as_the_export_does(fx_codebook):
 
 def test_cp1252_is_detected_with_a_warning(fx_codebook, reference, caplog):
     path = FIXTURES / "surveymonkey_cp1252.csv"
-    with caplog.at_level(logging.WARNING, logger="councilsurvey.inputs.export"):
+    with caplog.at_level(logging.WARNING, logger="councilsurvey.inputs"):
         raw = read_export(path, fx_codebook)
     assert any("read as Windows-1252" in m for m in caplog.messages)
     assert any("read as Windows-1252" in w for w in raw.warnings)
