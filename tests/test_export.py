@@ -200,3 +200,18 @@ def test_large_synthetic_export_reads_the_same_both_ways(
     slow = export._surveymonkey(path, textfile.parse_records(path, text), codebook, [])
     pd.testing.assert_frame_equal(fast.data, slow.data, check_exact=True)
     assert len(fast.data) == 3000
+
+
+def test_instrument_questions_are_in_the_export_column_order(instrument, codebook):
+    """``question_ids`` name the bundled export's columns after the metadata, in order;
+    ``closed_item_ids`` are the codebook's closed variables (those the clean stage counts
+    for a partial response), in the same order."""
+    h1, h2 = header_rows()
+    n_meta = len(instrument.raw["export_metadata"])
+    ids = instrument.question_ids
+    for var_id, question, sub in zip(ids, h1[n_meta:], h2[n_meta:], strict=True):
+        assert instrument.item(var_id)["text"] in (question, sub)
+    closed = instrument.closed_item_ids
+    assert sorted(closed) == sorted(v["id"] for v in codebook.variables if v["kind"] != "free_text")
+    assert [ids.index(v) for v in closed] == sorted(ids.index(v) for v in closed)
+    assert "one_thing" in ids and "one_thing" not in closed
