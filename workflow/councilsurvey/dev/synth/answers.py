@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from councilsurvey.cleaning.matching import CouncilMatcher
+from councilsurvey.dev.synth import texts
 from councilsurvey.dev.synth.exports import header_rows, likert_texts
 from councilsurvey.dev.synth.population import (
     PUBLISHED,
@@ -19,15 +20,6 @@ from councilsurvey.dev.synth.population import (
     draw_councils,
     draw_respondents,
     draw_strategy,
-)
-from councilsurvey.dev.synth.texts import (
-    FIRST,
-    LAST,
-    ONE_THING,
-    TEST_COUNCIL,
-    UNMATCHABLE,
-    WELSH_SCOTTISH,
-    council_texts,
 )
 from councilsurvey.inputs.instrument import Instrument
 
@@ -43,7 +35,7 @@ class _People:
     def person(self, council: str) -> dict:
         rng = self.rng
         while True:
-            first, last = rng.choice(FIRST), rng.choice(LAST)
+            first, last = rng.choice(texts.FIRST), rng.choice(texts.LAST)
             slug = "".join(ch for ch in council.lower() if ch.isalpha())[:14] or "council"
             email = f"{first.lower()}.{last.lower()}@{slug}.gov.uk"
             if email not in self.used:
@@ -104,7 +96,7 @@ def generate(
         theta_shift=theta_shift,
     )
     df = draw_strategy(rng, df, strategy_share=t["digital_strategy"])
-    df["council_text"] = council_texts(rng, df, frame, matcher, old_names=old_names)
+    df["council_text"] = texts.council_texts(rng, df, frame, matcher, old_names=old_names)
     df = df.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
 
     people = _People(rng)
@@ -150,7 +142,7 @@ def _record(rng, people, instrument, r, council_name, when) -> dict:
         v = r[col]
         rec[col] = "Don't know" if pd.isna(v) else likert_text[int(v)]
     if rng.random() < 0.4:
-        text = str(rng.choice(ONE_THING))
+        text = str(rng.choice(texts.ONE_THING))
         text = text.format(
             email=rec["Email Address"],
             phone=f"07700 900{rng.integers(100, 999)}",
@@ -210,7 +202,7 @@ def _dirt(rng, people, instrument, clean, df, start) -> list[dict]:
     for _ in range(10):
         r = df.iloc[int(rng.integers(n))].copy()
         when = start + timedelta(hours=int(rng.integers(0, 1300)))
-        rec = _record(rng, people, instrument, r, str(rng.choice(FIRST)), when)
+        rec = _record(rng, people, instrument, r, str(rng.choice(texts.FIRST)), when)
         _blank_most(rng, rec, instrument)
         dirty.append(rec)
     # test submissions before and during fieldwork
@@ -224,18 +216,18 @@ def _dirt(rng, people, instrument, clean, df, start) -> list[dict]:
                 {"First Name": "Test", "Last Name": "User", "Email Address": f"test{j}@lgiu.org"}
             )
         elif style == 1:
-            rec.update({"council_text": TEST_COUNCIL})
+            rec.update({"council_text": texts.TEST_COUNCIL})
         else:
             rec.update({"Last Name": "Testing", "Email Address": f"survey.testing{j}@lgiu.org"})
         dirty.append(rec)
     # members of Welsh or Scottish councils
-    for council in WELSH_SCOTTISH:
+    for council in texts.WELSH_SCOTTISH:
         r = df.iloc[int(rng.integers(n))].copy()
         r["council_text"] = council
         when = start + timedelta(hours=int(rng.integers(0, 1300)))
         dirty.append(_record(rng, people, instrument, r, council, when))
     # council names that cannot be matched (or only ambiguously)
-    for council in UNMATCHABLE:
+    for council in texts.UNMATCHABLE:
         r = df.iloc[int(rng.integers(n))].copy()
         r["council_text"] = council
         when = start + timedelta(hours=int(rng.integers(0, 1300)))

@@ -42,9 +42,9 @@ from councilsurvey.dev.synth.texts import (
     UNMATCHABLE,
     WELSH_SCOTTISH,
     council_name_variants,
+    load_reference,
 )
-from councilsurvey.inputs.frame import load_frame, load_outside_england
-from councilsurvey.inputs.instrument import Instrument, load_instrument
+from councilsurvey.inputs.instrument import Instrument
 
 #: shares of the rows of a large wave that are dirt of each kind (the rest are clean)
 LARGE_DIRT = {
@@ -391,10 +391,8 @@ def write_large_export(
 
     For benchmarks only (``bench/large_wave.py``): it follows no published figure and is
     never a pipeline input."""
-    instrument = load_instrument(instrument_path)
-    frame = load_frame(frame_path, 353)
-    matcher = CouncilMatcher(
-        frame, load_outside_england(outside_path), threshold=threshold, margin=margin
+    instrument, frame, matcher = load_reference(
+        instrument_path, frame_path, 353, outside_path, threshold, margin
     )
     table = large_export(frame, instrument, matcher, n, seed)
     buf = io.StringIO(newline="")

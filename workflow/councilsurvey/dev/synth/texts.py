@@ -12,6 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from councilsurvey.cleaning.matching import MATCHED, CouncilMatcher
+from councilsurvey.inputs.frame import load_frame, load_outside_england
+from councilsurvey.inputs.instrument import Instrument, load_instrument
 
 FIRST = [
     "Alice",
@@ -226,3 +228,23 @@ def council_name_variants(frame: pd.DataFrame, matcher: CouncilMatcher) -> dict[
                 ok.append(text)
         out[row.code] = ok
     return out
+
+
+def load_reference(
+    instrument_path,
+    frame_path,
+    n_councils: int,
+    outside_path,
+    threshold: float = 80.0,
+    margin: float = 4.0,
+    **matcher_options,
+) -> tuple[Instrument, pd.DataFrame, CouncilMatcher]:
+    """The instrument, the council frame (of ``n_councils`` councils) and the project's
+    matcher over it and the councils outside England, which a wave is generated with
+    (``matcher_options``: successors and their date, see
+    :class:`~councilsurvey.cleaning.matching.CouncilMatcher`)."""
+    instrument = load_instrument(instrument_path)
+    frame = load_frame(frame_path, n_councils)
+    outside = load_outside_england(outside_path)
+    matcher = CouncilMatcher(frame, outside, threshold=threshold, margin=margin, **matcher_options)
+    return instrument, frame, matcher

@@ -14,10 +14,9 @@ from councilsurvey.cleaning.matching import MATCHED, OUTSIDE, CouncilMatcher
 from councilsurvey.dev.synth.answers import generate
 from councilsurvey.dev.synth.exports import spss_codebook, to_csv, to_sav
 from councilsurvey.dev.synth.population import PUBLISHED
-from councilsurvey.dev.synth.texts import UNMATCHABLE, WELSH_SCOTTISH
+from councilsurvey.dev.synth.texts import UNMATCHABLE, WELSH_SCOTTISH, load_reference
 from councilsurvey.inputs.codebook import codebook_from_instrument
-from councilsurvey.inputs.frame import load_frame, load_outside_england
-from councilsurvey.inputs.instrument import Instrument, load_instrument
+from councilsurvey.inputs.instrument import Instrument
 
 
 def build(
@@ -29,17 +28,16 @@ def build(
     margin: float = 4.0,
 ) -> bytes:
     """Generate the export bytes from the project's own reference files."""
-    instrument = load_instrument(instrument_path)
-    frame = load_frame(frame_path, 353)
-    outside = load_outside_england(outside_path)
-    matcher = CouncilMatcher(frame, outside, threshold=threshold, margin=margin)
+    instrument, frame, matcher = load_reference(
+        instrument_path, frame_path, 353, outside_path, threshold, margin
+    )
     for name in UNMATCHABLE:
         if matcher.match(name)["status"] == MATCHED:
             raise RuntimeError(f"synth: {name!r} is meant to be unmatchable but matches")
     for name in WELSH_SCOTTISH:
         if matcher.match(name)["status"] != OUTSIDE:
             raise RuntimeError(f"synth: {name!r} is not recognised as outside England")
-    header, rows = generate(frame, outside, instrument, seed, matcher)
+    header, rows = generate(frame, matcher.outside, instrument, seed, matcher)
     data = to_csv(header, rows, instrument)
     check(data, instrument, frame, matcher)
     return data
@@ -147,17 +145,21 @@ def build_2019(
     from councilsurvey.inputs.codebook import Codebook
     from councilsurvey.inputs.export import read_export
 
-    instrument = load_instrument(instrument_path)
-    frame = load_frame(frame_path, 343)
-    outside = load_outside_england(outside_path)
     successors = pd.read_csv(successors_path, dtype=str)
     as_of = FIELDWORK_2019.date().isoformat()
-    matcher = CouncilMatcher(
-        frame, outside, threshold=threshold, margin=margin, successors=successors, as_of=as_of
+    instrument, frame, matcher = load_reference(
+        instrument_path,
+        frame_path,
+        343,
+        outside_path,
+        threshold,
+        margin,
+        successors=successors,
+        as_of=as_of,
     )
     _, rows = generate(
         frame,
-        outside,
+        matcher.outside,
         instrument,
         seed,
         matcher,
