@@ -4,6 +4,7 @@ writes small hand-made exports in the bundled wave's exact export shape."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 from pathlib import Path
 
@@ -19,27 +20,20 @@ WAVE = ROOT / "data" / "raw" / "2017"
 FRAME = ROOT / "data" / "reference" / "councils_england_2017.csv"
 OUTSIDE = ROOT / "data" / "reference" / "councils_outside_england_2017.csv"
 
-#: a complete, valid answer set (export texts) for one respondent
-ANSWERS = {
-    "council_text": "Camden",
-    "role": "Backbench councillor",
-    "party": "Labour",
-    "tenure": "2 to 5 years",
-    "age_band": "45-54",
-    "gender": "Female",
-    "att_big_data": "Agree",
-    "att_automation": "Strongly agree",
-    "att_tech_services": "Agree",
-    "att_wellbeing": "Don't know",
-    "att_too_complex": "Disagree",
-    "att_cyber": "Neither agree nor disagree",
-    "att_exclusion": "Agree",
-    "att_skills": "Strongly disagree",
-    "has_digital_strategy": "Yes",
-    "digital_champion": "Nobody",
-    "exclusion_major_issue": "No",
-    "one_thing": "",
-}
+
+def load_fixture_maker():
+    """The script that writes the export-format fixtures
+    (``tests/fixtures/formats/make_fixtures.py``), loaded as a module."""
+    path = ROOT / "tests" / "fixtures" / "formats" / "make_fixtures.py"
+    spec = importlib.util.spec_from_file_location("make_fixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: a complete, valid answer set (export texts) for one respondent: the format fixtures'
+#: base respondent
+ANSWERS = load_fixture_maker().BASE
 
 
 @pytest.fixture(scope="session")

@@ -8,27 +8,13 @@ from councilsurvey.cleaning.pseudonym import pseudonymise
 from councilsurvey.cleaning.redact import redact
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.export import read_surveymonkey
+from councilsurvey.inputs.instrument import load_instrument
 
-from .conftest import respondent
+from .conftest import WAVE, respondent
 
-PARTIAL = {
-    k: ""
-    for k in [
-        "tenure",
-        "age_band",
-        "gender",
-        "att_big_data",
-        "att_automation",
-        "att_tech_services",
-        "att_wellbeing",
-        "att_too_complex",
-        "att_cyber",
-        "att_exclusion",
-        "att_skills",
-        "has_digital_strategy",
-        "digital_champion",
-    ]
-}
+#: a partial response: of the closed questions only the first two (role, party) and the
+#: last answered
+PARTIAL = dict.fromkeys(load_instrument(WAVE / "questionnaire.yaml").closed_item_ids[2:-1], "")
 
 
 def run(write_export, codebook, frame, matcher, records, key=b"k"):

@@ -128,15 +128,15 @@ def _both_ways(text):
     """(records by the fast path or None, records or error by the csv module)."""
     from pathlib import Path
 
-    from councilsurvey.inputs import export
+    from councilsurvey.inputs import textfile
 
-    fast = export._fast_records(Path("x.csv"), text)
+    fast = textfile.fast_records(Path("x.csv"), text)
     if fast is not None:
         body = fast[len(fast.head) :]
         columns = [body.column(i).to_pylist() for i in range(body.width)]
         fast = fast.head + [list(r) for r in zip(*columns, strict=True)]
     try:
-        slow = export._parse_records(Path("x.csv"), text)
+        slow = textfile.parse_records(Path("x.csv"), text)
     except InputError as exc:
         slow = exc
     return fast, slow
@@ -188,7 +188,7 @@ def test_large_synthetic_export_reads_the_same_both_ways(
     import pandas as pd
 
     from councilsurvey.dev import synth
-    from councilsurvey.inputs import export
+    from councilsurvey.inputs import export, textfile
 
     table = synth.large_export(frame, instrument, matcher, 3000, seed=5)
     path = tmp_path / "export.csv"
@@ -196,7 +196,22 @@ def test_large_synthetic_export_reads_the_same_both_ways(
     path.write_bytes(header.encode() + b"".join(synth.csv_body(table)))
     fast = read_surveymonkey(path, codebook)
     text = path.read_text(encoding="utf-8")
-    assert isinstance(export._csv_records(path, None, []), export._FastRecords)
-    slow = export._surveymonkey(path, export._parse_records(path, text), codebook, [])
+    assert isinstance(textfile.read_records(path, None, []), textfile.FastRecords)
+    slow = export._surveymonkey(path, textfile.parse_records(path, text), codebook, [])
     pd.testing.assert_frame_equal(fast.data, slow.data, check_exact=True)
     assert len(fast.data) == 3000
+
+
+def test_instrument_questions_are_in_the_export_column_order(instrument, codebook):
+    """``question_ids`` name the bundled export's columns after the metadata, in order;
+    ``closed_item_ids`` are the codebook's closed variables (those the clean stage counts
+    for a partial response), in the same order."""
+    h1, h2 = header_rows()
+    n_meta = len(instrument.raw["export_metadata"])
+    ids = instrument.question_ids
+    for var_id, question, sub in zip(ids, h1[n_meta:], h2[n_meta:], strict=True):
+        assert instrument.item(var_id)["text"] in (question, sub)
+    closed = instrument.closed_item_ids
+    assert sorted(closed) == sorted(v["id"] for v in codebook.variables if v["kind"] != "free_text")
+    assert [ids.index(v) for v in closed] == sorted(ids.index(v) for v in closed)
+    assert "one_thing" in ids and "one_thing" not in closed

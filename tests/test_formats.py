@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import logging
 
@@ -25,7 +24,7 @@ from councilsurvey.inputs.export import (
     read_xlsx,
 )
 
-from .conftest import ROOT, WAVE
+from .conftest import ROOT, WAVE, load_fixture_maker
 
 FIXTURES = ROOT / "tests" / "fixtures" / "formats"
 KEY = b"format-fixture-key"
@@ -54,13 +53,6 @@ def reference(fx_codebook):
 @pytest.fixture(scope="module")
 def reference_clean(reference, fx_codebook, frame, matcher):
     return clean(reference, fx_codebook, frame, matcher, KEY, "fixture")
-
-
-def _make_fixtures():
-    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_read_export_signature():
@@ -130,7 +122,7 @@ def test_headers_name_the_columns_as_the_export_does(fx_codebook):
 
 def test_cp1252_is_detected_with_a_warning(fx_codebook, reference, caplog):
     path = FIXTURES / "surveymonkey_cp1252.csv"
-    with caplog.at_level(logging.WARNING, logger="councilsurvey.inputs.export"):
+    with caplog.at_level(logging.WARNING, logger="councilsurvey.inputs"):
         raw = read_export(path, fx_codebook)
     assert any("read as Windows-1252" in m for m in caplog.messages)
     assert any("read as Windows-1252" in w for w in raw.warnings)
@@ -376,7 +368,7 @@ def test_bundled_codebook_stays_valid_and_generated_unchanged(instrument):
 
 
 def test_fixtures_are_reproduced_byte_for_byte():
-    built = _make_fixtures().build()
+    built = load_fixture_maker().build()
     assert set(built) == {p.name for p in FIXTURES.iterdir() if p.is_file() and p.suffix != ".py"}
     for name, data in built.items():
         assert data == (FIXTURES / name).read_bytes(), name

@@ -1,6 +1,7 @@
 """The default segmentation rule."""
 
 import pandas as pd
+import pytest
 
 from councilsurvey.analysis.segments import classify
 
@@ -54,3 +55,26 @@ def test_bundled_wave_published_segments(tmp_path, codebook, frame, matcher, ins
     )
     counts = classify(res.responses, instrument.benefit_ids).value_counts()
     assert (counts["enthusiast"], counts["sceptic"]) == (373, 118)
+
+
+def test_read_segmented_joins_one_column_by_respondent(tmp_path):
+    from councilsurvey.analysis.segments import read_segmented
+
+    weighted = pd.DataFrame({"respondent_id": ["r3", "r1", "r2"], "weight": [1.5, 0.5, 1.0]})
+    segments = pd.DataFrame(
+        {
+            "respondent_id": ["r1", "r3"],
+            "segment": ["sceptic", "enthusiast"],
+            "segment_latent": ["b", "a"],
+        }
+    )
+    weighted.to_parquet(tmp_path / "w.parquet")
+    segments.to_parquet(tmp_path / "s.parquet")
+    got = read_segmented(tmp_path / "w.parquet", tmp_path / "s.parquet", "segment_latent")
+    assert got.columns.tolist() == ["respondent_id", "weight", "segment_latent"]
+    assert got["respondent_id"].tolist() == ["r3", "r1", "r2"]  # the weighted file's order
+    assert got["segment_latent"].tolist()[:2] == ["a", "b"]
+    assert pd.isna(got["segment_latent"].iloc[2])  # not in the segments file
+    pd.concat([segments, segments.iloc[:1]]).to_parquet(tmp_path / "dup.parquet")
+    with pytest.raises(pd.errors.MergeError):
+        read_segmented(tmp_path / "w.parquet", tmp_path / "dup.parquet")

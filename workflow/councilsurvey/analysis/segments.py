@@ -54,3 +54,33 @@ def classify(
     seg[agree >= need] = "enthusiast"
     seg[answered < min_answered] = "unclassified"
     return pd.Series(pd.Categorical(seg, categories=SEGMENTS), index=data.index, name="segment")
+
+
+def read_segmented(weighted, segments, column: str = "segment") -> pd.DataFrame:
+    """The weighted responses of a wave with one column of its segments file joined on.
+
+    Parameters
+    ----------
+    weighted : str or Path
+        ``weighted.parquet`` of the wave: one row per respondent, with ``respondent_id``.
+    segments : str or Path
+        ``segments.parquet`` of the wave: ``respondent_id`` and the segment columns
+        (``segment_rule``, ``segment_latent``, ``segment``).
+    column : str
+        The segment column to join.
+
+    Returns
+    -------
+    DataFrame
+        ``weighted`` in its own row order with ``column`` added: a left join on
+        ``respondent_id``, so a respondent missing from ``segments`` gets a missing
+        segment.
+
+    Raises
+    ------
+    pandas.errors.MergeError
+        If a respondent id occurs twice in either file (the join must be one to one).
+    """
+    data = pd.read_parquet(weighted)
+    seg = pd.read_parquet(segments)[["respondent_id", column]]
+    return data.merge(seg, on="respondent_id", how="left", validate="one_to_one")

@@ -107,13 +107,9 @@ def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
         unknown = ~known[rows]
         if unknown.any():
             first = out.index[np.flatnonzero(unknown)[0]]
-            raise InputError(
-                raw.path,
-                f"answer {values[first]!r} is not a known answer to {col!r} (codebook: "
-                f"{', '.join(repr(k) for k in var['values'])})",
-                row=int(out.at[first, ROW]),
-                column=raw.headers[col],
-            )
+            known_texts = ", ".join(repr(k) for k in var["values"])
+            message = f"answer {values[first]!r} is not a known answer to {col!r} (codebook: "
+            raise _cell_error(raw, out, first, col, f"{message}{known_texts})")
         coded = [lookup[k] for k in keys]
         if var["kind"] == "likert":
             series = pd.Series(pd.array(coded + [None], dtype="Int64")[rows], index=out.index)
@@ -497,6 +493,12 @@ def _fast_dates(values: pd.Series, date_format: str) -> pd.Series | None:
     return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
 
 
+def _cell_error(raw: RawExport, data: pd.DataFrame, index, column: str, message: str):
+    """The :class:`InputError` for the cell of ``data`` at ``index`` in ``column``: it
+    names the export file, the spreadsheet row (``_row``) and the column's header."""
+    return InputError(raw.path, message, row=int(data.at[index, ROW]), column=raw.headers[column])
+
+
 def _parse_dates(raw: RawExport, codebook: Codebook, data: pd.DataFrame) -> pd.Series:
     for role in ("end_date", "start_date"):
         if role in data:
@@ -507,13 +509,11 @@ def _parse_dates(raw: RawExport, codebook: Codebook, data: pd.DataFrame) -> pd.S
             bad = data[role].notna() & parsed.isna()
             if bad.any():
                 i = bad[bad].index[0]
-                raise InputError(
-                    raw.path,
-                    f"date {data.at[i, role]!r} does not fit the "
-                    f"codebook's date_format {codebook.date_format!r}",
-                    row=int(data.at[i, ROW]),
-                    column=raw.headers[role],
+                message = (
+                    f"date {data.at[i, role]!r} does not fit the codebook's date_format "
+                    f"{codebook.date_format!r}"
                 )
+                raise _cell_error(raw, data, i, role, message)
             return parsed
     return pd.Series(pd.NaT, index=data.index)
 

@@ -59,9 +59,18 @@ class Instrument:
         return [item["id"] for item in items if item.get("type") == "free_text"]
 
     @property
+    def question_ids(self) -> list[str]:
+        """Every question, in questionnaire order: the order of an export's columns after
+        its metadata (``respondent``, ``attitudes``, ``strategy``, ``open_ended``)."""
+        sections = ("respondent", "attitudes", "strategy", "open_ended")
+        return [item["id"] for section in sections for item in self.raw.get(section, [])]
+
+    @property
     def closed_item_ids(self) -> list[str]:
-        """Every closed question (choice and Likert) a respondent is asked."""
-        return [item["id"] for item in self.choice_items] + self.attitude_ids
+        """Every closed question (choice and Likert) a respondent is asked, in
+        questionnaire order (:attr:`question_ids` without free text)."""
+        free = set(self.free_text_ids)
+        return [var_id for var_id in self.question_ids if var_id not in free]
 
     def options(self, var_id: str) -> list[str]:
         for item in self.choice_items:

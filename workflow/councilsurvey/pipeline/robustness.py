@@ -17,6 +17,7 @@ from councilsurvey.analysis.robustness import (
     specification,
     summarise,
 )
+from councilsurvey.analysis.segments import read_segmented
 from councilsurvey.core.errors import InputError
 from councilsurvey.core.writers import write_csv
 from councilsurvey.inputs.frame import load_frame
@@ -56,9 +57,7 @@ def robustness_spec(
             raise InputError(
                 "config.yaml", f"robustness: no {what} '{name}' (known: {', '.join(known)})"
             )
-    data = pd.read_parquet(weighted)
-    seg = pd.read_parquet(segments)[["respondent_id", "segment_latent"]]
-    data = data.merge(seg, on="respondent_id", how="left", validate="one_to_one")
+    data = read_segmented(weighted, segments, "segment_latent")
     fr = load_frame(frame, n_councils) if n_councils else load_frame(frame)
     weights, converged = scheme_weights(data, fr, weighting, schemes[scheme] or {}, source=weighted)
     segment = segment_of(
