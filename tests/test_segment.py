@@ -144,3 +144,29 @@ def test_hand_run_gets_every_argument_of_the_stage(monkeypatch):
     assert args["segments"] == stage_outputs("2017")["segments"]
     assert args["segments_cfg"] == load_config(ROOT / "config.yaml")["segments"]
     assert log == "logs/2017/segment.log"
+
+
+def test_hand_run_with_an_unknown_method_is_one_clear_line(
+    tmp_path, monkeypatch, capsys, restore_logging
+):
+    """``python workflow/scripts/segment.py 2017`` with ``method: kmeans`` in config.yaml:
+    one ERROR line naming config.yaml and the setting, exit 1, nothing written."""
+    import shutil
+
+    from councilsurvey.pipeline.runner import script_main
+
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    assert "  method: rule " in text
+    (tmp_path / "config.yaml").write_text(text.replace("  method: rule ", "  method: kmeans "))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["segment.py", "2017"])
+    with pytest.raises(SystemExit) as exit_:
+        script_main("segment", segment_wave, None)
+    assert exit_.value.code == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == [
+        "ERROR councilsurvey: config.yaml: 'kmeans' is not one of ['rule', 'latent'] "
+        "(at segments/method)"
+    ]
+    assert not (tmp_path / "data" / "processed").exists()
