@@ -1,4 +1,4 @@
-# Councillor survey pipeline: validate + clean -> weight -> segment / attitudes / robustness -> bundle.
+# Councillor survey pipeline: validate + clean -> weight -> segment -> segmentation / attitudes / robustness -> bundle.
 # See README.md. Run: snakemake --cores 4
 from snakemake.utils import min_version, validate
 
@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/weight.smk"
+include: "workflow/rules/segment.smk"
 include: "workflow/rules/segmentation.smk"
 include: "workflow/rules/attitudes.smk"
 include: "workflow/rules/robustness.smk"

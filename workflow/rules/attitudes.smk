@@ -4,7 +4,7 @@ rule attitudes:
         lib=library("run_notebook", "notebooks/attitudes.ipynb"),
         notebook="notebooks/attitudes.ipynb",
         weighted=out("weighted"),
-        segments=nb_out("segmentation", "segments"),
+        segments=out("segments"),
     output:
         executed=nb_executed("attitudes"),
         headlines_table=nb_out("attitudes", "headlines_table"),

@@ -3,7 +3,7 @@ rule claims:
     input:
         lib=library("claims"),
         weighted=out("weighted"),
-        segments=nb_out("segmentation", "segments"),
+        segments=out("segments"),
         frame=wave_input("frame"),
         published=published_claims,
     output:

@@ -12,7 +12,7 @@ rule robustness:
     input:
         lib=library("robustness"),
         weighted=out("weighted"),
-        segments=nb_out("segmentation", "segments"),
+        segments=out("segments"),
         frame=wave_input("frame"),
         questionnaire=wave_field("questionnaire"),
     output:

@@ -1,13 +1,13 @@
 rule segmentation:
-    """Default rule and latent-class segments, shares with CIs, reliability (notebook)."""
+    """Segment shares with CIs, rule against latent classes, reliability, profiles (notebook)."""
     input:
         lib=library("run_notebook", "notebooks/segmentation.ipynb"),
         notebook="notebooks/segmentation.ipynb",
         weighted=out("weighted"),
+        segments=out("segments"),
         questionnaire=wave_field("questionnaire"),
     output:
         executed=nb_executed("segmentation"),
-        segments=nb_out("segmentation", "segments"),
         segments_table=nb_out("segmentation", "segments_table"),
         reliability_table=nb_out("segmentation", "reliability_table"),
         agreement_table=nb_out("segmentation", "agreement_table"),

@@ -4,7 +4,7 @@ rule trends:
         lib=library("run_notebook", "notebooks/trends.ipynb"),
         notebook="notebooks/trends.ipynb",
         weighted=expand(paths.stage_outputs("{wave}")["weighted"], wave=WAVES),
-        segments=expand(nb_out("segmentation", "segments"), wave=WAVES),
+        segments=expand(paths.stage_outputs("{wave}")["segments"], wave=WAVES),
     output:
         executed=nb_executed("trends", wave=paths.TRENDS),
         estimates_table=paths.trends_files()["estimates_table"],

@@ -114,7 +114,7 @@ def wave_inputs(cfg: dict, wave: str) -> dict:
 
 
 def stage_outputs(wave: str) -> dict:
-    """Output paths of the validate and clean stages of one wave."""
+    """Output paths of the validate, clean, weight and segment stages of one wave."""
     return {
         "report": f"{results_dir(wave)}/validation/validation.json",
         "responses": f"{processed_dir(wave)}/responses.parquet",
@@ -126,14 +126,15 @@ def stage_outputs(wave: str) -> dict:
         "diagnostics": f"{results_dir(wave)}/weighting/diagnostics.csv",
         "trimming": f"{results_dir(wave)}/weighting/trimming.json",
         "margins_figure": f"{results_dir(wave)}/weighting/margins.png",
+        "segments": f"{processed_dir(wave)}/segments.parquet",
     }
 
 
 #: files each analysis notebook writes, by parameter name; ``fig_*`` are path stems that
-#: get ``.png`` and ``.svg``
+#: get ``.png`` and ``.svg`` (notebooks write tables and figures only: data products such
+#: as ``segments.parquet`` come from library rules)
 NOTEBOOK_OUTPUTS = {
     "segmentation": {
-        "segments": "{processed}/segments.parquet",
         "segments_table": "{results}/tables/segments.csv",
         "reliability_table": "{results}/tables/reliability.csv",
         "agreement_table": "{results}/tables/segment_agreement.csv",
@@ -187,6 +188,7 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
         "wave": str(wave),
         "statement": data_statement(bool(w.get("synthetic", False))),
         "weighted": stage_outputs(wave)["weighted"],
+        "segments": stage_outputs(wave)["segments"],
         **notebook_outputs(wave, name),
     }
     if name == "segmentation":
@@ -201,8 +203,6 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
             n_classes=seg.get("latent_classes", 3),
             seed=seg.get("seed", 2017),
         )
-    elif name == "attitudes":
-        params["segments"] = notebook_outputs(wave, "segmentation")["segments"]
     return params
 
 
@@ -255,7 +255,7 @@ def trends_parameters(cfg: dict, waves: list[str]) -> dict:
     return {
         "waves": list(waves),
         "weighted": [stage_outputs(w)["weighted"] for w in waves],
-        "segments": [notebook_outputs(w, "segmentation")["segments"] for w in waves],
+        "segments": [stage_outputs(w)["segments"] for w in waves],
         "statement": data_statement(synthetic),
         **TRENDS_OUTPUTS,
     }
@@ -349,6 +349,8 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         "weighting": cfg["weighting"],
         "synthetic": bool(w.get("synthetic", False)),
     }
+    if stage == "segment":
+        args.update(questionnaire=w["questionnaire"], segments_cfg=cfg["segments"])
     if stage in NOTEBOOKS:
         args.update(
             notebook=f"notebooks/{stage}.ipynb",
@@ -369,7 +371,6 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         )
         args.update(
             questionnaire=w["questionnaire"],
-            segments=notebook_outputs(wave, "segmentation")["segments"],
             segments_cfg=cfg["segments"],
             robustness=cfg["robustness"],
             published=w.get("published"),

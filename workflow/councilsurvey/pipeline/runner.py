@@ -60,6 +60,11 @@ def script_main(stage: str, func: Callable[..., None], smk=None) -> None:
     else:
         from councilsurvey.pipeline.paths import wave_paths
 
-        args, log_file = wave_paths(sys.argv[1] if len(sys.argv) > 1 else "2017", stage)
+        try:  # a bad config.yaml or wave.yaml is bad input too: one line, no traceback
+            args, log_file = wave_paths(sys.argv[1] if len(sys.argv) > 1 else "2017", stage)
+        except InputError as exc:
+            setup_logging()
+            logging.getLogger("councilsurvey").error("%s", exc)
+            sys.exit(1)
     wanted = inspect.signature(func).parameters
     run_step(lambda: func(**{k: v for k, v in args.items() if k in wanted}), log_file)

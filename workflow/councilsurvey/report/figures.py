@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -38,6 +39,20 @@ def save_all(fig, png, svg, close: bool = True) -> None:
 def stamp(fig, statement: str) -> None:
     """Print the data statement along the bottom of a figure."""
     fig.text(0.01, 0.005, statement, fontsize=7.5, style="italic", ha="left", va="bottom")
+
+
+@contextmanager
+def theme():
+    """Draw the figures made inside the block in the project's theme: seaborn's white
+    grid with fonts at 0.9 of seaborn's notebook size.
+
+    matplotlib's settings are restored when the block ends, so that a figure function
+    leaves no global state behind (the theme is set on top of whatever the caller had,
+    exactly as a notebook's ``sns.set_theme`` call did).
+    """
+    with plt.rc_context():
+        sns.set_theme(style="whitegrid", font_scale=0.9)
+        yield
 
 
 def margins_figure(margins: pd.DataFrame, path, title: str, statement: str) -> None:

@@ -1,0 +1,170 @@
+"""The notebooks' figures, made by the report library from small real tables of the bundled
+wave: each writes a PNG and an SVG, the same bytes on every call, with the data statement
+and the labels a reader needs, and leaves matplotlib's settings as it found them."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from councilsurvey.analysis import attitudes, segmentation, trends
+from councilsurvey.analysis.segments import classify
+from councilsurvey.core.statement import SYNTHETIC
+from councilsurvey.report import attitude_figures, segment_figures, trend_figures
+
+STATEMENT = SYNTHETIC
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def data(result, instrument):
+    """The bundled wave, weighted, with the report's rule as its segment."""
+    d = result.data.copy()
+    d["segment"] = classify(d, instrument.benefit_ids)
+    return d
+
+
+@pytest.fixture(scope="module")
+def tables(data, instrument):
+    """Every table a figure plots, computed by the analysis library."""
+    half = data.iloc[: len(data) // 2].reset_index(drop=True)
+    estimates = trends.wave_estimates({"2017": data, "2019": half})
+    comp = pd.concat(
+        [attitudes.segment_profile_by(data, "segment", v) for v in ["type", "role"]],
+        ignore_index=True,
+    )
+    classified = data[data["segment"] != "unclassified"]
+    return {
+        "shares": segmentation.segment_shares(data, "segment"),
+        "profiles": segmentation.item_profiles(classified, "segment", instrument.attitude_ids),
+        "heads": attitudes.headlines(data),
+        "comp": comp,
+        "dist": attitude_figures.answer_distribution(data, "segment"),
+        "model": attitudes.enthusiast_model(data, "segment"),
+        "estimates": estimates,
+    }
+
+
+def draw(name, tables):
+    """(function, table, wave argument, labels a reader must find) of each figure."""
+    return {
+        "shares": (
+            segment_figures.shares_figure,
+            tables["shares"],
+            "2017",
+            ["Wave 2017: segments of the default rule", "share of councillors", "unweighted"]
+            + [
+                f"{s} (n={n})"
+                for s, n in zip(tables["shares"]["segment"], tables["shares"]["n"], strict=True)
+            ],
+        ),
+        "profiles": (
+            segment_figures.profiles_figure,
+            tables["profiles"],
+            "2017",
+            ["Wave 2017: attitude profiles by segment", "att_big_data", "sceptic", "enthusiast"],
+        ),
+        "headlines": (
+            attitude_figures.headlines_figure,
+            tables["heads"],
+            "2017",
+            ["Wave 2017: headline estimates", "x = unweighted"]
+            + [
+                f"{i}: {c}"
+                for i, c in zip(
+                    tables["heads"]["indicator"], tables["heads"]["category"], strict=True
+                )
+            ],
+        ),
+        "composition": (
+            attitude_figures.composition_figure,
+            tables["comp"],
+            "2017",
+            ["enthusiasts and sceptics by group", "by type", "by role", "enthusiast", "sceptic"],
+        ),
+        "caution": (
+            attitude_figures.caution_figure,
+            tables["dist"],
+            "2017",
+            ["caution statements by segment", "too_complex", "cyber", "exclusion", "middle"],
+        ),
+        "odds": (
+            attitude_figures.odds_figure,
+            tables["model"],
+            "2017",
+            ["Wave 2017: who is an enthusiast?", "survey-weighted", "odds ratio"],
+        ),
+        "trend_headlines": (
+            trend_figures.headlines_figure,
+            tables["estimates"],
+            ["2017", "2019"],
+            ["Headline estimates by wave", "2017", "2019", "weighted share (95% CI)"],
+        ),
+        "trend_segments": (
+            trend_figures.segments_figure,
+            tables["estimates"],
+            ["2017", "2019"],
+            ["Segments by wave", "segment: enthusiast", "segment: sceptic"],
+        ),
+    }[name]
+
+
+FIGURES = [
+    "shares",
+    "profiles",
+    "headlines",
+    "composition",
+    "caution",
+    "odds",
+    "trend_headlines",
+    "trend_segments",
+]
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_is_written_deterministically_with_statement_and_labels(name, tables, tmp_path):
+    func, table, wave, labels = draw(name, tables)
+    before = dict(matplotlib.rcParams)
+    paths = []
+    for run in ("a", "b"):
+        png, svg = tmp_path / f"{run}.png", tmp_path / f"{run}.svg"
+        fig = func(table, png, svg, wave, STATEMENT)
+        assert not plt.fignum_exists(fig.number)  # closed: a pipeline run leaks no figures
+        paths.append((png, svg))
+    (png_a, svg_a), (png_b, svg_b) = paths
+    assert png_a.read_bytes().startswith(PNG_MAGIC)
+    assert png_a.read_bytes() == png_b.read_bytes()
+    assert svg_a.read_bytes() == svg_b.read_bytes()
+    text = svg_a.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    assert "<dc:date>" not in text  # no timestamp: reruns give the same bytes
+    # matplotlib draws text as glyph paths and keeps each string in a comment before it
+    assert STATEMENT in text
+    missing = [label for label in labels if label not in text]
+    assert missing == []
+    # the theme is applied inside the function only
+    assert dict(matplotlib.rcParams) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "a.svg", "b.png", "b.svg"]
+
+
+def test_the_statement_is_what_the_caller_gives(tables, tmp_path):
+    """Two statements, two figures: the stamp is the argument, not a default."""
+    real = "Survey responses; see the bundle README for sources."
+    segment_figures.shares_figure(
+        tables["shares"], tmp_path / "r.png", tmp_path / "r.svg", "x", real
+    )
+    text = (tmp_path / "r.svg").read_text(encoding="utf-8")
+    assert real in text and STATEMENT not in text
+    assert "Wave x: segments" in text
+
+
+def test_answer_distribution_matches_a_count(data):
+    dist = attitude_figures.answer_distribution(data, "segment", items=["att_cyber"])
+    assert list(dist.columns) == ["item", "segment", 1, 2, 3, 4, 5]
+    assert dist["segment"].tolist() == ["enthusiast", "middle", "sceptic"]
+    assert dist[[1, 2, 3, 4, 5]].sum(axis=1).round(12).eq(1).all()
+    sceptics = data[(data["segment"] == "sceptic") & data["att_cyber"].notna()]
+    share_5 = (sceptics["att_cyber"] == 5).sum() / len(sceptics)
+    assert dist.set_index("segment").at["sceptic", 5] == pytest.approx(share_5, abs=1e-15)

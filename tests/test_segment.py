@@ -1,0 +1,172 @@
+"""Rule ``segment`` (councilsurvey.pipeline.segment): the segments data product of a wave,
+checked against the rule counted independently with numpy on the bundled wave."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from councilsurvey.core.errors import InputError
+from councilsurvey.pipeline.paths import load_config, stage_outputs, wave_paths
+from councilsurvey.pipeline.runner import run_step
+from councilsurvey.pipeline.segment import SEGMENT_COLUMNS, segment_table, segment_wave
+
+from .conftest import ROOT, WAVE
+
+QUESTIONNAIRE = WAVE / "questionnaire.yaml"
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config(ROOT / "config.yaml")["segments"]
+
+
+@pytest.fixture(scope="module")
+def weighted(result, tmp_path_factory):
+    """The bundled wave, weighted, written as the weight stage writes it."""
+    path = tmp_path_factory.mktemp("segment") / "weighted.parquet"
+    result.data.to_parquet(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def segments(weighted, cfg, tmp_path_factory):
+    """segments.parquet as the stage writes it from the config's settings."""
+    path = tmp_path_factory.mktemp("segment") / "segments.parquet"
+    segment_wave(weighted, QUESTIONNAIRE, cfg, path, wave="2017")
+    return pd.read_parquet(path)
+
+
+@pytest.fixture
+def restore_logging():
+    """run_step reconfigures the root logger; put pytest's handlers back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for h in root.handlers:
+        if h not in handlers:
+            h.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def rule_counts(data: pd.DataFrame, instrument, cfg) -> dict[str, int]:
+    """The rule counted with numpy: enthusiasts agree with every benefit item, sceptics
+    disagree with at least ``min_disagree`` (and are not enthusiasts), too few answered
+    are unclassified whatever else holds, the rest are in the middle."""
+    items = data[instrument.benefit_ids].astype("Float64").astype(float).to_numpy()
+    answered = (~np.isnan(items)).sum(axis=1)
+    agree = np.isin(items, cfg["agree_codes"]).sum(axis=1)
+    disagree = np.isin(items, cfg["disagree_codes"]).sum(axis=1)
+    unclassified = answered < cfg["min_answered"]
+    enthusiast = (agree == items.shape[1]) & ~unclassified
+    sceptic = (disagree >= cfg["min_disagree"]) & ~enthusiast & ~unclassified
+    middle = ~(enthusiast | sceptic | unclassified)
+    return {
+        "enthusiast": int(enthusiast.sum()),
+        "middle": int(middle.sum()),
+        "sceptic": int(sceptic.sum()),
+        "unclassified": int(unclassified.sum()),
+    }
+
+
+def test_columns_rows_and_order_follow_the_weighted_data(segments, result):
+    assert list(segments.columns) == SEGMENT_COLUMNS
+    assert segments["respondent_id"].tolist() == result.data["respondent_id"].tolist()
+    assert segments["weight"].tolist() == result.data["weight"].tolist()
+    assert segments["code"].tolist() == result.data["code"].tolist()
+
+
+def test_rule_counts_match_an_independent_count(segments, result, instrument, cfg):
+    expected = rule_counts(result.data, instrument, cfg)
+    got = segments["segment_rule"].value_counts().to_dict()
+    assert {k: int(got.get(k, 0)) for k in expected} == expected
+    assert sum(expected.values()) == len(segments)
+
+
+def test_segment_is_the_configured_method(segments, cfg):
+    assert cfg.get("method", "rule") == "rule"
+    assert segments["segment"].astype(str).tolist() == segments["segment_rule"].astype(str).tolist()
+
+
+def test_latent_classes_are_named_and_seeded(segments, result, instrument, cfg):
+    latent = segments["segment_latent"]
+    k = cfg.get("latent_classes", 3)
+    assert latent.dropna().nunique() == k
+    # classes named by benefit-item means: the enthusiast class agrees most, the sceptic least
+    items = result.data[instrument.benefit_ids].astype("Float64").astype(float)
+    means = items.groupby(latent.astype(str).to_numpy()).mean().mean(axis=1)
+    assert means["enthusiast"] > means["sceptic"]
+    again = segment_table(result.data, instrument, cfg)
+    assert again["segment_latent"].astype(str).tolist() == latent.astype(str).tolist()
+
+
+def test_latent_method_makes_the_latent_classes_the_segment(result, instrument, cfg):
+    table = segment_table(result.data, instrument, {**cfg, "method": "latent"})
+    assert table["segment"].astype(str).tolist() == table["segment_latent"].astype(str).tolist()
+    assert (table["segment"].astype(str) != table["segment_rule"].astype(str)).any()
+
+
+def test_invalid_method_is_one_clear_line(
+    weighted, instrument, cfg, tmp_path, capsys, restore_logging
+):
+    out = tmp_path / "segments.parquet"
+    with pytest.raises(InputError, match="method must be 'rule' or 'latent', not 'kmeans'"):
+        segment_table(pd.read_parquet(weighted), instrument, {**cfg, "method": "kmeans"})
+    log = tmp_path / "segment.log"
+    with pytest.raises(SystemExit) as exit_:
+        run_step(
+            lambda: segment_wave(weighted, QUESTIONNAIRE, {**cfg, "method": "kmeans"}, out),
+            log,
+        )
+    assert exit_.value.code == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "config.yaml" in lines[0] and "'kmeans'" in lines[0] and "Traceback" not in lines[0]
+    assert not out.exists()
+
+
+def test_hand_run_gets_every_argument_of_the_stage(monkeypatch):
+    """``python workflow/scripts/segment.py 2017`` passes the stage every argument it needs,
+    and writes where the rules read."""
+    monkeypatch.chdir(ROOT)
+    args, log = wave_paths("2017", "segment")
+    needed = [
+        name
+        for name, p in inspect.signature(segment_wave).parameters.items()
+        if p.default is inspect.Parameter.empty
+    ]
+    assert [n for n in needed if n not in args] == []
+    assert args["segments"] == stage_outputs("2017")["segments"]
+    assert args["segments_cfg"] == load_config(ROOT / "config.yaml")["segments"]
+    assert log == "logs/2017/segment.log"
+
+
+def test_hand_run_with_an_unknown_method_is_one_clear_line(
+    tmp_path, monkeypatch, capsys, restore_logging
+):
+    """``python workflow/scripts/segment.py 2017`` with ``method: kmeans`` in config.yaml:
+    one ERROR line naming config.yaml and the setting, exit 1, nothing written."""
+    import shutil
+
+    from councilsurvey.pipeline.runner import script_main
+
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    assert "  method: rule " in text
+    (tmp_path / "config.yaml").write_text(text.replace("  method: rule ", "  method: kmeans "))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["segment.py", "2017"])
+    with pytest.raises(SystemExit) as exit_:
+        script_main("segment", segment_wave, None)
+    assert exit_.value.code == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == [
+        "ERROR councilsurvey: config.yaml: 'kmeans' is not one of ['rule', 'latent'] "
+        "(at segments/method)"
+    ]
+    assert not (tmp_path / "data" / "processed").exists()

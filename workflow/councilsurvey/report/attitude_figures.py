@@ -1,0 +1,259 @@
+"""Figures of the attitudes notebook: headline estimates, the segments by group, the
+caution statements by segment and the odds ratios of being an enthusiast.
+
+Each figure function takes the table it plots (as :mod:`councilsurvey.analysis.attitudes`
+returns it, or :func:`answer_distribution` for the caution statements), writes a PNG and
+an SVG deterministically (:func:`figures.save_all`), stamped with the data statement, and
+returns the (closed) figure so that a notebook can show it.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from councilsurvey.report import figures
+
+#: the caution statements of the attitude battery
+CAUTION_ITEMS = ["att_too_complex", "att_cyber", "att_exclusion"]
+#: segments compared on the caution statements, top to bottom
+CAUTION_SEGMENTS = ["enthusiast", "middle", "sceptic"]
+#: segments shown in the composition figure
+COMPOSITION_SEGMENTS = ["enthusiast", "sceptic"]
+#: Likert codes, and their colours from strongly disagree (red) to strongly agree (blue)
+CODES = [1, 2, 3, 4, 5]
+CODE_COLOURS = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]
+
+
+def headlines_figure(heads: pd.DataFrame, png, svg, wave: str, statement: str):
+    """Weighted share (95% CI) of every headline indicator, the unweighted share as a
+    cross.
+
+    Parameters
+    ----------
+    heads : DataFrame
+        :func:`councilsurvey.analysis.attitudes.headlines`: indicator, category,
+        weighted, lci, uci, unweighted; one row each, drawn top to bottom.
+    png, svg : path
+        Files to write.
+    wave : str
+        Survey wave, named in the title.
+    statement : str
+        Data statement printed along the bottom.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, closed.
+    """
+    plot = heads.assign(label=heads["indicator"] + ": " + heads["category"].astype(str))
+    with figures.theme():
+        fig, ax = plt.subplots(figsize=(8, 0.9 + 0.32 * len(plot)))
+        figures.interval_plot(ax, plot, y="label", x="weighted", lo="lci", hi="uci")
+        ax.scatter(
+            plot["unweighted"],
+            range(len(plot)),
+            marker="x",
+            color="#d95f02",
+            zorder=3,
+            label="unweighted",
+        )
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share (weighted, 95% CI; x = unweighted)")
+        ax.set_title(f"Wave {wave}: headline estimates", loc="left")
+        ax.legend(loc="lower right", fontsize=8)
+        figures.stamp(fig, statement)
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        figures.save_all(fig, png, svg)
+    return fig
+
+
+def composition_figure(comp: pd.DataFrame, png, svg, wave: str, statement: str):
+    """Weighted share (95% CI) of enthusiasts and of sceptics within each group of each
+    background variable, one panel per variable.
+
+    Parameters
+    ----------
+    comp : DataFrame
+        :func:`councilsurvey.analysis.attitudes.segment_profile_by` for several
+        variables, concatenated: variable, category, segment, weighted, lci, uci.
+        Panels follow the variables' order in the table; only
+        :data:`COMPOSITION_SEGMENTS` are drawn.
+    png, svg : path
+        Files to write.
+    wave : str
+        Survey wave, named in the title.
+    statement : str
+        Data statement printed along the bottom.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, closed.
+    """
+    variables = list(dict.fromkeys(comp["variable"]))
+    show = comp[comp["segment"].isin(COMPOSITION_SEGMENTS)]
+    with figures.theme():
+        fig, axes = plt.subplots(len(variables), 1, figsize=(8, 13), squeeze=False)
+        for ax, var in zip(axes[:, 0], variables, strict=True):
+            figures.interval_plot(
+                ax,
+                show[show["variable"] == var],
+                y="category",
+                x="weighted",
+                lo="lci",
+                hi="uci",
+                hue="segment",
+                hue_order=COMPOSITION_SEGMENTS,
+            )
+            ax.set_xlim(0, 1)
+            ax.set_title(f"by {var}", loc="left", fontsize=10)
+            ax.set_xlabel("weighted share within the group (95% CI)")
+        fig.suptitle(f"Wave {wave}: enthusiasts and sceptics by group", x=0.01, ha="left")
+        figures.stamp(fig, statement)
+        fig.tight_layout(rect=(0, 0.02, 1, 0.98))
+        figures.save_all(fig, png, svg)
+    return fig
+
+
+def answer_distribution(
+    data: pd.DataFrame,
+    segment: str = "segment",
+    items=CAUTION_ITEMS,
+    segments=CAUTION_SEGMENTS,
+) -> pd.DataFrame:
+    """Unweighted distribution of the answers (codes 1..5) to each item within each
+    segment.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Responses with ``items`` as Likert codes (missing = Don't know or blank) and a
+        ``segment`` column.
+    segment : str
+        Segment column.
+    items : list of str
+        Items to tabulate.
+    segments : list of str
+        Segments to compare, in order; respondents in any other segment are left out.
+
+    Returns
+    -------
+    DataFrame
+        Columns item, segment and one per code 1..5: the share of the segment's
+        respondents who answered the item with that code (rows sum to 1; a code nobody
+        chose is 0). Rows by item (as given), then segment (as given).
+    """
+    parts = []
+    for item in items:
+        sub = data[data[segment].isin(segments)].dropna(subset=[item])
+        dist = pd.crosstab(sub[segment].astype(str), sub[item].astype(int), normalize="index")
+        dist = dist.reindex(index=list(segments), columns=CODES, fill_value=0.0)
+        dist.columns.name = None
+        parts.append(dist.rename_axis("segment").reset_index().assign(item=item))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["item", "segment", *CODES]]
+
+
+def caution_figure(dist: pd.DataFrame, png, svg, wave: str, statement: str):
+    """Stacked bars of the answers to each caution statement, one panel per statement,
+    one bar per segment.
+
+    Parameters
+    ----------
+    dist : DataFrame
+        :func:`answer_distribution`: item, segment and the shares of codes 1..5.
+        Panels follow the items' order in the table, bars the segments' order.
+    png, svg : path
+        Files to write.
+    wave : str
+        Survey wave, named in the title.
+    statement : str
+        Data statement printed along the bottom.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, closed.
+    """
+    items = list(dict.fromkeys(dist["item"]))
+    with figures.theme():
+        fig, axes = plt.subplots(1, len(items), figsize=(11, 3.4), sharey=True, squeeze=False)
+        axes = axes[0]
+        for ax, item in zip(axes, items, strict=True):
+            shares = dist[dist["item"] == item].set_index("segment")[CODES]
+            left = np.zeros(len(shares))
+            for code, colour in zip(CODES, CODE_COLOURS, strict=True):
+                ax.barh(
+                    shares.index,
+                    shares[code],
+                    left=left,
+                    color=colour,
+                    edgecolor="grey",
+                    label=str(code),
+                )
+                left += shares[code].to_numpy()
+            ax.set_title(item.replace("att_", ""), fontsize=10)
+            ax.set_xlim(0, 1)
+            ax.invert_yaxis()
+        axes[-1].legend(
+            title="1 = strongly disagree",
+            fontsize=7,
+            title_fontsize=7,
+            bbox_to_anchor=(1.02, 1),
+            loc="upper left",
+        )
+        fig.suptitle(
+            f"Wave {wave}: caution statements by segment (unweighted shares)", x=0.01, ha="left"
+        )
+        figures.stamp(fig, statement)
+        fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+        figures.save_all(fig, png, svg)
+    return fig
+
+
+def odds_figure(model: pd.DataFrame, png, svg, wave: str, statement: str):
+    """Odds ratios (95% CI, log scale) of being an enthusiast, unweighted and
+    survey-weighted model side by side; intercepts are left out.
+
+    Parameters
+    ----------
+    model : DataFrame
+        :func:`councilsurvey.analysis.attitudes.enthusiast_model`: variables,
+        effect_size, effect_ci_low, effect_ci_high and weighted (bool).
+    png, svg : path
+        Files to write.
+    wave : str
+        Survey wave, named in the title.
+    statement : str
+        Data statement printed along the bottom.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, closed.
+    """
+    terms = model[~model["variables"].str.contains("ntercept")].copy()
+    terms["label"] = terms["variables"].str.replace("enthusiast ~ ", "", regex=False)
+    terms["model"] = np.where(terms["weighted"], "survey-weighted", "unweighted")
+    with figures.theme():
+        fig, ax = plt.subplots(figsize=(8, 0.9 + 0.3 * terms["label"].nunique()))
+        figures.interval_plot(
+            ax,
+            terms,
+            y="label",
+            x="effect_size",
+            lo="effect_ci_low",
+            hi="effect_ci_high",
+            hue="model",
+            hue_order=["unweighted", "survey-weighted"],
+        )
+        ax.set_xscale("log")
+        ax.axvline(1, color="grey", linewidth=0.8)
+        ax.set_xlabel("odds ratio of being an enthusiast (95% CI, log scale)")
+        ax.set_title(f"Wave {wave}: who is an enthusiast?", loc="left")
+        figures.stamp(fig, statement)
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        figures.save_all(fig, png, svg)
+    return fig

@@ -1,0 +1,19 @@
+rule segment:
+    """Rule and latent-class segments of every respondent: the data product that the
+    claims check, the robustness grid and the notebooks read."""
+    input:
+        lib=library("segment"),
+        weighted=out("weighted"),
+        questionnaire=wave_field("questionnaire"),
+    output:
+        segments=out("segments"),
+    params:
+        segments_cfg=config["segments"],
+    log:
+        "logs/{wave}/segment.log",
+    benchmark:
+        "benchmarks/{wave}/segment.tsv"
+    conda:
+        "../../envs/councilsurvey.yaml"
+    script:
+        "../scripts/segment.py"
