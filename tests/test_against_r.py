@@ -15,6 +15,7 @@ from councilsurvey.cleaning.clean import clean
 from councilsurvey.inputs.export import read_surveymonkey
 from councilsurvey.pipeline.paths import load_config
 from councilsurvey.survey import estimation as est
+from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.weighting import MARGIN_COLUMN, population_totals, weight
 
 from .conftest import ROOT, WAVE
@@ -115,7 +116,7 @@ def test_proportions_and_se_match_r(crosscheck):
     d, out = crosscheck
     r = pd.read_csv(out / "proportions.csv", keep_default_na=False)
     for var, rv in r.groupby("variable"):
-        ours = est.proportions(d, var).set_index("category")
+        ours = est.proportions(SurveyDesign.of_wave(d), var).set_index("category")
         rv = rv.set_index("category")
         assert set(ours.index) == set(rv.index)
         for col in ("share", "se"):
@@ -128,7 +129,7 @@ def test_rao_scott_matches_r(crosscheck):
     d, out = crosscheck
     r = pd.read_csv(out / "tests.csv")
     for row in r.itertuples():
-        ours = est.rao_scott(d, row.row, row.col)
+        ours = est.rao_scott(SurveyDesign.of_wave(d), row.row, row.col)
         for key in ("f", "df_num", "df_den", "p", "chisq", "chisq_df", "chisq_p"):
             diff = rel(ours[key], getattr(row, key))
             print(f"{row.row} x {row.col} {key}: relative difference {float(diff):.3g}")
@@ -138,7 +139,11 @@ def test_rao_scott_matches_r(crosscheck):
 def test_logistic_regression_matches_r(crosscheck):
     d, out = crosscheck
     r = pd.read_csv(out / "logistic.csv")
-    ours = est.logistic(d, "agrees_big_data", {"party_group": "Conservative", "type": "district"})
+    ours = est.logistic(
+        SurveyDesign.of_wave(d),
+        "agrees_big_data",
+        {"party_group": "Conservative", "type": "district"},
+    )
     assert len(ours) == len(r)
     for col in ("estimate", "se"):
         diff = rel(ours[col].to_numpy(), r[col].to_numpy())

@@ -10,6 +10,7 @@ from statsmodels.stats.multitest import multipletests
 
 from councilsurvey.analysis import attitudes as att
 from councilsurvey.analysis.segments import classify
+from councilsurvey.survey.design import SurveyDesign
 
 BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 COMPARED = ["enthusiast", "middle", "sceptic"]
@@ -29,17 +30,17 @@ def classified(data):
 
 @pytest.fixture(scope="module")
 def association(data):
-    return att.segment_association(data)
+    return att.segment_association(SurveyDesign.of_wave(data))
 
 
 @pytest.fixture(scope="module")
 def caution(data):
-    return att.caution_tests(data)
+    return att.caution_tests(SurveyDesign.of_wave(data))
 
 
 @pytest.fixture(scope="module")
 def model(data):
-    return att.enthusiast_model(data)
+    return att.enthusiast_model(SurveyDesign.of_wave(data))
 
 
 def assert_tidy(table, extra=()):
@@ -71,7 +72,7 @@ def test_holm_matches_statsmodels_and_skips_missing():
 
 
 def test_headlines(data):
-    h = att.headlines(data)
+    h = att.headlines(SurveyDesign.of_wave(data))
     assert list(h.columns) == att.HEADLINE_COLUMNS
     rows = h.set_index(["indicator", "category"])
     w = data["weight"]
@@ -163,7 +164,7 @@ def test_association_weighted_rows(association, classified):
 
 def test_rao_scott_cramers_v_near_pearson_with_equal_weights(data):
     d = data.assign(w1=1.0, id=data["respondent_id"])
-    got = att.segment_association(d, variables=("age_band",), weight="w1", psu="id")
+    got = att.segment_association(SurveyDesign(d, weight="w1", psu="id"), variables=("age_band",))
     un, wt = got.iloc[0], got.iloc[1]
     # with-replacement variance of an SRS differs from the multinomial one by n/(n-1)
     assert wt["effect_size"] == pytest.approx(un["effect_size"], rel=0.01)
@@ -248,13 +249,13 @@ def test_enthusiast_model_matches_statsmodels(model, classified):
 
 def test_enthusiast_model_checks_reference_levels(data):
     with pytest.raises(ValueError, match="reference level 'Tory' of 'party_group'"):
-        att.enthusiast_model(data, predictors={"party_group": "Tory"})
+        att.enthusiast_model(SurveyDesign.of_wave(data), predictors={"party_group": "Tory"})
     with pytest.raises(KeyError):
-        att.enthusiast_model(data, predictors={"shoe_size": "9"})
+        att.enthusiast_model(SurveyDesign.of_wave(data), predictors={"shoe_size": "9"})
 
 
 def test_segment_profile_by(data, classified):
-    prof = att.segment_profile_by(data, "segment", "party_group")
+    prof = att.segment_profile_by(SurveyDesign.of_wave(data), "segment", "party_group")
     assert list(prof.columns) == att.PROFILE_COLUMNS
     groups = sorted(classified["party_group"].unique())
     assert prof["category"].tolist() == [g for g in groups for _ in COMPARED]
