@@ -267,3 +267,27 @@ def test_pooled_test_uses_wave_specific_clusters(wave_a, wave_b):
             wellbeing_positive,
             ("x", "x"),
         )
+
+
+def test_trends_refuse_strata_they_cannot_count(wave_a, wave_b):
+    """The degrees of freedom of a wave and the pooled test's nested PSUs count the PSUs
+    alone: a design with strata or fpc is refused rather than mis-estimated."""
+    stratified = SurveyDesign(wave_a, strata="type")
+    with pytest.raises(NotImplementedError, match="without strata or fpc"):
+        trends.wave_estimates({"2017": stratified})
+    with pytest.raises(NotImplementedError, match="without strata or fpc"):
+        trends.pooled_change_test(stratified, SurveyDesign.of_wave(wave_b), wellbeing_positive)
+
+
+def test_the_design_level_sets_every_interval(wave_a):
+    """A 90% design gives each wave's logit interval with t(0.95, df), by hand."""
+    at90 = trends.wave_estimates({"2017": SurveyDesign.of_wave(wave_a, level=0.9)})
+    at95 = trends.wave_estimates({"2017": SurveyDesign.of_wave(wave_a)})
+    pd.testing.assert_series_equal(at90["weighted"], at95["weighted"], check_exact=True)
+    inside = at90[(at90["weighted"] > 0) & (at90["weighted"] < 1)]
+    p, se, df = inside["weighted"], inside["se"], inside["df"]
+    half = stats.t.ppf(0.95, df) * se / (p * (1 - p))
+    logit = np.log(p / (1 - p))
+    assert np.allclose(inside["lci"], 1 / (1 + np.exp(-(logit - half))), rtol=1e-9)
+    assert np.allclose(inside["uci"], 1 / (1 + np.exp(-(logit + half))), rtol=1e-9)
+    assert (at90["uci"] - at90["lci"] <= at95["uci"] - at95["lci"]).all()
