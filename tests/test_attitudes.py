@@ -266,3 +266,14 @@ def test_segment_profile_by(data, classified):
     small = prof[prof["category"] == "UKIP"].set_index("segment")
     assert (small["uci"] - small["lci"]).min() > (lab["uci"] - lab["lci"]).max()
     assert (con["n"] == (classified["party_group"] == "Conservative").sum()).all()
+
+
+def test_model_with_a_predictor_that_is_a_stratum(data):
+    """Council type as stratum and predictor: the same odds ratios, other standard errors."""
+    plain = att.enthusiast_model(SurveyDesign.of_wave(data))
+    strat = att.enthusiast_model(SurveyDesign(data, strata="type"))
+    assert np.allclose(strat["effect_size"], plain["effect_size"], rtol=1e-9)
+    weighted = strat["weighted"].to_numpy()
+    assert not np.allclose(
+        strat.loc[weighted, "effect_ci_low"], plain.loc[weighted, "effect_ci_low"], rtol=1e-6
+    )

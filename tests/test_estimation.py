@@ -142,3 +142,22 @@ def test_polars_conversion_agrees_with_value_by_value():
     for col in df.columns:
         ours, theirs = polars_frame(df, [col]), by_value(df, [col])
         assert ours.schema == theirs.schema and ours.equals(theirs), col
+
+
+def test_a_stratum_that_is_also_a_variable(result):
+    """A design column used as a variable (council type as the stratum and as a predictor)
+    is carried once; estimates on it match the shares by hand."""
+    d = result.data.copy()
+    design = SurveyDesign(d, strata="type")
+    assert design.select(["type", "att_cyber"]).data.columns.tolist() == [
+        "weight",
+        "code",
+        "type",
+        "att_cyber",
+    ]
+    d["y"] = (d["att_big_data"] >= 4).astype("Int64")
+    fit = est.logistic(design.with_data(d), "y", {"type": "district"})
+    assert fit["n"].iloc[0] == d["y"].notna().sum()
+    flag = d["type"] == "county"
+    got = est.share(design, flag)
+    assert got["share"] == pytest.approx(np.average(flag, weights=d["weight"]), rel=1e-12)

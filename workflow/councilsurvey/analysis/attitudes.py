@@ -259,7 +259,7 @@ def segment_association(
     for var in variables:
         if var not in data.columns:
             raise KeyError(f"variable {var!r} is not in the data")
-        tmp = design.with_data(data[[*design.design_columns, var]]).assign(**{segment: seg})
+        tmp = design.select([var]).assign(**{segment: seg})
         with warnings.catch_warnings():
             # pingouin also computes the other power-divergence statistics, whose log and
             # power terms divide by zero on empty cells; the Pearson statistic is unaffected
@@ -451,10 +451,8 @@ def enthusiast_model(
     data = design.data
     seg = _segment_compared(data, segment)
     y = pd.array(np.where(seg.isna(), pd.NA, (seg == "enthusiast").astype(int)), dtype="Int64")
-    df = data[[*design.design_columns, *predictors]].copy()
-    df["enthusiast"] = y
-    model = design.with_data(df)
-    used = df.dropna(subset=["enthusiast", *predictors])
+    model = design.select(predictors).assign(enthusiast=y)
+    used = model.data.dropna(subset=["enthusiast", *predictors])
     for col, ref in predictors.items():
         levels = set(used[col].astype(str))
         if ref not in levels:
@@ -545,15 +543,14 @@ def segment_profile_by(
     """
     data = design.data
     seg = _segment_compared(data, segment)
-    tmp = data[[*design.design_columns, variable]].copy()
-    tmp["_segment"] = seg
-    sample = design.with_data(tmp).sample(["_segment", variable])
+    tmp = design.select([variable]).assign(_segment=seg)
+    sample = tmp.sample(["_segment", variable])
     res = sample.estimation.prop("_segment", by=variable, drop_nulls=True, alpha=design.alpha)
     res = res.to_polars().to_pandas()
     res = res.rename(columns={variable: "category", "_segment": "segment", "est": "weighted"})
     res["category"] = res["category"].astype(str)
     res["segment"] = res["segment"].astype(str)
-    base = tmp.dropna(subset=["_segment", variable])[variable].astype(str).value_counts()
+    base = tmp.data.dropna(subset=["_segment", variable])[variable].astype(str).value_counts()
     res["n"] = res["category"].map(base).fillna(0).astype(int)
     res.insert(0, "variable", variable)
     cat_rank = {c: i for i, c in enumerate(_levels(data[variable]))}

@@ -393,9 +393,8 @@ def item_profiles(design: SurveyDesign, segment: str | pd.Series, items: list[st
         seg = segment
     cats = _categories(seg, SEGMENTS)
     by = "__segment__"
-    frame = data[[*design.design_columns, *items]].copy()
-    frame[by] = seg.astype(object).where(seg.notna(), None).map(str, na_action="ignore")
-    res = _domain_means(design.with_data(frame), by, list(items))
+    labels = seg.astype(object).where(seg.notna(), None).map(str, na_action="ignore")
+    res = _domain_means(design.select(items).assign(**{by: labels}), by, list(items))
 
     res["n"] = res["n"].astype(int)
     order = {c: k for k, c in enumerate(cats)}

@@ -93,6 +93,12 @@ class SurveyDesign:
         """The design over the data with ``columns`` added (as :meth:`DataFrame.assign`)."""
         return self.with_data(self.data.assign(**columns))
 
+    def select(self, columns) -> SurveyDesign:
+        """The same design over a copy of its design columns and ``columns`` only (a
+        column named twice, e.g. a stratum that is also a variable, is kept once)."""
+        cols = list(dict.fromkeys([*self.design_columns, *columns]))
+        return self.with_data(self.data[cols].copy())
+
     def sample(self, columns: list[str]) -> svy.Sample:
         """An svy sample of ``columns`` with this design."""
         cols = list(dict.fromkeys([*self.design_columns, *columns]))

@@ -80,9 +80,7 @@ def share(design: SurveyDesign, indicator: pd.Series) -> dict:
         nobody is True: share, se and the limits 0, df missing.
     """
     flag = indicator.map({True: "yes", False: "no"}, na_action="ignore").astype(object)
-    tmp = design.data[design.design_columns].copy()
-    tmp["_flag"] = flag
-    res = proportions(design.with_data(tmp), "_flag").set_index("category")
+    res = proportions(design.select([]).assign(_flag=flag), "_flag").set_index("category")
     n = int(flag.notna().sum())
     row = res.loc["yes"] if "yes" in res.index else None
     if row is None:
