@@ -234,3 +234,16 @@ def empty_notebook_floor(repeats: int = 5, env=None) -> dict:
         for _ in range(repeats):
             times.append(run_measured([str(PYTHON), "-c", code], env=env)["wall_s"])
     return {"runs_s": times, "median_s": median(times)}
+
+
+def first_argument(estimator, data):
+    """What ``estimator`` takes first: the wave's design (a library whose estimators take a
+    :class:`~councilsurvey.survey.design.SurveyDesign`) or, from an older library whose
+    estimators take the frame with ``weight=``/``psu=``, the frame itself."""
+    import inspect
+
+    if next(iter(inspect.signature(estimator).parameters)) == "design":
+        from councilsurvey.survey.design import SurveyDesign
+
+        return SurveyDesign.of_wave(data)
+    return data

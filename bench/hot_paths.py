@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import PYTHON, ROOT, WORK, load_average, machine, median, write_results
+from common import PYTHON, ROOT, WORK, first_argument, load_average, machine, median, write_results
 
 CALLS = ["read_export", "recode", "clean", "weight", "segment_shares"]
 
@@ -82,7 +82,7 @@ def child(export: Path, repeats: int) -> None:
         weighted = timed("weight", weight, result.responses, frame, cfg["weighting"])
         data = weighted.data
         data["segment"] = classify(data, benefit)
-        timed("segment_shares", segment_shares, data, "segment")
+        timed("segment_shares", segment_shares, first_argument(segment_shares, data), "segment")
         del raw, result, weighted, data
     print(json.dumps({"library": councilsurvey.__file__, "times": times}))
 

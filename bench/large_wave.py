@@ -26,7 +26,17 @@ import os
 import sys
 from pathlib import Path
 
-from common import PYTHON, ROOT, WORK, load_average, machine, median, run_measured, write_results
+from common import (
+    PYTHON,
+    ROOT,
+    WORK,
+    first_argument,
+    load_average,
+    machine,
+    median,
+    run_measured,
+    write_results,
+)
 
 STAGES = ["validate", "clean", "weight", "segment"]
 TARGET_S = 60.0
@@ -140,7 +150,9 @@ def run_stage(stage: str, work: Path, rows: int, seed: int) -> None:
         write_parquet(
             data[["respondent_id", "code", "weight", "segment_rule", "segment"]], p["segments"]
         )
-        write_csv(segment_shares(data, "segment"), p["segments_table"])
+        write_csv(
+            segment_shares(first_argument(segment_shares, data), "segment"), p["segments_table"]
+        )
     else:
         raise ValueError(stage)
 

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from councilsurvey.analysis import segmentation
 from councilsurvey.cleaning.clean import clean
 from councilsurvey.inputs.export import read_surveymonkey
 from councilsurvey.pipeline.paths import load_config
 from councilsurvey.survey import estimation as est
+from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.weighting import MARGIN_COLUMN, population_totals, weight
 
 from .conftest import ROOT, WAVE
@@ -115,7 +117,7 @@ def test_proportions_and_se_match_r(crosscheck):
     d, out = crosscheck
     r = pd.read_csv(out / "proportions.csv", keep_default_na=False)
     for var, rv in r.groupby("variable"):
-        ours = est.proportions(d, var).set_index("category")
+        ours = est.proportions(SurveyDesign.of_wave(d), var).set_index("category")
         rv = rv.set_index("category")
         assert set(ours.index) == set(rv.index)
         for col in ("share", "se"):
@@ -128,7 +130,7 @@ def test_rao_scott_matches_r(crosscheck):
     d, out = crosscheck
     r = pd.read_csv(out / "tests.csv")
     for row in r.itertuples():
-        ours = est.rao_scott(d, row.row, row.col)
+        ours = est.rao_scott(SurveyDesign.of_wave(d), row.row, row.col)
         for key in ("f", "df_num", "df_den", "p", "chisq", "chisq_df", "chisq_p"):
             diff = rel(ours[key], getattr(row, key))
             print(f"{row.row} x {row.col} {key}: relative difference {float(diff):.3g}")
@@ -138,9 +140,71 @@ def test_rao_scott_matches_r(crosscheck):
 def test_logistic_regression_matches_r(crosscheck):
     d, out = crosscheck
     r = pd.read_csv(out / "logistic.csv")
-    ours = est.logistic(d, "agrees_big_data", {"party_group": "Conservative", "type": "district"})
+    ours = est.logistic(
+        SurveyDesign.of_wave(d),
+        "agrees_big_data",
+        {"party_group": "Conservative", "type": "district"},
+    )
     assert len(ours) == len(r)
     for col in ("estimate", "se"):
         diff = rel(ours[col].to_numpy(), r[col].to_numpy())
         print(f"logistic {col}: max relative difference {diff.max():.3g}")
         assert diff.max() <= 1e-6
+
+
+@pytest.fixture(scope="module")
+def stratified(tmp_path_factory, result, frame):
+    """The bundled wave with council type as strata and the frame's councils of each type
+    as the finite-population correction, and R's estimates on it."""
+    d = result.data.copy()
+    d["n_councils"] = d["type"].map(frame["type"].value_counts()).astype(float)
+    d["agrees_big_data"] = (d["att_big_data"] >= 4).astype("Int64")
+    out = tmp_path_factory.mktemp("r_strata")
+    keep = ["code", "type", "n_councils", "weight", "digital_champion"]
+    keep += ["exclusion_major_issue", "party_group", "has_digital_strategy", "agrees_big_data"]
+    keep += ["att_cyber"]
+    d[keep].to_csv(out / "design.csv", index=False, float_format="%.17g")
+    proc = subprocess.run(
+        ["Rscript", str(ROOT / "tests" / "r" / "strata.R"), str(out / "design.csv"), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return d, out
+
+
+@pytest.mark.parametrize("fpc", ["none", "n_councils"])
+def test_strata_and_fpc_match_r(stratified, fpc):
+    """Strata and fpc reach svy through the design: shares, SEs, Rao-Scott tests, the
+    logistic regression and domain means agree with R's
+    svydesign(ids=~code, strata=~type, fpc=...)."""
+    d, out = stratified
+    design = SurveyDesign(d, strata="type", fpc=None if fpc == "none" else fpc)
+    props = pd.read_csv(out / "strata_proportions.csv", keep_default_na=False)
+    for var, rv in props[props["fpc"] == fpc].groupby("variable"):
+        ours = est.proportions(design, var).set_index("category")
+        rv = rv.set_index("category")
+        assert set(ours.index) == set(rv.index)
+        for col in ("share", "se"):
+            assert rel(ours.loc[rv.index, col], rv[col]).max() <= 1e-6, (var, col)
+    r = pd.read_csv(out / "strata_tests.csv", keep_default_na=False).set_index("fpc").loc[fpc]
+    ours = est.rao_scott(design, "party_group", "has_digital_strategy")
+    for key in ("f", "df_num", "df_den", "p", "chisq", "chisq_p"):
+        assert rel(ours[key], r[key]) <= 1e-6, key
+    r = pd.read_csv(out / "strata_logistic.csv", keep_default_na=False)
+    r = r[r["fpc"] == fpc]
+    ours = est.logistic(design, "agrees_big_data", {"party_group": "Conservative"})
+    for col in ("estimate", "se", "df"):
+        assert rel(ours[col].to_numpy(), r[col].to_numpy()).max() <= 1e-6, col
+    r = pd.read_csv(out / "strata_means.csv", keep_default_na=False)
+    r = r[r["fpc"] == fpc].set_index("segment")
+    ours = segmentation.item_profiles(design, "party_group", ["att_cyber"]).set_index("segment")
+    assert set(ours.index) == set(r.index)
+    for col in ("mean", "se"):
+        assert rel(ours.loc[r.index, col], r[col]).max() <= 1e-6, col
+    # the fpc removes the variance of the fully sampled types: smaller SEs than without
+    if fpc != "none":
+        without = est.proportions(SurveyDesign(d, strata="type"), "exclusion_major_issue")
+        with_fpc = est.proportions(design, "exclusion_major_issue")
+        assert (with_fpc["se"] < without["se"]).all()

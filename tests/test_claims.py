@@ -7,6 +7,7 @@ import yaml
 from councilsurvey.analysis.claims import check_claims, load_claims, status
 from councilsurvey.analysis.segments import classify
 from councilsurvey.core.errors import InputError
+from councilsurvey.survey.design import SurveyDesign
 
 from .conftest import WAVE
 
@@ -20,7 +21,7 @@ def data(result, instrument):
 
 def test_bundled_claims_all_pass(data, frame):
     claims = load_claims(WAVE / "published.yaml")
-    table = check_claims(claims, data, frame).set_index("claim_id")
+    table = check_claims(SurveyDesign.of_wave(data), claims, frame).set_index("claim_id")
     assert (table["status"] == "PASS").all()
     assert table.at["n_enthusiasts", "reproduced"] == 373
     assert table.at["council_coverage", "reproduced"] == pytest.approx(278 / 353)
@@ -36,7 +37,7 @@ def test_a_wrong_published_value_fails(data, frame, tmp_path):
     doc["claims"][3]["value"] = 374  # n_enthusiasts
     path = tmp_path / "published.yaml"
     path.write_text(yaml.safe_dump(doc))
-    table = check_claims(load_claims(path), data, frame).set_index("claim_id")
+    table = check_claims(SurveyDesign.of_wave(data), load_claims(path), frame).set_index("claim_id")
     assert table.at["n_enthusiasts", "status"] == "FAIL"
     assert (table.drop(index="n_enthusiasts")["status"] == "PASS").all()
 
@@ -72,7 +73,7 @@ def test_unknown_claim_is_a_clear_error(tmp_path):
 
 
 def test_claims_table_has_its_columns(data, frame):
-    table = check_claims(load_claims(WAVE / "published.yaml"), data, frame)
+    table = check_claims(SurveyDesign.of_wave(data), load_claims(WAVE / "published.yaml"), frame)
     assert isinstance(table, pd.DataFrame) and len(table) == 8
     assert list(table.columns[:6]) == [
         "claim_id",

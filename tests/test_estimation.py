@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from councilsurvey.survey import estimation as est
-from councilsurvey.survey.design import polars_frame
+from councilsurvey.survey.design import SurveyDesign, polars_frame
 
 
 def taylor_se(y, w, cluster):
@@ -21,7 +21,7 @@ def taylor_se(y, w, cluster):
 
 def test_proportions_match_linearisation_formula(result):
     d = result.data
-    tab = est.proportions(d, "exclusion_major_issue").set_index("category")
+    tab = est.proportions(SurveyDesign.of_wave(d), "exclusion_major_issue").set_index("category")
     sub = d.dropna(subset=["exclusion_major_issue"])
     for cat in ["Yes", "No", "Don't know"]:
         y = (sub["exclusion_major_issue"] == cat).astype(float)
@@ -44,7 +44,7 @@ def test_proportions_match_linearisation_formula(result):
 
 def test_share_of_indicator(result):
     d = result.data
-    res = est.share(d, d["att_wellbeing"] >= 4)
+    res = est.share(SurveyDesign.of_wave(d), d["att_wellbeing"] >= 4)
     sub = d.dropna(subset=["att_wellbeing"])
     assert res["n"] == len(sub)
     assert res["unweighted"] == pytest.approx((sub["att_wellbeing"] >= 4).mean())
@@ -53,7 +53,7 @@ def test_share_of_indicator(result):
 
 def test_unweighted_chi2_matches_scipy(result):
     d = result.data
-    got = est.chi2_unweighted(d, "type", "has_digital_strategy")
+    got = est.chi2_unweighted(SurveyDesign.of_wave(d), "type", "has_digital_strategy")
     table = pd.crosstab(d["type"].astype(str), d["has_digital_strategy"].astype(str))
     chi2, p, dof, _ = stats.chi2_contingency(table, correction=False)
     assert got["chi2"] == pytest.approx(chi2)
@@ -67,8 +67,8 @@ def test_rao_scott_with_equal_weights_and_singleton_clusters_is_near_pearson(res
     d = result.data.copy()
     d["w1"] = 1.0
     d["id"] = d["respondent_id"]
-    rs = est.rao_scott(d, "type", "has_digital_strategy", weight="w1", psu="id")
-    pearson = est.chi2_unweighted(d, "type", "has_digital_strategy")
+    rs = est.rao_scott(SurveyDesign(d, weight="w1", psu="id"), "type", "has_digital_strategy")
+    pearson = est.chi2_unweighted(SurveyDesign.of_wave(d), "type", "has_digital_strategy")
     # with-replacement variance of an SRS differs from the multinomial one by n/(n-1)
     assert rs["chisq"] == pytest.approx(pearson["chi2"], rel=0.02)
 
@@ -78,7 +78,7 @@ def test_unweighted_logistic_matches_statsmodels(result):
 
     d = result.data.copy()
     d["y"] = (d["att_big_data"] >= 4).astype("Int64")
-    ours = est.logistic_unweighted(d, "y", {"party_group": "Conservative"})
+    ours = est.logistic_unweighted(SurveyDesign.of_wave(d), "y", {"party_group": "Conservative"})
     sub = d.dropna(subset=["y"]).astype({"y": float, "party_group": str})
     fit = smf.logit("y ~ C(party_group, Treatment('Conservative'))", data=sub).fit(disp=0)
     assert np.allclose(ours["estimate"].to_numpy(), fit.params.to_numpy(), rtol=1e-5)
@@ -91,7 +91,7 @@ def test_weighted_logistic_point_estimates_match_statsmodels_glm(result):
 
     d = result.data.copy()
     d["y"] = (d["att_big_data"] >= 4).astype("Int64")
-    ours = est.logistic(d, "y", {"party_group": "Conservative"})
+    ours = est.logistic(SurveyDesign.of_wave(d), "y", {"party_group": "Conservative"})
     sub = d.dropna(subset=["y"]).astype({"y": float, "party_group": str})
     fit = smf.glm(
         "y ~ C(party_group, Treatment('Conservative'))",
@@ -142,3 +142,22 @@ def test_polars_conversion_agrees_with_value_by_value():
     for col in df.columns:
         ours, theirs = polars_frame(df, [col]), by_value(df, [col])
         assert ours.schema == theirs.schema and ours.equals(theirs), col
+
+
+def test_a_stratum_that_is_also_a_variable(result):
+    """A design column used as a variable (council type as the stratum and as a predictor)
+    is carried once; estimates on it match the shares by hand."""
+    d = result.data.copy()
+    design = SurveyDesign(d, strata="type")
+    assert design.select(["type", "att_cyber"]).data.columns.tolist() == [
+        "weight",
+        "code",
+        "type",
+        "att_cyber",
+    ]
+    d["y"] = (d["att_big_data"] >= 4).astype("Int64")
+    fit = est.logistic(design.with_data(d), "y", {"type": "district"})
+    assert fit["n"].iloc[0] == d["y"].notna().sum()
+    flag = d["type"] == "county"
+    got = est.share(design, flag)
+    assert got["share"] == pytest.approx(np.average(flag, weights=d["weight"]), rel=1e-12)

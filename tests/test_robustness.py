@@ -16,6 +16,7 @@ from councilsurvey.core.yamlio import load_yaml, validate
 from councilsurvey.pipeline import robustness as rstage
 from councilsurvey.pipeline.paths import load_config, robustness_specifications
 from councilsurvey.report import robustness as rreport
+from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.weighting import MARGIN_COLUMN, base_weights, population_totals
 
 from .conftest import ROOT, WAVE
@@ -142,7 +143,9 @@ def test_specification_shares_against_linearisation_by_hand(data):
     n_councils - 1 degrees of freedom."""
     seg = rb.segment_of(data, {}, BENEFIT, CFG["segments"])
     w = data["weight"].to_numpy()
-    est = rb.specification(data, w, seg, "raked_all", "rule").set_index("segment")
+    est = rb.specification(SurveyDesign.of_wave(data), seg, "raked_all", "rule").set_index(
+        "segment"
+    )
     for name in rb.SEGMENTS:
         y = (seg == name).to_numpy(dtype=float)
         p = (w * y).sum() / w.sum()
@@ -165,7 +168,8 @@ def test_specification_shares_against_linearisation_by_hand(data):
 def test_specification_leaves_unplaced_respondents_out_of_the_base(data):
     seg = data["segment_latent"].astype(object)
     seg.iloc[:10] = None
-    est = rb.specification(data, np.ones(len(data)), seg, "unweighted", "latent")
+    unweighted = SurveyDesign.of_wave(data.assign(ones=1.0)).with_weight("ones")
+    est = rb.specification(unweighted, seg, "unweighted", "latent")
     assert set(est["n_base"]) == {int(seg.notna().sum())}
     ent = est.set_index("segment").loc["enthusiast"]
     assert ent["share"] == pytest.approx((seg == "enthusiast").sum() / seg.notna().sum())

@@ -11,6 +11,7 @@ from councilsurvey.analysis.segments import SEGMENTS, classify
 from councilsurvey.cleaning.clean import clean
 from councilsurvey.inputs.export import read_surveymonkey
 from councilsurvey.pipeline.paths import load_config
+from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.weighting import weight
 
 from .conftest import ROOT, WAVE
@@ -56,7 +57,7 @@ def kappa_from_table(table: pd.DataFrame) -> float:
 
 
 def test_segment_shares_counts_and_weighted_shares(data):
-    res = sg.segment_shares(data)
+    res = sg.segment_shares(SurveyDesign.of_wave(data))
     assert res.columns.tolist() == sg.SHARE_COLUMNS
     assert res["segment"].tolist() == SEGMENTS
     got = res.set_index("segment")
@@ -78,7 +79,7 @@ def test_segment_shares_counts_and_weighted_shares(data):
 
 def test_segment_shares_keeps_an_empty_segment(data):
     some = data[data["segment"] != "unclassified"]
-    res = sg.segment_shares(some)
+    res = sg.segment_shares(SurveyDesign.of_wave(some))
     assert res["segment"].tolist() == SEGMENTS
     last = res.iloc[-1]
     assert (last["n"], last["weighted_share"]) == (0, 0.0)
@@ -223,7 +224,7 @@ def test_agreement_on_hand_cases():
 
 def test_item_profiles_match_weighted_means(data, instrument):
     items = instrument.attitude_ids
-    res = sg.item_profiles(data, "segment", items)
+    res = sg.item_profiles(SurveyDesign.of_wave(data), "segment", items)
     assert res.columns.tolist() == sg.PROFILE_COLUMNS
     main = res[res["segment"] != "unclassified"]
     assert main["segment"].tolist() == [s for s in SEGMENTS[:3] for _ in items]
@@ -241,7 +242,9 @@ def test_item_profiles_match_weighted_means(data, instrument):
 
 def test_item_profile_se_is_domain_linearisation(data):
     """SE of a domain mean, councils as PSUs, with replacement: written out in numpy."""
-    res = sg.item_profiles(data, "segment", ["att_cyber"]).set_index("segment")
+    res = sg.item_profiles(SurveyDesign.of_wave(data), "segment", ["att_cyber"]).set_index(
+        "segment"
+    )
     y = data["att_cyber"].astype("Float64").astype(float).fillna(0.0).to_numpy()
     w = data["weight"].to_numpy()
     for seg in ["enthusiast", "sceptic"]:
@@ -257,7 +260,7 @@ def test_item_profile_se_is_domain_linearisation(data):
 
 
 def test_item_profiles_by_latent_class(data, instrument, latent):
-    res = sg.item_profiles(data, latent, instrument.benefit_ids)
+    res = sg.item_profiles(SurveyDesign.of_wave(data), latent, instrument.benefit_ids)
     assert res["segment"].unique().tolist() == ["enthusiast", "middle", "sceptic"]
     by_class = res.groupby("segment", sort=False)["mean"].mean()
     assert by_class.is_monotonic_decreasing

@@ -12,6 +12,7 @@ from councilsurvey.analysis import segmentation as sg
 from councilsurvey.analysis import trends
 from councilsurvey.analysis.segments import SEGMENTS, classify
 from councilsurvey.survey import estimation as est
+from councilsurvey.survey.design import SurveyDesign
 
 BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 SEED = 2019
@@ -56,7 +57,9 @@ def wave_b(wave_a, moved):
 
 @pytest.fixture(scope="module")
 def estimates(wave_a, wave_b):
-    return trends.wave_estimates({"2017": wave_a, "2019": wave_b})
+    return trends.wave_estimates(
+        {"2017": SurveyDesign.of_wave(wave_a), "2019": SurveyDesign.of_wave(wave_b)}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +88,8 @@ def test_estimates_columns_and_order(estimates, wave_a):
     assert key.tolist() == sorted(key)  # indicator, then category
     waves = estimates.groupby(key, sort=False)["wave"].agg(list)
     assert all(w == ["2017", "2019"] for w in waves)
-    head = att.headlines(wave_a)
-    seg = sg.segment_shares(wave_a)
+    head = att.headlines(SurveyDesign.of_wave(wave_a))
+    seg = sg.segment_shares(SurveyDesign.of_wave(wave_a))
     assert len(estimates) == 2 * (len(head) + len(seg))
     assert (estimates["wave"] == "2017").sum() == len(head) + len(seg)
     assert estimates.loc[estimates["indicator"] == "segment", "category"].unique().tolist() == (
@@ -97,11 +100,11 @@ def test_estimates_columns_and_order(estimates, wave_a):
 
 def test_estimates_reproduce_headlines_and_segments(estimates, wave_a):
     a = estimates[estimates["wave"] == "2017"]
-    for _, h in att.headlines(wave_a).iterrows():
+    for _, h in att.headlines(SurveyDesign.of_wave(wave_a)).iterrows():
         r = row(a, h["indicator"], h["category"])
         for col in ["n", "unweighted", "weighted", "se", "lci", "uci"]:
             assert r[col] == pytest.approx(h[col], rel=1e-12), (h["indicator"], col)
-    for _, s in sg.segment_shares(wave_a).iterrows():
+    for _, s in sg.segment_shares(SurveyDesign.of_wave(wave_a)).iterrows():
         r = row(a, "segment", s["segment"])
         assert r["n"] == len(wave_a)  # the base, not the count in the segment
         assert r["unweighted"] * r["n"] == pytest.approx(s["n"])
@@ -109,19 +112,19 @@ def test_estimates_reproduce_headlines_and_segments(estimates, wave_a):
         assert r["se"] == pytest.approx(s["se"], rel=1e-12)
         assert r["df"] == s["df"] == wave_a["code"].nunique() - 1
     # headlines report no df: it is svy's, councils in the base less one
-    wb = est.share(wave_a, wellbeing_positive(wave_a))
+    wb = est.share(SurveyDesign.of_wave(wave_a), wellbeing_positive(wave_a))
     assert row(a, "wellbeing_positive", "Agree or Strongly agree")["df"] == wb["df"]
-    strategy = est.share(wave_a, strategy_yes(wave_a))
+    strategy = est.share(SurveyDesign.of_wave(wave_a), strategy_yes(wave_a))
     r = row(a, "digital_strategy", "Yes")
     assert r["df"] == strategy["df"] < wb["df"]
     assert r["se"] == pytest.approx(strategy["se"], rel=1e-12)
-    champ = est.proportions(wave_a, "digital_champion")
+    champ = est.proportions(SurveyDesign.of_wave(wave_a), "digital_champion")
     assert (a.loc[a["indicator"] == "digital_champion", "df"] == champ["df"].iloc[0]).all()
 
 
 def test_missing_segment_column_is_an_error(wave_a):
     with pytest.raises(KeyError, match="segment column 'segment'"):
-        trends.wave_estimates({"2017": wave_a.drop(columns="segment")})
+        trends.wave_estimates({"2017": SurveyDesign.of_wave(wave_a.drop(columns="segment"))})
 
 
 # --- changes ------------------------------------------------------------------------
@@ -150,8 +153,8 @@ def test_difference_and_se_of_the_perturbed_item(change, wave_a, wave_b, moved):
     assert r["difference"] == pytest.approx(w[moved].sum() / w[answering].sum(), rel=1e-9)
     assert r["unweighted_difference"] == pytest.approx(len(moved) / answering.sum())
 
-    s1 = est.share(wave_a, wellbeing_positive(wave_a))
-    s2 = est.share(wave_b, wellbeing_positive(wave_b))
+    s1 = est.share(SurveyDesign.of_wave(wave_a), wellbeing_positive(wave_a))
+    s2 = est.share(SurveyDesign.of_wave(wave_b), wellbeing_positive(wave_b))
     assert r["se"] == pytest.approx(np.hypot(s1["se"], s2["se"]), rel=1e-12)
     assert r["df"] == min(s1["df"], s2["df"])
     half = stats.t.ppf(0.975, r["df"]) * r["se"]
@@ -226,7 +229,12 @@ def test_category_missing_from_a_wave_is_not_tested(estimates):
 
 
 def test_pooled_test_agrees_with_wald(change, wave_a, wave_b):
-    moved_item = trends.pooled_change_test(wave_a, wave_b, wellbeing_positive, ("2017", "2019"))
+    moved_item = trends.pooled_change_test(
+        SurveyDesign.of_wave(wave_a),
+        SurveyDesign.of_wave(wave_b),
+        wellbeing_positive,
+        ("2017", "2019"),
+    )
     wald = row(change, "wellbeing_positive", "Agree or Strongly agree")
     assert moved_item["p"] < 0.05 and wald["p"] < 0.05 and wald["difference"] > 0
     assert moved_item["df_num"] == pytest.approx(1.0)
@@ -234,17 +242,52 @@ def test_pooled_test_agrees_with_wald(change, wave_a, wave_b):
     # one degree of freedom: F is close to the square of the Wald t
     assert moved_item["f"] == pytest.approx(wald["statistic"] ** 2, rel=0.1)
 
-    untouched = trends.pooled_change_test(wave_a, wave_b, strategy_yes)
+    untouched = trends.pooled_change_test(
+        SurveyDesign.of_wave(wave_a), SurveyDesign.of_wave(wave_b), strategy_yes
+    )
     assert untouched["p"] > 0.05 and row(change, "digital_strategy", "Yes")["p"] > 0.05
 
-    champion = trends.pooled_change_test(wave_a, wave_b, lambda d: d["digital_champion"])
+    champion = trends.pooled_change_test(
+        SurveyDesign.of_wave(wave_a), SurveyDesign.of_wave(wave_b), lambda d: d["digital_champion"]
+    )
     assert champion["df_num"] > 1 and champion["p"] > 0.05
 
 
 def test_pooled_test_uses_wave_specific_clusters(wave_a, wave_b):
-    got = trends.pooled_change_test(wave_a, wave_b, wellbeing_positive)
+    got = trends.pooled_change_test(
+        SurveyDesign.of_wave(wave_a), SurveyDesign.of_wave(wave_b), wellbeing_positive
+    )
     councils = wave_a.loc[wave_a["att_wellbeing"].notna(), "code"].nunique()
     # clusters of both waves less one (a shared id would give councils - 1)
     assert got["df_den"] == pytest.approx(2 * councils - 1)
     with pytest.raises(ValueError, match="two distinct labels"):
-        trends.pooled_change_test(wave_a, wave_b, wellbeing_positive, ("x", "x"))
+        trends.pooled_change_test(
+            SurveyDesign.of_wave(wave_a),
+            SurveyDesign.of_wave(wave_b),
+            wellbeing_positive,
+            ("x", "x"),
+        )
+
+
+def test_trends_refuse_strata_they_cannot_count(wave_a, wave_b):
+    """The degrees of freedom of a wave and the pooled test's nested PSUs count the PSUs
+    alone: a design with strata or fpc is refused rather than mis-estimated."""
+    stratified = SurveyDesign(wave_a, strata="type")
+    with pytest.raises(NotImplementedError, match="without strata or fpc"):
+        trends.wave_estimates({"2017": stratified})
+    with pytest.raises(NotImplementedError, match="without strata or fpc"):
+        trends.pooled_change_test(stratified, SurveyDesign.of_wave(wave_b), wellbeing_positive)
+
+
+def test_the_design_level_sets_every_interval(wave_a):
+    """A 90% design gives each wave's logit interval with t(0.95, df), by hand."""
+    at90 = trends.wave_estimates({"2017": SurveyDesign.of_wave(wave_a, level=0.9)})
+    at95 = trends.wave_estimates({"2017": SurveyDesign.of_wave(wave_a)})
+    pd.testing.assert_series_equal(at90["weighted"], at95["weighted"], check_exact=True)
+    inside = at90[(at90["weighted"] > 0) & (at90["weighted"] < 1)]
+    p, se, df = inside["weighted"], inside["se"], inside["df"]
+    half = stats.t.ppf(0.95, df) * se / (p * (1 - p))
+    logit = np.log(p / (1 - p))
+    assert np.allclose(inside["lci"], 1 / (1 + np.exp(-(logit - half))), rtol=1e-9)
+    assert np.allclose(inside["uci"], 1 / (1 + np.exp(-(logit + half))), rtol=1e-9)
+    assert (at90["uci"] - at90["lci"] <= at95["uci"] - at95["lci"]).all()

@@ -1,41 +1,17 @@
 """Attitudes to digital technology: headline figures, segment associations, caution items
 and a model of being a digital enthusiast.
 
-Every weighted estimate and test goes through :mod:`councilsurvey.survey.estimation` (final
-weight ``weight``, councils ``code`` as clusters, Taylor linearisation with ``svy``);
-unweighted counterparts come from :func:`councilsurvey.survey.estimation.chi2_unweighted`,
-:func:`councilsurvey.survey.estimation.logistic_unweighted` and pingouin.
+Every function takes the wave's :class:`~councilsurvey.survey.design.SurveyDesign` first.
+Every weighted estimate and test goes through :mod:`councilsurvey.survey.estimation`
+(for the bundled waves: final weight ``weight``, councils ``code`` as clusters, Taylor
+linearisation with ``svy``); unweighted counterparts come from
+:func:`councilsurvey.survey.estimation.chi2_unweighted`,
+:func:`councilsurvey.survey.estimation.logistic_unweighted` and pingouin, on the design's
+data.
 
-Tidy test tables
-----------------
-Every test function returns a DataFrame with exactly the columns of
-:data:`TEST_COLUMNS`, in this order:
-
-``test``
-    Name of the test (e.g. ``"Pearson chi-square"``, ``"Rao-Scott F"``).
-``variables``
-    What was tested: ``"segment x party_group"`` for an association,
-    ``"att_cyber: enthusiast vs sceptic"`` for a pairwise comparison,
-    ``"enthusiast ~ party_group[Labour]"`` for a regression term.
-``statistic``
-    The test statistic (chi-square, F, H, U, z or t).
-``df``
-    Degrees of freedom. A float when the test has one (``NaN`` when its reference
-    distribution has none, e.g. a Wald z or Mann-Whitney U); a string ``"df1, df2"``
-    (each rounded to two decimals) for an F test with two (Rao-Scott). A column holding
-    both kinds has object dtype.
-``p``
-    Unadjusted p-value.
-``p_adjusted``
-    Holm-adjusted p-value within the family stated in each function's docstring
-    (``NaN`` for rows outside every family, e.g. regression intercepts).
-``effect_size``, ``effect_measure``
-    The effect size and what it is (Cramér's V, epsilon-squared, rank-biserial
-    correlation, odds ratio).
-``n``
-    Respondents in the test.
-``weighted``
-    True for design-based (survey-weighted) tests, False for unweighted ones.
+Every test function returns a tidy test table (:mod:`councilsurvey.analysis.tidy`: the
+columns :data:`TEST_COLUMNS`, Holm-adjusted p-values within the families each function's
+docstring states).
 
 Respondents in the ``unclassified`` segment (fewer than two benefit items answered) are
 left out of every segment comparison: their segment is set to missing, which keeps
@@ -53,21 +29,10 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 
+from councilsurvey.analysis.tidy import TEST_COLUMNS as TEST_COLUMNS  # re-exported
+from councilsurvey.analysis.tidy import holm, tidy
 from councilsurvey.survey import estimation as est
-
-#: columns of every tidy test table, in order
-TEST_COLUMNS = [
-    "test",
-    "variables",
-    "statistic",
-    "df",
-    "p",
-    "p_adjusted",
-    "effect_size",
-    "effect_measure",
-    "n",
-    "weighted",
-]
+from councilsurvey.survey.design import SurveyDesign
 
 #: columns of :func:`headlines`
 HEADLINE_COLUMNS = [
@@ -103,32 +68,6 @@ DEFAULT_PREDICTORS = {
 # --------------------------------------------------------------------------- helpers
 
 
-def holm(pvalues: Sequence[float]) -> np.ndarray:
-    """Holm-adjusted p-values (pingouin.multicomp); ``NaN`` entries stay ``NaN`` and are
-    left out of the family."""
-    p = np.asarray(pvalues, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        _, adj = pg.multicomp(p[ok], method="holm")
-        out[ok] = adj
-    return out
-
-
-def _tidy(rows: list[dict]) -> pd.DataFrame:
-    """A tidy test table with :data:`TEST_COLUMNS` (empty rows give an empty table)."""
-    out = pd.DataFrame(rows, columns=TEST_COLUMNS)
-    for col in ["statistic", "p", "p_adjusted", "effect_size"]:
-        out[col] = out[col].astype(float)
-    out["n"] = out["n"].astype(int)
-    out["weighted"] = out["weighted"].astype(bool)
-    if all(isinstance(v, (float, int, np.floating, np.integer)) for v in out["df"]):
-        out["df"] = out["df"].astype(float)
-    else:
-        out["df"] = out["df"].astype(object)
-    return out.reset_index(drop=True)
-
-
 def _segment_compared(data: pd.DataFrame, segment: str) -> pd.Series:
     """The segment as text, missing for unclassified (and missing) respondents."""
     if segment not in data.columns:
@@ -162,20 +101,15 @@ def _df_pair(df1: float, df2: float) -> str:
 # --------------------------------------------------------------------------- headlines
 
 
-def headlines(
-    data: pd.DataFrame, weight: str = "weight", psu: str = "code", level: float = 0.95
-) -> pd.DataFrame:
+def headlines(design: SurveyDesign) -> pd.DataFrame:
     """Headline shares of the report, unweighted and design-based.
 
     Parameters
     ----------
-    data : DataFrame
+    design : SurveyDesign
         Weighted responses (``att_wellbeing``, ``has_digital_strategy``,
-        ``digital_champion``, ``exclusion_major_issue``, weight and cluster columns).
-    weight, psu : str
-        Weight column and cluster (PSU) column.
-    level : float
-        Confidence level of the (logit) intervals.
+        ``digital_champion``, ``exclusion_major_issue``) with their design; its level
+        is that of the (logit) intervals.
 
     Returns
     -------
@@ -195,6 +129,7 @@ def headlines(
         ``n`` is the base (respondents answering), ``unweighted`` the share of that
         base, ``weighted`` the design-based share with its ``se`` and interval.
     """
+    data = design.data
     rows = []
 
     def add(indicator, category, basis, res):
@@ -218,7 +153,7 @@ def headlines(
         "Agree or Strongly agree",
         "respondents answering att_wellbeing (Don't know/blank excluded); Agree or "
         "Strongly agree (codes 4-5)",
-        est.share(data, wellbeing >= 4, weight, psu, level),
+        est.share(design, wellbeing >= 4),
     )
 
     def yes_among_yes_no(col):
@@ -232,10 +167,10 @@ def headlines(
         "digital_strategy",
         "Yes",
         "respondents answering has_digital_strategy Yes or No (Don't know/blank excluded); Yes",
-        est.share(data, yes_among_yes_no("has_digital_strategy"), weight, psu, level),
+        est.share(design, yes_among_yes_no("has_digital_strategy")),
     )
 
-    champ = est.proportions(data, "digital_champion", weight, psu, level).set_index("category")
+    champ = est.proportions(design, "digital_champion").set_index("category")
     basis = (
         "respondents answering digital_champion (Don't know counts as an answer; blank excluded)"
     )
@@ -262,14 +197,14 @@ def headlines(
         "digital_champion",
         "leader_or_chief_executive",
         basis + "; the leader of the council or the chief executive",
-        est.share(data, flag, weight, psu, level),
+        est.share(design, flag),
     )
 
     add(
         "exclusion_major_issue",
         "Yes",
         "respondents answering exclusion_major_issue Yes or No (Don't know/blank excluded); Yes",
-        est.share(data, yes_among_yes_no("exclusion_major_issue"), weight, psu, level),
+        est.share(design, yes_among_yes_no("exclusion_major_issue")),
     )
     return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
 
@@ -278,11 +213,9 @@ def headlines(
 
 
 def segment_association(
-    data: pd.DataFrame,
+    design: SurveyDesign,
     segment: str = "segment",
     variables: Sequence[str] = ("type", "party_group", "role", "age_band", "tenure"),
-    weight: str = "weight",
-    psu: str = "code",
 ) -> pd.DataFrame:
     """Association of the segment with respondent characteristics.
 
@@ -307,14 +240,12 @@ def segment_association(
 
     Parameters
     ----------
-    data : DataFrame
-        Weighted responses with the segment column.
+    design : SurveyDesign
+        Weighted responses with the segment column, and their design.
     segment : str
         Segment column (from :func:`councilsurvey.analysis.segments.classify`).
     variables : sequence of str
         Categorical respondent characteristics, tested in this order.
-    weight, psu : str
-        Weight column and cluster (PSU) column of the design.
 
     Returns
     -------
@@ -322,13 +253,13 @@ def segment_association(
         Tidy test table (:data:`TEST_COLUMNS`); ``variables`` reads
         ``"segment x <variable>"``.
     """
+    data = design.data
     seg = _segment_compared(data, segment)
     rows = []
     for var in variables:
         if var not in data.columns:
             raise KeyError(f"variable {var!r} is not in the data")
-        tmp = data[[psu, weight, var]].copy()
-        tmp[segment] = seg
+        tmp = design.select([var]).assign(**{segment: seg})
         with warnings.catch_warnings():
             # pingouin also computes the other power-divergence statistics, whose log and
             # power terms divide by zero on empty cells; the Pearson statistic is unaffected
@@ -347,8 +278,8 @@ def segment_association(
                 "weighted": False,
             }
         )
-        rs = est.rao_scott(tmp, segment, var, weight, psu)
-        both = tmp[[segment, var]].dropna()
+        rs = est.rao_scott(tmp, segment, var)
+        both = tmp.data[[segment, var]].dropna()
         k = min(both[segment].nunique(), both[var].astype(str).nunique())
         v = math.sqrt(rs["chisq"] / (rs["n"] * (k - 1))) if k > 1 and rs["n"] else np.nan
         rows.append(
@@ -364,7 +295,7 @@ def segment_association(
                 "weighted": True,
             }
         )
-    out = _tidy(rows)
+    out = tidy(rows)
     for flag in (False, True):
         mask = out["weighted"] == flag
         out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
@@ -375,7 +306,7 @@ def segment_association(
 
 
 def caution_tests(
-    data: pd.DataFrame,
+    design: SurveyDesign,
     segment: str = "segment",
     items: Sequence[str] = ("att_too_complex", "att_cyber", "att_exclusion"),
 ) -> pd.DataFrame:
@@ -403,8 +334,9 @@ def caution_tests(
 
     Parameters
     ----------
-    data : DataFrame
-        Responses with the segment column and the items (Likert codes 1-5).
+    design : SurveyDesign
+        Responses with the segment column and the items (Likert codes 1-5); only its
+        data is used (the tests are unweighted).
     segment : str
         Segment column (from :func:`councilsurvey.analysis.segments.classify`).
     items : sequence of str
@@ -416,6 +348,7 @@ def caution_tests(
         Tidy test table (:data:`TEST_COLUMNS`); for each item its Kruskal-Wallis row then
         its pairwise rows.
     """
+    data = design.data
     seg = _segment_compared(data, segment)
     pairs = [(a, b) for i, a in enumerate(COMPARED_SEGMENTS) for b in COMPARED_SEGMENTS[i + 1 :]]
     rows = []
@@ -455,7 +388,7 @@ def caution_tests(
                     "weighted": False,
                 }
             )
-    out = _tidy(rows)
+    out = tidy(rows)
     for name in ("Kruskal-Wallis H", "Mann-Whitney U"):
         mask = out["test"] == name
         out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
@@ -466,11 +399,9 @@ def caution_tests(
 
 
 def enthusiast_model(
-    data: pd.DataFrame,
+    design: SurveyDesign,
     segment: str = "segment",
     predictors: Mapping[str, str] | None = None,
-    weight: str = "weight",
-    psu: str = "code",
 ) -> pd.DataFrame:
     """Logistic regression of being a digital enthusiast, unweighted and survey-weighted.
 
@@ -484,15 +415,13 @@ def enthusiast_model(
 
     Parameters
     ----------
-    data : DataFrame
-        Weighted responses with the segment column and the predictors.
+    design : SurveyDesign
+        Weighted responses with the segment column and the predictors, and their design.
     segment : str
         Segment column (from :func:`councilsurvey.analysis.segments.classify`).
     predictors : mapping, optional
         Predictor column -> reference level; default :data:`DEFAULT_PREDICTORS`
         (Conservative, district, backbench councillor, 55-64, 2 to 5 years).
-    weight, psu : str
-        Weight column and cluster (PSU) column of the design.
 
     Returns
     -------
@@ -505,8 +434,8 @@ def enthusiast_model(
         One row per term, intercept first, then predictors in the order given and their
         levels in sorted order; ``variables`` reads ``"enthusiast ~ Intercept"`` or
         ``"enthusiast ~ party_group[Labour]"``. ``effect_size`` is the odds ratio;
-        two further columns, ``effect_ci_low`` and ``effect_ci_high``, give its 95%
-        confidence limits.
+        two further columns, ``effect_ci_low`` and ``effect_ci_high``, give its
+        confidence limits at the design's level (95% for the wave's design).
         Holm family: the non-intercept terms of each model separately; the intercept's
         ``p_adjusted`` is NaN.
 
@@ -519,11 +448,11 @@ def enthusiast_model(
         has fewer than two levels there.
     """
     predictors = dict(DEFAULT_PREDICTORS if predictors is None else predictors)
+    data = design.data
     seg = _segment_compared(data, segment)
     y = pd.array(np.where(seg.isna(), pd.NA, (seg == "enthusiast").astype(int)), dtype="Int64")
-    df = data[[psu, weight, *predictors]].copy()
-    df["enthusiast"] = y
-    used = df.dropna(subset=["enthusiast", *predictors])
+    model = design.select(predictors).assign(enthusiast=y)
+    used = model.data.dropna(subset=["enthusiast", *predictors])
     for col, ref in predictors.items():
         levels = set(used[col].astype(str))
         if ref not in levels:
@@ -541,8 +470,8 @@ def enthusiast_model(
 
     rows = []
     fits = [
-        (est.logistic_unweighted(df, "enthusiast", predictors), False),
-        (est.logistic(df, "enthusiast", predictors, weight, psu), True),
+        (est.logistic_unweighted(model, "enthusiast", predictors), False),
+        (est.logistic(model, "enthusiast", predictors), True),
     ]
     cis = []
     for fit, weighted in fits:
@@ -569,8 +498,8 @@ def enthusiast_model(
                 }
             )
             cis.append((float(r["lci"]), float(r["uci"])))
-    out = _tidy(rows)
-    # the odds ratios' 95% confidence limits follow the tidy columns
+    out = tidy(rows)
+    # the odds ratios' confidence limits follow the tidy columns
     out["effect_ci_low"] = [lo for lo, _ in cis]
     out["effect_ci_high"] = [hi for _, hi in cis]
     for flag in (False, True):
@@ -583,12 +512,7 @@ def enthusiast_model(
 
 
 def segment_profile_by(
-    data: pd.DataFrame,
-    segment: str = "segment",
-    variable: str = "type",
-    weight: str = "weight",
-    psu: str = "code",
-    level: float = 0.95,
+    design: SurveyDesign, segment: str = "segment", variable: str = "type"
 ) -> pd.DataFrame:
     """Weighted share of each segment within each category of ``variable`` (for figures).
 
@@ -600,16 +524,13 @@ def segment_profile_by(
 
     Parameters
     ----------
-    data : DataFrame
-        Weighted responses with the segment column and ``variable``.
+    design : SurveyDesign
+        Weighted responses with the segment column and ``variable``, and their design
+        (its level is that of the intervals).
     segment : str
         Segment column (from :func:`councilsurvey.analysis.segments.classify`).
     variable : str
         Categorical variable whose categories are the domains.
-    weight, psu : str
-        Weight column and cluster (PSU) column of the design.
-    level : float
-        Confidence level of the intervals.
 
     Returns
     -------
@@ -620,19 +541,16 @@ def segment_profile_by(
         has no logit interval (``lci``/``uci`` NaN). Rows follow the categories' own order
         (categorical order, else sorted), then enthusiast, middle, sceptic.
     """
+    data = design.data
     seg = _segment_compared(data, segment)
-    tmp = data[[psu, weight, variable]].copy()
-    tmp["_segment"] = seg
-    sample = est.survey_sample(tmp, ["_segment", variable], weight, psu)
-    res = (
-        sample.estimation.prop("_segment", by=variable, drop_nulls=True, alpha=1 - level)
-        .to_polars()
-        .to_pandas()
-    )
+    tmp = design.select([variable]).assign(_segment=seg)
+    sample = tmp.sample(["_segment", variable])
+    res = sample.estimation.prop("_segment", by=variable, drop_nulls=True, alpha=design.alpha)
+    res = res.to_polars().to_pandas()
     res = res.rename(columns={variable: "category", "_segment": "segment", "est": "weighted"})
     res["category"] = res["category"].astype(str)
     res["segment"] = res["segment"].astype(str)
-    base = tmp.dropna(subset=["_segment", variable])[variable].astype(str).value_counts()
+    base = tmp.data.dropna(subset=["_segment", variable])[variable].astype(str).value_counts()
     res["n"] = res["category"].map(base).fillna(0).astype(int)
     res.insert(0, "variable", variable)
     cat_rank = {c: i for i, c in enumerate(_levels(data[variable]))}

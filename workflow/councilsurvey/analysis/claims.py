@@ -3,9 +3,11 @@
 Each claim of ``data/raw/<wave>/published.yaml`` (checked against
 ``workflow/schemas/published.schema.yaml``) is recomputed, unweighted and on the stated
 basis, by the function registered for its id in :data:`CLAIMS`; a weighted estimate with
-its 95% confidence interval (councils as clusters) is added for context where one makes
-sense. Status: a ``count`` or ``proportion`` PASSes within ``tolerance`` of the
-published value; an ``upper_bound`` PASSes at or below ``value + tolerance``.
+its confidence interval (from the wave's
+:class:`~councilsurvey.survey.design.SurveyDesign`: councils as clusters, at the design's
+level, 95% in the pipeline) is added for context where one makes sense. Status: a
+``count`` or ``proportion`` PASSes within ``tolerance`` of the published value; an
+``upper_bound`` PASSes at or below ``value + tolerance``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 from councilsurvey.core.errors import InputError
 from councilsurvey.core.yamlio import load_yaml, validate
 from councilsurvey.survey import estimation as est
+from councilsurvey.survey.design import SurveyDesign
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "published.schema.yaml"
 COLUMNS = [
@@ -40,13 +43,13 @@ COLUMNS = [
 LEADER_OR_CEO = ["The leader of the council", "The chief executive"]
 
 
-def _weighted(data, indicator) -> dict:
-    s = est.share(data, indicator)
+def _weighted(design: SurveyDesign, indicator: pd.Series) -> dict:
+    s = est.share(design, indicator)
     return {
         "weighted": s["share"],
         "weighted_lci": s["lci"],
         "weighted_uci": s["uci"],
-        "weighted_measure": "weighted share of councillors (95% CI)",
+        "weighted_measure": f"weighted share of councillors ({design.level:.0%} CI)",
         "n_basis": s["n"],
     }
 
@@ -56,12 +59,12 @@ def _count(value, n_basis=None, **extra) -> dict:
 
 
 def _segment_count(name: str) -> Callable:
-    def fn(data, frame):
-        seg = data["segment_rule"].astype(str)
+    def fn(design, frame):
+        seg = design.data["segment_rule"].astype(str)
         return _count(
             (seg == name).sum(),
-            len(data),
-            **{k: v for k, v in _weighted(data, seg == name).items() if k != "n_basis"},
+            len(design.data),
+            **{k: v for k, v in _weighted(design, seg == name).items() if k != "n_basis"},
             note=f"weighted: share of {name}s among all councillors",
         )
 
@@ -69,8 +72,8 @@ def _segment_count(name: str) -> Callable:
 
 
 def _share_claim(column: str, positive, among=None, note="") -> Callable:
-    def fn(data, frame):
-        values = data[column]
+    def fn(design, frame):
+        values = design.data[column]
         answered = values.notna() if among is None else values.astype("string").isin(among)
         if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(positive, list):
             hit = values >= positive
@@ -79,17 +82,19 @@ def _share_claim(column: str, positive, among=None, note="") -> Callable:
         indicator = hit.astype("boolean").where(answered, pd.NA)
         n = int(answered.sum())
         repro = float(indicator[answered].astype(bool).mean()) if n else np.nan
-        return {"reproduced": repro, **_weighted(data, indicator), "note": note}
+        return {"reproduced": repro, **_weighted(design, indicator), "note": note}
 
     return fn
 
 
-#: claim id -> function(data, frame) returning reproduced value and context
+#: claim id -> function(design, frame) returning reproduced value and context
 CLAIMS: dict[str, Callable] = {
-    "n_respondents": lambda d, f: _count(len(d), len(d)),
-    "n_councils": lambda d, f: _count(d["code"].nunique(), len(d)),
+    "n_respondents": lambda d, f: _count(len(d.data), len(d.data)),
+    "n_councils": lambda d, f: _count(d.data["code"].nunique(), len(d.data)),
     "council_coverage": lambda d, f: _count(
-        d["code"].nunique() / len(f), len(f), note=f"{d['code'].nunique()} of {len(f)} councils"
+        d.data["code"].nunique() / len(f),
+        len(f),
+        note=f"{d.data['code'].nunique()} of {len(f)} councils",
     ),
     "n_enthusiasts": _segment_count("enthusiast"),
     "n_sceptics": _segment_count("sceptic"),
@@ -138,15 +143,16 @@ def status(kind: str, published: float, reproduced: float, tolerance: float) -> 
     return "PASS" if ok else "FAIL"
 
 
-def check_claims(claims: list[dict], data: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def check_claims(design: SurveyDesign, claims: list[dict], frame: pd.DataFrame) -> pd.DataFrame:
     """Recompute every claim.
 
     Parameters
     ----------
+    design : SurveyDesign
+        Weighted responses with ``segment_rule`` (the default rule's segment), and their
+        design (the weighted context is estimated with it, at its level).
     claims : list of dict
         From :func:`load_claims`.
-    data : DataFrame
-        Weighted responses with ``segment_rule`` (the default rule's segment).
     frame : DataFrame
         The wave's council frame.
 
@@ -157,7 +163,7 @@ def check_claims(claims: list[dict], data: pd.DataFrame, frame: pd.DataFrame) ->
     """
     rows = []
     for claim in claims:
-        got = CLAIMS[claim["id"]](data, frame)
+        got = CLAIMS[claim["id"]](design, frame)
         row = {
             "claim_id": claim["id"],
             "text": claim["text"],

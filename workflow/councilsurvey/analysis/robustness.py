@@ -13,7 +13,9 @@ defined in ``config.yaml`` (``robustness``):
   stage (:func:`councilsurvey.analysis.segmentation.latent_classes`).
 
 For every specification :func:`specification` estimates the share of enthusiasts and of
-sceptics with design-based 95% confidence intervals (councils as clusters, through
+sceptics with design-based 95% confidence intervals (on the wave's
+:class:`~councilsurvey.survey.design.SurveyDesign` with the scheme's weights: councils as
+clusters, through
 :func:`councilsurvey.survey.estimation.share`; the unweighted scheme keeps the clusters with
 weights of one). :func:`summarise` gathers the grid into one table and marks, for each
 specification, whether the published findings hold: whether the interval covers the
@@ -28,10 +30,15 @@ specification; ``robustness_summary`` runs :func:`robustness_summary` on all of 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from councilsurvey.core.errors import InputError
+
+if TYPE_CHECKING:  # svy and polars load only when a specification is estimated
+    from councilsurvey.survey.design import SurveyDesign
 
 #: segments whose shares the grid estimates
 SEGMENTS = ["enthusiast", "sceptic"]
@@ -185,19 +192,32 @@ def segment_of(
 
 
 def specification(
-    data: pd.DataFrame,
-    weights: np.ndarray,
+    design: SurveyDesign,
     segment: pd.Series,
     weighting: str,
     segmentation: str,
     converged: bool = True,
-    psu: str = "code",
 ) -> pd.DataFrame:
-    """Enthusiast and sceptic shares with 95% CIs under one specification.
+    """Enthusiast and sceptic shares with confidence intervals under one specification.
 
     The base is every respondent the segmentation places (``unclassified`` included, as
-    in the published counts); shares and intervals are design-based (logit intervals,
-    councils as clusters, :func:`councilsurvey.survey.estimation.share`).
+    in the published counts); shares and intervals are design-based (logit intervals at
+    the design's level, 95% in the pipeline; councils as clusters;
+    :func:`councilsurvey.survey.estimation.share`).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The responses with the weighting scheme's weights as the design's weight column
+        (e.g. ``SurveyDesign.of_wave(data).assign(w=weights).with_weight("w")``; the
+        unweighted scheme keeps the clusters with weights of one).
+    segment : Series
+        The segmentation's segment of every respondent, in the order of ``design.data``
+        (missing: not placed).
+    weighting, segmentation : str
+        Names of the weighting scheme and segmentation, copied to the table.
+    converged : bool
+        Whether the scheme's weights converged, copied to the table.
 
     Returns
     -------
@@ -207,13 +227,18 @@ def specification(
     from councilsurvey.survey.estimation import share
     from councilsurvey.survey.weighting import kish_deff
 
-    df = pd.DataFrame({psu: data[psu].astype(str).to_numpy(), "_w": np.asarray(weights)})
-    seg = pd.Series(segment.to_numpy(), index=df.index)
+    data = design.data.reset_index(drop=True)
+    if design.psu is not None:
+        # PSU ids as text, whatever their type in the data
+        data = data.assign(**{design.psu: data[design.psu].astype(str).to_numpy()})
+    design = design.with_data(data)
+    weights = data[design.weight].to_numpy(dtype=float)
+    seg = pd.Series(segment.to_numpy(), index=data.index)
     placed = seg.notna()
     rows = []
     for name in SEGMENTS:
         indicator = (seg == name).where(placed, None)
-        est = share(df, indicator, weight="_w", psu=psu)
+        est = share(design, indicator)
         rows.append(
             {
                 "weighting": weighting,
@@ -226,7 +251,7 @@ def specification(
                 "se": est["se"],
                 "lci": est["lci"],
                 "uci": est["uci"],
-                "deff_kish": kish_deff(df["_w"].to_numpy()[placed.to_numpy()]),
+                "deff_kish": kish_deff(weights[placed.to_numpy()]),
                 "weights_converged": bool(converged),
             }
         )

@@ -5,11 +5,12 @@ The default segments come from the report's rule (:func:`councilsurvey.analysis.
 enthusiasts agree with all three benefit items, sceptics disagree with at least two. This
 module estimates how large the segments are in the population of councillors
 (:func:`segment_shares`) and what each segment thinks (:func:`item_profiles`), both
-design-based through :mod:`councilsurvey.survey.estimation` (final weight, councils as
-clusters); checks that the items hang together as scales (:func:`reliability`, Cronbach's
-alpha); fits a latent class model to the Likert items (:func:`latent_classes`, stepmix)
-whose classes are named after the rule's segments; and cross-tabulates the two
-segmentations with Cohen's kappa (:func:`agreement`).
+design-based through :mod:`councilsurvey.survey.estimation` (they take the wave's
+:class:`~councilsurvey.survey.design.SurveyDesign`: final weight, councils as clusters);
+checks that the items hang together as scales (:func:`reliability`, Cronbach's alpha);
+fits a latent class model to the Likert items (:func:`latent_classes`, stepmix) whose
+classes are named after the rule's segments; and cross-tabulates the two segmentations
+with Cohen's kappa (:func:`agreement`).
 
 Every function is a pure function of its arguments and returns rows and columns in a
 fixed order; the latent class model is seeded.
@@ -28,6 +29,7 @@ from stepmix import StepMix
 from councilsurvey.analysis.segments import SEGMENTS
 from councilsurvey.inputs.instrument import Instrument
 from councilsurvey.survey import estimation
+from councilsurvey.survey.design import SurveyDesign
 
 #: columns of :func:`segment_shares`
 SHARE_COLUMNS = ["segment", "n", "unweighted_share", "weighted_share", "se", "lci", "uci", "df"]
@@ -54,28 +56,19 @@ def _categories(values: pd.Series, default: Sequence[str] | None = None) -> list
     return first + [c for c in seen if c not in first]
 
 
-def segment_shares(
-    data: pd.DataFrame,
-    segment: str = "segment",
-    weight: str = "weight",
-    psu: str = "code",
-    level: float = 0.95,
-) -> pd.DataFrame:
+def segment_shares(design: SurveyDesign, segment: str = "segment") -> pd.DataFrame:
     """Unweighted and weighted share of respondents in each segment.
 
     Parameters
     ----------
-    data : DataFrame
-        Weighted responses with a segment column.
+    design : SurveyDesign
+        Weighted responses with a segment column, and their design (its level is that
+        of the logit intervals).
     segment : str
         Segment column, e.g. the output of :func:`councilsurvey.analysis.segments.classify`
         (categories enthusiast, middle, sceptic, unclassified). All respondents with a
         segment are the base, so ``unclassified`` is a segment like the others.
         Respondents whose segment is missing leave the base (the design is kept).
-    weight, psu : str
-        Final weight column and cluster (PSU) column.
-    level : float
-        Confidence level of the logit intervals.
 
     Returns
     -------
@@ -90,8 +83,8 @@ def segment_shares(
     --------
     councilsurvey.survey.estimation.proportions : the design-based estimator used.
     """
-    cats = _categories(data[segment], SEGMENTS)
-    res = estimation.proportions(data, segment, weight=weight, psu=psu, level=level)
+    cats = _categories(design.data[segment], SEGMENTS)
+    res = estimation.proportions(design, segment)
     res = res.rename(columns={"category": "segment", "share": "weighted_share"})
     res = res.set_index("segment").reindex(cats)
     res.index.name = "segment"
@@ -354,19 +347,12 @@ def agreement(rule: pd.Series, latent: pd.Series) -> tuple[pd.DataFrame, dict]:
     }
 
 
-def _domain_means(
-    data: pd.DataFrame,
-    by: str,
-    items: list[str],
-    weight: str,
-    psu: str,
-    level: float,
-) -> pd.DataFrame:
+def _domain_means(design: SurveyDesign, by: str, items: list[str]) -> pd.DataFrame:
     """svy means of each item by ``by`` (missing item or domain left out, design kept)."""
-    sample = estimation.survey_sample(data, [by, *items], weight=weight, psu=psu)
+    sample = design.sample([by, *items])
     parts = []
     for item in items:
-        res = sample.estimation.mean(item, by=by, drop_nulls=True, alpha=1 - level)
+        res = sample.estimation.mean(item, by=by, drop_nulls=True, alpha=design.alpha)
         part = res.to_polars().to_pandas().rename(columns={by: "segment", "est": "mean"})
         part["segment"] = part["segment"].astype(str)
         part.insert(1, "item", item)
@@ -374,29 +360,20 @@ def _domain_means(
     return pd.concat(parts, ignore_index=True)
 
 
-def item_profiles(
-    data: pd.DataFrame,
-    segment: str | pd.Series,
-    items: list[str],
-    weight: str = "weight",
-    psu: str = "code",
-    level: float = 0.95,
-) -> pd.DataFrame:
+def item_profiles(design: SurveyDesign, segment: str | pd.Series, items: list[str]) -> pd.DataFrame:
     """Weighted mean of each Likert item in each segment.
 
     Parameters
     ----------
-    data : DataFrame
-        Weighted responses with ``items`` as codes 1..5 (missing = Don't know or blank).
+    design : SurveyDesign
+        Weighted responses with ``items`` as codes 1..5 (missing = Don't know or blank),
+        and their design (its level is that of the t intervals with the design degrees
+        of freedom).
     segment : str or Series
-        Segment column of ``data``, or a Series indexed like ``data`` (e.g. from
+        Segment column of ``design.data``, or a Series indexed like it (e.g. from
         :func:`latent_classes`).
     items : list of str
         Items to profile.
-    weight, psu : str
-        Final weight column and cluster (PSU) column.
-    level : float
-        Confidence level of the (t, design degrees of freedom) intervals.
 
     Returns
     -------
@@ -407,6 +384,7 @@ def item_profiles(
         in the design (domain estimation with councils as clusters). Segments with
         nobody answering an item have no row for it.
     """
+    data = design.data
     if isinstance(segment, str):
         seg = data[segment]
     else:
@@ -415,9 +393,8 @@ def item_profiles(
         seg = segment
     cats = _categories(seg, SEGMENTS)
     by = "__segment__"
-    frame = data[[psu, weight, *items]].copy()
-    frame[by] = seg.astype(object).where(seg.notna(), None).map(str, na_action="ignore")
-    res = _domain_means(frame, by, list(items), weight, psu, level)
+    labels = seg.astype(object).where(seg.notna(), None).map(str, na_action="ignore")
+    res = _domain_means(design.select(items).assign(**{by: labels}), by, list(items))
 
     res["n"] = res["n"].astype(int)
     order = {c: k for k, c in enumerate(cats)}

@@ -56,7 +56,7 @@ def classify(
     return pd.Series(pd.Categorical(seg, categories=SEGMENTS), index=data.index, name="segment")
 
 
-def read_segmented(weighted, segments, column: str = "segment") -> pd.DataFrame:
+def read_segmented(weighted, segments, column="segment") -> pd.DataFrame:
     """The weighted responses of a wave with one column of its segments file joined on.
 
     Parameters
@@ -66,8 +66,8 @@ def read_segmented(weighted, segments, column: str = "segment") -> pd.DataFrame:
     segments : str or Path
         ``segments.parquet`` of the wave: ``respondent_id`` and the segment columns
         (``segment_rule``, ``segment_latent``, ``segment``).
-    column : str
-        The segment column to join.
+    column : str or list of str
+        The segment column (or columns) to join.
 
     Returns
     -------
@@ -82,5 +82,6 @@ def read_segmented(weighted, segments, column: str = "segment") -> pd.DataFrame:
         If a respondent id occurs twice in either file (the join must be one to one).
     """
     data = pd.read_parquet(weighted)
-    seg = pd.read_parquet(segments)[["respondent_id", column]]
+    columns = [column] if isinstance(column, str) else list(column)
+    seg = pd.read_parquet(segments)[["respondent_id", *columns]]
     return data.merge(seg, on="respondent_id", how="left", validate="one_to_one")

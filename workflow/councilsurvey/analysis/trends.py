@@ -1,9 +1,10 @@
 """Change between survey waves: headline and segment shares wave by wave, and tests of
 their change between consecutive waves.
 
-Each wave (2017, 2019, ...) is estimated on its own design, exactly as in the single-wave
-analyses: final weight ``weight``, councils ``code`` as clusters (PSUs), Taylor
-linearisation with ``svy`` through :mod:`councilsurvey.survey.estimation`
+Each wave (2017, 2019, ...) is estimated on its own design
+(:class:`~councilsurvey.survey.design.SurveyDesign`), exactly as in the single-wave
+analyses: for the bundled waves final weight ``weight``, councils ``code`` as clusters
+(PSUs), Taylor linearisation with ``svy`` through :mod:`councilsurvey.survey.estimation`
 (:func:`wave_estimates`). Changes between consecutive waves are Wald tests on the
 difference of the two design-based shares (:func:`changes`); :func:`pooled_change_test`
 is an independent check that stacks two waves and tests the wave effect with a Rao-Scott
@@ -36,7 +37,9 @@ import pandas as pd
 from scipy import stats
 
 from councilsurvey.analysis import attitudes, segmentation
+from councilsurvey.analysis.tidy import holm
 from councilsurvey.survey import estimation
+from councilsurvey.survey.design import SurveyDesign
 
 #: columns of :func:`wave_estimates`, in order
 ESTIMATE_COLUMNS = [
@@ -92,14 +95,15 @@ _HEADLINE_BASES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
 }
 
 
-def _design_df(data: pd.DataFrame, psu: str, base: pd.Series | None = None) -> float:
+def _design_df(design: SurveyDesign, base: pd.Series | None = None) -> float:
     """Design degrees of freedom of a share: clusters with a respondent in the base, less
     one (what ``svy`` reports for a share whose missing values are dropped)."""
-    codes = data[psu] if base is None else data.loc[base.to_numpy(dtype=bool), psu]
+    data = design.data
+    codes = data[design.psu] if base is None else data.loc[base.to_numpy(dtype=bool), design.psu]
     return float(codes.nunique() - 1)
 
 
-def _headline_df(data: pd.DataFrame, indicator: str, n: int, psu: str) -> float:
+def _headline_df(design: SurveyDesign, indicator: str, n: int) -> float:
     """Degrees of freedom of a headline share (``headlines`` does not report them).
 
     The base of a known indicator is rebuilt and checked against the headline's ``n``;
@@ -109,27 +113,31 @@ def _headline_df(data: pd.DataFrame, indicator: str, n: int, psu: str) -> float:
     """
     rule = _HEADLINE_BASES.get(indicator)
     if rule is not None:
-        base = rule(data).fillna(False).astype(bool)
+        base = rule(design.data).fillna(False).astype(bool)
         if int(base.sum()) == int(n):
-            return _design_df(data, psu, base)
-    return _design_df(data, psu)
+            return _design_df(design, base)
+    return _design_df(design)
 
 
-def _wave_rows(
-    data: pd.DataFrame, segment: str, weight: str, psu: str, level: float
-) -> pd.DataFrame:
+def _wave_rows(design: SurveyDesign, segment: str) -> pd.DataFrame:
     """Headline and segment shares of one wave in long form (no wave column)."""
+    data = design.data
     if segment not in data.columns:
         raise KeyError(f"segment column {segment!r} is not in the data (merge the segments)")
-    head = attitudes.headlines(data, weight=weight, psu=psu, level=level)
+    if design.strata is not None or design.fpc is not None or design.psu is None:
+        raise NotImplementedError(
+            "wave_estimates computes the design degrees of freedom of the headlines from "
+            "the PSUs alone: it supports a design with PSUs and without strata or fpc"
+        )
+    head = attitudes.headlines(design)
     head = head.drop(columns=["basis"])
     if "df" not in head.columns:
         head["df"] = [
-            _headline_df(data, ind, n, psu)
+            _headline_df(design, ind, n)
             for ind, n in zip(head["indicator"], head["n"], strict=True)
         ]
 
-    seg = segmentation.segment_shares(data, segment=segment, weight=weight, psu=psu, level=level)
+    seg = segmentation.segment_shares(design, segment=segment)
     base = data[segment].notna()
     empty = seg["n"] == 0
     seg_rows = pd.DataFrame(
@@ -143,7 +151,7 @@ def _wave_rows(
             "se": seg["se"].astype(float).where(~empty, 0.0),
             "lci": seg["lci"].astype(float).where(~empty, 0.0),
             "uci": seg["uci"].astype(float).where(~empty, 0.0),
-            "df": seg["df"].astype(float).where(~empty, _design_df(data, psu, base)),
+            "df": seg["df"].astype(float).where(~empty, _design_df(design, base)),
         }
     )
     out = pd.concat([head, seg_rows], ignore_index=True)
@@ -157,28 +165,20 @@ def _wave_rows(
 # --------------------------------------------------------------------------- estimates
 
 
-def wave_estimates(
-    datasets: Mapping[str, pd.DataFrame],
-    segment: str = "segment",
-    weight: str = "weight",
-    psu: str = "code",
-    level: float = 0.95,
-) -> pd.DataFrame:
+def wave_estimates(designs: Mapping[str, SurveyDesign], segment: str = "segment") -> pd.DataFrame:
     """Headline and segment shares of every wave, stacked in long form.
 
     Parameters
     ----------
-    datasets : mapping of str to DataFrame
-        Wave label (e.g. ``"2017"``) -> that wave's weighted responses already merged
-        with its segments (``data/processed/<wave>/weighted.parquet`` joined on
-        ``respondent_id`` to the ``segment`` column of ``segments.parquet``). The order of
-        the mapping is the order of the waves.
+    designs : mapping of str to SurveyDesign
+        Wave label (e.g. ``"2017"``) -> that wave's design over its weighted responses
+        already merged with its segments (``data/processed/<wave>/weighted.parquet``
+        joined on ``respondent_id`` to the ``segment`` column of ``segments.parquet``;
+        :meth:`SurveyDesign.of_wave`). Each design's level is that of its (logit)
+        intervals; a design with strata or fpc is not supported (NotImplementedError).
+        The order of the mapping is the order of the waves.
     segment : str
         Segment column.
-    weight, psu : str
-        Final weight column and cluster (PSU) column of each wave's design.
-    level : float
-        Confidence level of the (logit) intervals.
 
     Returns
     -------
@@ -200,21 +200,21 @@ def wave_estimates(
         :func:`councilsurvey.survey.estimation.share` reports it.
 
         Rows are sorted by indicator, then category (both as text, alphabetically), then
-        wave in the order of ``datasets``.
+        wave in the order of ``designs``.
 
     Notes
     -----
     Each wave is estimated on its own design; nothing is pooled across waves.
     """
     parts = []
-    for wave, data in datasets.items():
-        rows = _wave_rows(data, segment, weight, psu, level)
+    for wave, design in designs.items():
+        rows = _wave_rows(design, segment)
         rows.insert(0, "wave", str(wave))
         parts.append(rows)
     if not parts:
         return pd.DataFrame(columns=ESTIMATE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
-    order = {str(w): k for k, w in enumerate(datasets)}
+    order = {str(w): k for k, w in enumerate(designs)}
     out["_w"] = out["wave"].map(order)
     out = out.sort_values(["indicator", "category", "_w"], kind="mergesort")
     return out[ESTIMATE_COLUMNS].reset_index(drop=True)
@@ -261,7 +261,7 @@ def changes(estimates: pd.DataFrame, waves: Sequence[str], level: float = 0.95) 
             Two-sided p-value from the t distribution with ``df`` degrees of freedom,
             ``2 * scipy.stats.t.sf(|t|, df)`` (no normal-reference p-value is given).
         ``p_adjusted``
-            Holm-adjusted p-value (:func:`councilsurvey.analysis.attitudes.holm`); the family is
+            Holm-adjusted p-value (:func:`councilsurvey.analysis.tidy.holm`); the family is
             every comparison of one pair of waves (all indicators, categories and
             segments together).
         ``unweighted_difference``
@@ -327,7 +327,7 @@ def changes(estimates: pd.DataFrame, waves: Sequence[str], level: float = 0.95) 
                 "statistic": stat,
                 "df": df,
                 "p": p,
-                "p_adjusted": attitudes.holm(p.to_numpy()),
+                "p_adjusted": holm(p.to_numpy()),
                 "unweighted_difference": m["unweighted_b"] - m["unweighted_a"],
             }
         )
@@ -346,12 +346,10 @@ def changes(estimates: pd.DataFrame, waves: Sequence[str], level: float = 0.95) 
 
 
 def pooled_change_test(
-    data_a: pd.DataFrame,
-    data_b: pd.DataFrame,
+    design_a: SurveyDesign,
+    design_b: SurveyDesign,
     indicator_fn: Callable[[pd.DataFrame], pd.Series],
     waves: tuple[str, str] = ("a", "b"),
-    weight: str = "weight",
-    psu: str = "code",
 ) -> dict:
     """Rao-Scott test of a change between two waves on their stacked respondents.
 
@@ -362,16 +360,15 @@ def pooled_change_test(
 
     Parameters
     ----------
-    data_a, data_b : DataFrame
-        Weighted responses of the earlier and later wave.
+    design_a, design_b : SurveyDesign
+        Designs of the earlier and later wave (each with PSUs, without strata or fpc:
+        NotImplementedError otherwise). The stacked design has the first one's level.
     indicator_fn : callable
         Maps a wave's data to the outcome, a Series indexed like it: boolean (e.g.
         ``lambda d: d["att_wellbeing"] >= 4``) or categorical. Missing values leave the
         table but stay in the design.
     waves : tuple of str
         Labels of the two waves (in the wave column and the cluster ids).
-    weight, psu : str
-        Final weight column and cluster (PSU) column of both waves.
 
     Returns
     -------
@@ -388,20 +385,27 @@ def pooled_change_test(
     id is ``f"{wave}:{code}"``, so a council that recurs counts as two independent
     clusters, the same independent-samples assumption as :func:`changes` (conservative
     when answers of a recurring council are positively correlated). The wave is not
-    declared a stratum (``estimation.rao_scott`` takes no strata); on the bundled wave and
-    its perturbed copy in ``tests/test_trends.py``, declaring it changes F by 0.2%.
+    declared a stratum; on the bundled wave and its perturbed copy in
+    ``tests/test_trends.py``, declaring it changes F by 0.2%.
     """
     if len(waves) != 2 or waves[0] == waves[1]:
         raise ValueError(f"waves must be two distinct labels, got {waves}")
+    designs = (design_a, design_b)
+    if any(d.strata is not None or d.fpc is not None or d.psu is None for d in designs):
+        raise NotImplementedError(
+            "pooled_change_test nests each wave's PSUs in the wave: it supports designs "
+            "with PSUs and without strata or fpc"
+        )
     parts = []
-    for label, data in zip(waves, (data_a, data_b), strict=True):
+    for label, design in zip(waves, designs, strict=True):
+        data = design.data
         outcome = indicator_fn(data)
         if not isinstance(outcome, pd.Series) or not outcome.index.equals(data.index):
             raise ValueError("indicator_fn must return a Series indexed like the data")
         part = pd.DataFrame(
             {
-                "_psu": [f"{label}:{c}" for c in data[psu].astype(str)],
-                "_weight": data[weight].to_numpy(dtype=float),
+                "_psu": [f"{label}:{c}" for c in data[design.psu].astype(str)],
+                "_weight": data[design.weight].to_numpy(dtype=float),
                 "_wave": label,
                 "_outcome": [None if pd.isna(v) else str(v) for v in outcome.astype(object)],
             }
@@ -409,4 +413,5 @@ def pooled_change_test(
         parts.append(part)
     stacked = pd.concat(parts, ignore_index=True)
     stacked["_outcome"] = stacked["_outcome"].astype(object)
-    return estimation.rao_scott(stacked, "_wave", "_outcome", weight="_weight", psu="_psu")
+    pooled = SurveyDesign(stacked, weight="_weight", psu="_psu", level=design_a.level)
+    return estimation.rao_scott(pooled, "_wave", "_outcome")

@@ -12,15 +12,13 @@ log = logging.getLogger("councilsurvey")
 
 def claims_wave(weighted, segments, frame, n_councils, published, claims_table, wave) -> None:
     """The claims check of one wave: see :mod:`councilsurvey.analysis.claims`."""
-    import pandas as pd
-
     from councilsurvey.analysis.claims import check_claims, load_claims
+    from councilsurvey.analysis.segments import read_segmented
+    from councilsurvey.survey.design import SurveyDesign
 
-    data = pd.read_parquet(weighted)
-    seg = pd.read_parquet(segments)[["respondent_id", "segment_rule"]]
-    data = data.merge(seg, on="respondent_id", how="left", validate="one_to_one")
+    design = SurveyDesign.of_wave(read_segmented(weighted, segments, "segment_rule"))
     claims = load_claims(published) if published else []
-    result = check_claims(claims, data, load_frame(frame, n_councils))
+    result = check_claims(design, claims, load_frame(frame, n_councils))
     write_csv(result, claims_table)
     for row in result.itertuples():
         level = logging.INFO if row.status == "PASS" else logging.WARNING

@@ -23,6 +23,7 @@ from councilsurvey.core.writers import write_csv
 from councilsurvey.inputs.frame import load_frame
 from councilsurvey.inputs.instrument import load_instrument
 from councilsurvey.report.robustness import curve_figure
+from councilsurvey.survey.design import SurveyDesign
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,10 @@ def robustness_spec(
         segments_cfg,
         latent=data["segment_latent"],
     )
-    est = specification(data, weights, segment, scheme, segmentation, converged)
+    design = SurveyDesign.of_wave(data).assign(scheme_weight=weights)
+    est = specification(
+        design.with_weight("scheme_weight"), segment, scheme, segmentation, converged
+    )
     write_csv(est, estimates)
     for row in est.itertuples():
         log.info(

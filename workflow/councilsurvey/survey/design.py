@@ -9,7 +9,10 @@ analyses built on them, in place of loose ``weight=``, ``psu=`` and ``level=`` a
 
 Variance is by Taylor linearisation around the PSU totals, with PSUs treated as drawn
 with replacement within strata (R's ``svydesign(ids=~psu, strata=~strata, weights=~w)``);
-with ``fpc`` the without-replacement correction of R's ``fpc=`` is applied.
+with ``fpc`` the without-replacement correction of R's ``fpc=`` is applied. Shares,
+Rao-Scott tests, logistic regression and domain means with strata, with and without
+``fpc``, are checked against R in ``tests/test_against_r.py``; the trend analyses
+(:mod:`councilsurvey.analysis.trends`) support PSUs without strata or ``fpc`` only.
 """
 
 from __future__ import annotations
@@ -89,6 +92,12 @@ class SurveyDesign:
     def assign(self, **columns) -> SurveyDesign:
         """The design over the data with ``columns`` added (as :meth:`DataFrame.assign`)."""
         return self.with_data(self.data.assign(**columns))
+
+    def select(self, columns) -> SurveyDesign:
+        """The same design over a copy of its design columns and ``columns`` only (a
+        column named twice, e.g. a stratum that is also a variable, is kept once)."""
+        cols = list(dict.fromkeys([*self.design_columns, *columns]))
+        return self.with_data(self.data[cols].copy())
 
     def sample(self, columns: list[str]) -> svy.Sample:
         """An svy sample of ``columns`` with this design."""

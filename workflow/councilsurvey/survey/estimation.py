@@ -1,13 +1,18 @@
-"""Design-based estimates with councils as clusters, and their unweighted counterparts.
+"""Design-based estimates, and their unweighted counterparts.
 
-Every later notebook estimates through these helpers. The design is the final weight
-``weight`` with council ``code`` as the primary sampling unit (respondents in a council
-share its answers to council-level questions and its selection into the survey), treated
-as sampled with replacement, weights taken as fixed. Variance is by Taylor linearisation
-(``svy``), cross-checked against R's ``survey`` package in ``tests/test_against_r.py``.
+Every estimator takes a :class:`~councilsurvey.survey.design.SurveyDesign` as its first
+argument, as R's ``survey`` functions take a ``svydesign`` object: the data together with
+its final weight, primary sampling units and confidence level, so that no estimator has
+``weight=``, ``psu=`` or ``level=`` arguments of its own. The bundled waves' design
+(:meth:`SurveyDesign.of_wave`) is the final weight ``weight`` with council ``code`` as the
+primary sampling unit (respondents in a council share its answers to council-level
+questions and its selection into the survey), treated as sampled with replacement,
+weights taken as fixed. Variance is by Taylor linearisation (``svy``), cross-checked
+against R's ``survey`` package in ``tests/test_against_r.py``.
 
 Unweighted counterparts come from pingouin: :func:`chi2_unweighted` and
-:func:`logistic_unweighted`.
+:func:`logistic_unweighted`; they take the design too, for a uniform call, and use only
+its data.
 """
 
 from __future__ import annotations
@@ -16,42 +21,35 @@ import numpy as np
 import pandas as pd
 import svy
 
-from councilsurvey.survey.design import polars_frame
+from councilsurvey.survey.design import SurveyDesign
 
 
-def survey_sample(
-    df: pd.DataFrame, columns: list[str], weight: str = "weight", psu: str = "code"
-) -> svy.Sample:
-    """An svy sample of ``columns`` with ``weight`` and council clusters."""
-    cols = list(dict.fromkeys([psu, weight, *columns]))
-    return svy.Sample(polars_frame(df, cols), svy.Design(psu=psu, wgt=weight))
-
-
-def proportions(
-    df: pd.DataFrame, var: str, weight: str = "weight", psu: str = "code", level: float = 0.95
-) -> pd.DataFrame:
+def proportions(design: SurveyDesign, var: str) -> pd.DataFrame:
     """Weighted shares of each category of ``var`` among those answering.
+
+    Each share is a ratio of weighted totals (respondents in the category over
+    respondents answering); its standard error is the Taylor-linearised one with the
+    design's PSUs, and its interval the logit interval at the design's level with the
+    design degrees of freedom (PSUs with a respondent answering, less the strata).
 
     Parameters
     ----------
-    df : DataFrame
-        Weighted responses.
+    design : SurveyDesign
+        Weighted responses with their design.
     var : str
         Categorical (or coded) variable; missing values are left out of the base
-        (with the design kept, not by dropping rows).
-    weight, psu : str
-        Weight column and cluster (PSU) column.
-    level : float
-        Confidence level of the intervals (logit intervals, design degrees of freedom).
+        (with the design kept, not by dropping rows: a domain estimate).
 
     Returns
     -------
     DataFrame
-        variable, category, n, unweighted_share, share, se, lci, uci, df
+        variable, category, n, unweighted_share, share, se, lci, uci, df; rows sorted
+        by category (as text).
     """
-    sample = survey_sample(df, [var], weight, psu)
-    res = sample.estimation.prop(var, drop_nulls=True, alpha=1 - level).to_polars().to_pandas()
-    answered = df[var].dropna()
+    sample = design.sample([var])
+    res = sample.estimation.prop(var, drop_nulls=True, alpha=design.alpha)
+    res = res.to_polars().to_pandas()
+    answered = design.data[var].dropna()
     counts = answered.astype(str).value_counts()
     res = res.rename(columns={var: "category", "est": "share"})
     res["category"] = res["category"].astype(str)
@@ -62,21 +60,27 @@ def proportions(
     return res[cols].sort_values("category", kind="stable").reset_index(drop=True)
 
 
-def share(
-    df: pd.DataFrame,
-    indicator: pd.Series,
-    weight: str = "weight",
-    psu: str = "code",
-    level: float = 0.95,
-) -> dict:
+def share(design: SurveyDesign, indicator: pd.Series) -> dict:
     """Weighted share of respondents for whom ``indicator`` is True (missing excluded).
 
-    Returns a dict with n, unweighted, share, se, lci, uci, df.
+    The share of the category "yes" of the indicator, estimated by :func:`proportions`
+    over the whole design (respondents with a missing indicator stay in the design).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Weighted responses with their design.
+    indicator : Series
+        Boolean, indexed like ``design.data``; missing values leave the base.
+
+    Returns
+    -------
+    dict
+        n (respondents with an indicator), unweighted, share, se, lci, uci, df. When
+        nobody is True: share, se and the limits 0, df missing.
     """
     flag = indicator.map({True: "yes", False: "no"}, na_action="ignore").astype(object)
-    tmp = df[[psu, weight]].copy()
-    tmp["_flag"] = flag
-    res = proportions(tmp, "_flag", weight, psu, level).set_index("category")
+    res = proportions(design.select([]).assign(_flag=flag), "_flag").set_index("category")
     n = int(flag.notna().sum())
     row = res.loc["yes"] if "yes" in res.index else None
     if row is None:
@@ -100,10 +104,21 @@ def share(
     }
 
 
-def rao_scott(
-    df: pd.DataFrame, row: str, col: str, weight: str = "weight", psu: str = "code"
-) -> dict:
+def rao_scott(design: SurveyDesign, row: str, col: str) -> dict:
     """Rao-Scott tests of independence of two categorical variables.
+
+    The Pearson chi-square of the weighted table is corrected for the design: divided by
+    the mean of the generalised design effects (first order), or, in addition, referred
+    to an F distribution whose degrees of freedom reflect their spread (second order,
+    Satterthwaite). Respondents missing either variable leave the table but stay in the
+    design.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Weighted responses with their design.
+    row, col : str
+        The two categorical variables.
 
     Returns
     -------
@@ -112,10 +127,10 @@ def rao_scott(
         ``chisq``, ``chisq_df``, ``chisq_p`` (first-order, R's ``statistic="Chisq"``) and
         ``n`` (respondents answering both).
     """
-    sample = survey_sample(df, [row, col], weight, psu)
+    sample = design.sample([row, col])
     table = sample.categorical.tabulate(row, col, drop_nulls=True)
     stats = table.stats
-    n = int(df[[row, col]].notna().all(axis=1).sum())
+    n = int(design.data[[row, col]].notna().all(axis=1).sum())
     return {
         "f": float(stats.f.value),
         "df_num": float(stats.f.df_num),
@@ -128,18 +143,17 @@ def rao_scott(
     }
 
 
-def logistic(
-    df: pd.DataFrame,
-    y: str,
-    categorical: dict[str, str],
-    weight: str = "weight",
-    psu: str = "code",
-    level: float = 0.95,
-) -> pd.DataFrame:
+def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.DataFrame:
     """Survey-weighted logistic regression of a 0/1 ``y`` on categorical predictors.
+
+    Coefficients maximise the weighted (pseudo-)likelihood; their standard errors are
+    the linearisation (sandwich) ones with the design's PSUs, and tests and intervals use
+    Student's t with the design degrees of freedom, at the design's level.
 
     Parameters
     ----------
+    design : SurveyDesign
+        Weighted responses with their design.
     y : str
         0/1 outcome column.
     categorical : dict
@@ -149,13 +163,13 @@ def logistic(
     -------
     DataFrame
         term, estimate (log-odds), se, odds_ratio, lci, uci (of the odds ratio),
-        statistic, p, df, n
+        statistic, p, df, n (respondents with the outcome and every predictor)
     """
     cols = [y, *categorical]
-    sub = df.dropna(subset=cols)
-    sample = survey_sample(df, cols, weight, psu)
+    sub = design.data.dropna(subset=cols)
+    sample = design.sample(cols)
     x = [svy.Cat(c, ref=ref) for c, ref in categorical.items()]
-    model = sample.glm.fit(y=y, x=x, family="binomial", alpha=1 - level)
+    model = sample.glm.fit(y=y, x=x, family="binomial", alpha=design.alpha)
     res = model.to_polars().to_pandas()
     out = pd.DataFrame(
         {
@@ -174,12 +188,13 @@ def logistic(
     return out
 
 
-def chi2_unweighted(df: pd.DataFrame, row: str, col: str) -> dict:
-    """Pearson chi-square test of independence and Cramér's V (pingouin)."""
+def chi2_unweighted(design: SurveyDesign, row: str, col: str) -> dict:
+    """Pearson chi-square test of independence and Cramér's V (pingouin), of the
+    respondents answering both variables; the design's weights and PSUs are not used."""
     import pingouin as pg  # imported here: it pulls in matplotlib, which design-based
     # estimation does not need (a job of the robustness grid starts faster without it)
 
-    sub = df[[row, col]].dropna().astype(str)
+    sub = design.data[[row, col]].dropna().astype(str)
     _, _, stats = pg.chi2_independence(sub, x=row, y=col)
     pearson = stats.set_index("test").loc["pearson"]
     return {
@@ -191,25 +206,28 @@ def chi2_unweighted(df: pd.DataFrame, row: str, col: str) -> dict:
     }
 
 
-def logistic_unweighted(df: pd.DataFrame, y: str, categorical: dict[str, str]) -> pd.DataFrame:
-    """Unweighted logistic regression with dummy-coded predictors (pingouin)."""
+def logistic_unweighted(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.DataFrame:
+    """Unweighted logistic regression with dummy-coded predictors (pingouin), by maximum
+    likelihood on the respondents with the outcome and every predictor; the design's
+    weights and PSUs are not used, its level is that of the (Wald, normal) intervals.
+    Columns as :func:`logistic` (statistic Wald z, no ``df``)."""
     import pingouin as pg
 
-    sub = df.dropna(subset=[y, *categorical])
+    sub = design.data.dropna(subset=[y, *categorical])
     parts = []
     for col, ref in categorical.items():
         levels = [lv for lv in sorted(sub[col].astype(str).unique()) if lv != ref]
         for lv in levels:
             parts.append((sub[col].astype(str) == lv).astype(float).rename(f"{col}[{lv}]"))
     X = pd.concat(parts, axis=1)
-    res = pg.logistic_regression(X, sub[y].astype(float), remove_na=True)
+    res = pg.logistic_regression(X, sub[y].astype(float), remove_na=True, alpha=design.alpha)
     res = res.rename(columns=str.lower)
     out = pd.DataFrame({"term": res["names"], "estimate": res["coef"], "se": res["se"]})
     out["odds_ratio"] = np.exp(out["estimate"])
-    ci_lo = [c for c in res.columns if c.startswith("ci") and "2.5" in c]
-    ci_hi = [c for c in res.columns if c.startswith("ci") and "97.5" in c]
-    out["lci"] = np.exp(res[ci_lo[0]]) if ci_lo else np.nan
-    out["uci"] = np.exp(res[ci_hi[0]]) if ci_hi else np.nan
+    # the limits' columns are named after their percentiles: ci2.5 and ci97.5 at 95%
+    ci = [c for c in res.columns if c.startswith("ci")]
+    out["lci"] = np.exp(res[ci[0]]) if len(ci) == 2 else np.nan
+    out["uci"] = np.exp(res[ci[1]]) if len(ci) == 2 else np.nan
     out["statistic"] = res["z"]
     out["p"] = res.filter(like="pval").iloc[:, 0]
     out["n"] = len(sub)
