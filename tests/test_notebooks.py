@@ -143,5 +143,5 @@ def test_normalise_drops_the_checkout_path_from_library_warnings():
         nb.cells = [cell]
         return normalise(nb).cells[0].outputs[0]["text"]
 
-    assert warned("/work/main") == "councilsurvey/estimation.py:173: SvyUserWarning: x\n"
+    assert warned("/work/main") == "councilsurvey/survey/estimation.py:173: SvyUserWarning: x\n"
     assert warned("/tmp/pytest-of-root/full0") == warned("/home/me/src/councilsurvey")
