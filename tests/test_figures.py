@@ -13,6 +13,7 @@ from councilsurvey.analysis import attitudes, segmentation, trends
 from councilsurvey.analysis.segments import classify
 from councilsurvey.core.statement import SYNTHETIC
 from councilsurvey.report import attitude_figures, segment_figures, trend_figures
+from councilsurvey.survey.design import SurveyDesign
 
 STATEMENT = SYNTHETIC
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -29,20 +30,21 @@ def data(result, instrument):
 @pytest.fixture(scope="module")
 def tables(data, instrument):
     """Every table a figure plots, computed by the analysis library."""
-    half = data.iloc[: len(data) // 2].reset_index(drop=True)
-    estimates = trends.wave_estimates({"2017": data, "2019": half})
+    design = SurveyDesign.of_wave(data)
+    half = SurveyDesign.of_wave(data.iloc[: len(data) // 2].reset_index(drop=True))
+    estimates = trends.wave_estimates({"2017": design, "2019": half})
     comp = pd.concat(
-        [attitudes.segment_profile_by(data, "segment", v) for v in ["type", "role"]],
+        [attitudes.segment_profile_by(design, "segment", v) for v in ["type", "role"]],
         ignore_index=True,
     )
-    classified = data[data["segment"] != "unclassified"]
+    classified = SurveyDesign.of_wave(data[data["segment"] != "unclassified"])
     return {
-        "shares": segmentation.segment_shares(data, "segment"),
+        "shares": segmentation.segment_shares(design, "segment"),
         "profiles": segmentation.item_profiles(classified, "segment", instrument.attitude_ids),
-        "heads": attitudes.headlines(data),
+        "heads": attitudes.headlines(design),
         "comp": comp,
         "dist": attitude_figures.answer_distribution(data, "segment"),
-        "model": attitudes.enthusiast_model(data, "segment"),
+        "model": attitudes.enthusiast_model(design, "segment"),
         "estimates": estimates,
     }
 
