@@ -52,6 +52,22 @@ def test_publish_is_a_noop_for_identical_content_and_refuses_changes(tmp_path):
     assert not (bundles / ".staging-3").exists()
 
 
+def test_publish_into_the_empty_folder_snakemake_makes_for_the_manifest(tmp_path):
+    """Snakemake creates the folder of a declared output before the job: an empty folder
+    without a manifest is not a published bundle; one holding files is refused."""
+    bundles = tmp_path / "bundles"
+    final, zip_path = bundles / "s-2017-v1", bundles / "s-2017-v1.zip"
+    final.mkdir(parents=True)
+    assert b.publish(make_bundle(bundles / ".st1"), final, zip_path) == "published"
+    assert (final / b.MANIFEST).exists()
+    other, other_zip = bundles / "s-2019-v1", bundles / "s-2019-v1.zip"
+    other.mkdir()
+    (other / "stray.csv").write_text("x\n")
+    with pytest.raises(b.BundleExists, match="not a complete bundle"):
+        b.publish(make_bundle(bundles / ".st2"), other, other_zip)
+    assert (other / "stray.csv").exists() and not (bundles / ".st2").exists()
+
+
 def test_zip_changed_by_hand_is_refused(tmp_path):
     bundles = tmp_path / "bundles"
     final, zip_path = bundles / "s", bundles / "s.zip"

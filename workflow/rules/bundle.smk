@@ -19,7 +19,9 @@ rule bundle:
         # is a missing output, and the bundle is built again
         manifest=update(paths.bundle_manifest(config, "{wave}")),
     wildcard_constraints:
-        wave=f"(?!{paths.TRENDS}/)[^/]+",
+        # not the trends bundle: neither its receipt (results/trends/...) nor its folder
+        # (<study>-trends-v<version>/...), so no input function is tried for "trends"
+        wave=f"(?!{paths.TRENDS}[/-])[^/]+",
     params:
         study=config["study"],
         version=config["bundle"]["version"],

@@ -180,6 +180,17 @@ def publish(staging, final, zip_path) -> str:
         If a bundle of this name exists with different content.
     """
     staging, final, zip_path = Path(staging), Path(final), Path(zip_path)
+    if final.is_dir() and not (final / MANIFEST).exists():
+        # not a published bundle (its manifest is written last): the empty folder that
+        # Snakemake makes for the declared manifest before the job runs
+        if any(final.iterdir()):
+            shutil.rmtree(staging)
+            raise BundleExists(
+                final,
+                f"holds files but no {MANIFEST}, so it is not a complete bundle; "
+                "move it away and rerun",
+            )
+        final.rmdir()
     if final.exists():
         diff = differences(final, staging)
         shutil.rmtree(staging)
