@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -167,15 +166,12 @@ def test_corpus_is_what_make_corpus_writes():
 def test_bad_input_through_run_step(case, cfg, tmp_path, capsys, restore_logging):
     out = _outputs(case, tmp_path)
     log_file = tmp_path / "stage.log"
-    started = time.perf_counter()
     if case["kind"] == "error":
         with pytest.raises(SystemExit) as exit_:
             run_step(_stage(case, cfg, out), log_file)
         assert exit_.value.code == 1
     else:
         run_step(_stage(case, cfg, out), log_file)
-    elapsed = time.perf_counter() - started
-    assert elapsed < case.get("max_seconds", 20), f"took {elapsed:.1f} s"
     err = capsys.readouterr().err
     log = log_file.read_text(encoding="utf-8")
     for text in (err, log):
