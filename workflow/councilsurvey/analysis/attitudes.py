@@ -30,22 +30,12 @@ import pandas as pd
 import pingouin as pg
 
 from councilsurvey.analysis.tidy import TEST_COLUMNS as TEST_COLUMNS  # re-exported
-from councilsurvey.analysis.tidy import holm, tidy
+from councilsurvey.analysis.tidy import holm_within, tidy
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
 
 #: columns of :func:`headlines`
-HEADLINE_COLUMNS = [
-    "indicator",
-    "category",
-    "basis",
-    "n",
-    "unweighted",
-    "weighted",
-    "se",
-    "lci",
-    "uci",
-]
+HEADLINE_COLUMNS = ["indicator", "category", "basis", *est.ESTIMATE_FIELDS]
 
 #: columns of :func:`segment_profile_by`
 PROFILE_COLUMNS = ["variable", "category", "segment", "n", "weighted", "lci", "uci"]
@@ -132,20 +122,9 @@ def headlines(design: SurveyDesign) -> pd.DataFrame:
     data = design.data
     rows = []
 
-    def add(indicator, category, basis, res):
-        rows.append(
-            {
-                "indicator": indicator,
-                "category": category,
-                "basis": basis,
-                "n": int(res["n"]),
-                "unweighted": float(res["unweighted"]),
-                "weighted": float(res["share"]),
-                "se": float(res["se"]),
-                "lci": float(res["lci"]),
-                "uci": float(res["uci"]),
-            }
-        )
+    def add(indicator, category, basis, record):
+        fields = {key: record[key] for key in est.ESTIMATE_FIELDS}
+        rows.append({"indicator": indicator, "category": category, "basis": basis, **fields})
 
     wellbeing = data["att_wellbeing"].astype("Int64")
     add(
@@ -176,20 +155,7 @@ def headlines(design: SurveyDesign) -> pd.DataFrame:
     )
     answered = int(data["digital_champion"].notna().sum())
     for option in _levels(data["digital_champion"]):
-        r = champ.loc[option]
-        add(
-            "digital_champion",
-            option,
-            basis,
-            {
-                "n": answered,
-                "unweighted": r["unweighted_share"],
-                "share": r["share"],
-                "se": r["se"],
-                "lci": r["lci"],
-                "uci": r["uci"],
-            },
-        )
+        add("digital_champion", option, basis, est.estimate_record(answered, champ.loc[option]))
     champion = data["digital_champion"].astype(object)
     flag = champion.isin(LEADER_OR_CHIEF_EXECUTIVE).astype("boolean")
     flag[champion.isna()] = pd.NA
@@ -295,11 +261,7 @@ def segment_association(
                 "weighted": True,
             }
         )
-    out = tidy(rows)
-    for flag in (False, True):
-        mask = out["weighted"] == flag
-        out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
-    return out
+    return holm_within(tidy(rows), "weighted")
 
 
 # --------------------------------------------------------------------------- caution items
@@ -388,11 +350,7 @@ def caution_tests(
                     "weighted": False,
                 }
             )
-    out = tidy(rows)
-    for name in ("Kruskal-Wallis H", "Mann-Whitney U"):
-        mask = out["test"] == name
-        out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
-    return out
+    return holm_within(tidy(rows), "test")
 
 
 # --------------------------------------------------------------------------- model
@@ -502,10 +460,7 @@ def enthusiast_model(
     # the odds ratios' confidence limits follow the tidy columns
     out["effect_ci_low"] = [lo for lo, _ in cis]
     out["effect_ci_high"] = [hi for _, hi in cis]
-    for flag in (False, True):
-        mask = (out["weighted"] == flag) & (out["variables"] != "enthusiast ~ Intercept")
-        out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
-    return out
+    return holm_within(out, "weighted", among=out["variables"] != "enthusiast ~ Intercept")
 
 
 # --------------------------------------------------------------------------- profile
