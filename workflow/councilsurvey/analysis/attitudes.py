@@ -268,9 +268,7 @@ def segment_association(
 
 
 def caution_tests(
-    design: SurveyDesign,
-    segment: str = "segment",
-    items: Sequence[str] = ("att_too_complex", "att_cyber", "att_exclusion"),
+    design: SurveyDesign, items: Sequence[str], segment: str = "segment"
 ) -> pd.DataFrame:
     """Do the segments differ on the caution items? Rank tests, unweighted by design.
 
@@ -291,18 +289,19 @@ def caution_tests(
       rank-biserial correlation ``r = 2 * U / (n1 * n2) - 1`` (pingouin's RBC): positive
       when the first-named group tends to agree more (higher codes), in [-1, 1].
 
-    Families for the Holm adjustment: the Kruskal-Wallis tests (one per item, 3 by
-    default) form one family, all the pairwise tests (9 by default) another.
+    Families for the Holm adjustment: the Kruskal-Wallis tests (one per item, 3 for the
+    bundled questionnaire) form one family, all the pairwise tests (9) another.
 
     Parameters
     ----------
     design : SurveyDesign
         Responses with the segment column and the items (Likert codes 1-5); only its
         data is used (the tests are unweighted).
+    items : sequence of str
+        Items to compare, in this order: the questionnaire's caution items,
+        :attr:`councilsurvey.inputs.instrument.Instrument.caution_ids`.
     segment : str
         Segment column (from :func:`councilsurvey.analysis.segments.classify`).
-    items : sequence of str
-        Items to compare, in this order.
 
     Returns
     -------
