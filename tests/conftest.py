@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from councilsurvey.analysis.segments import classify
 from councilsurvey.cleaning.matching import CouncilMatcher
 from councilsurvey.inputs.codebook import load_codebook
 from councilsurvey.inputs.frame import load_frame, load_outside_england
@@ -141,3 +142,12 @@ def result(responses, frame, wcfg):
     from councilsurvey.survey.weighting import weight
 
     return weight(responses, frame, wcfg)
+
+
+@pytest.fixture(scope="session")
+def segmented(result, instrument):
+    """The bundled wave, weighted, with the report's rule segments (column ``segment``)
+    on the questionnaire's benefit items. Shared by several modules: do not modify it."""
+    d = result.data.copy()
+    d["segment"] = classify(d, instrument.benefit_ids)
+    return d
