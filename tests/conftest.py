@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import logging
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,19 @@ def load_fixture_maker():
 #: a complete, valid answer set (export texts) for one respondent: the format fixtures'
 #: base respondent
 ANSWERS = load_fixture_maker().BASE
+
+
+@pytest.fixture
+def restore_logging():
+    """run_step reconfigures the root logger; put pytest's handlers back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for h in root.handlers:
+        if h not in handlers:
+            h.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
