@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import logging
 from pathlib import Path
 
 import pytest
 
+from councilsurvey.analysis.segments import classify
 from councilsurvey.cleaning.matching import CouncilMatcher
 from councilsurvey.inputs.codebook import load_codebook
 from councilsurvey.inputs.frame import load_frame, load_outside_england
@@ -34,6 +36,19 @@ def load_fixture_maker():
 #: a complete, valid answer set (export texts) for one respondent: the format fixtures'
 #: base respondent
 ANSWERS = load_fixture_maker().BASE
+
+
+@pytest.fixture
+def restore_logging():
+    """run_step reconfigures the root logger; put pytest's handlers back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for h in root.handlers:
+        if h not in handlers:
+            h.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
@@ -141,3 +156,12 @@ def result(responses, frame, wcfg):
     from councilsurvey.survey.weighting import weight
 
     return weight(responses, frame, wcfg)
+
+
+@pytest.fixture(scope="session")
+def segmented(result, instrument):
+    """The bundled wave, weighted, with the report's rule segments (column ``segment``)
+    on the questionnaire's benefit items. Shared by several modules: do not modify it."""
+    d = result.data.copy()
+    d["segment"] = classify(d, instrument.benefit_ids)
+    return d

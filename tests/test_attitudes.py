@@ -9,38 +9,29 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from councilsurvey.analysis import attitudes as att
-from councilsurvey.analysis.segments import classify
 from councilsurvey.survey.design import SurveyDesign
 
-BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 COMPARED = ["enthusiast", "middle", "sceptic"]
 
 
 @pytest.fixture(scope="module")
-def data(result):
-    d = result.data.copy()
-    d["segment"] = classify(d, BENEFIT)
-    return d
+def classified(segmented):
+    return segmented[segmented["segment"].isin(COMPARED)].astype({"segment": str})
 
 
 @pytest.fixture(scope="module")
-def classified(data):
-    return data[data["segment"].isin(COMPARED)].astype({"segment": str})
+def association(segmented):
+    return att.segment_association(SurveyDesign.of_wave(segmented))
 
 
 @pytest.fixture(scope="module")
-def association(data):
-    return att.segment_association(SurveyDesign.of_wave(data))
+def caution(segmented, instrument):
+    return att.caution_tests(SurveyDesign.of_wave(segmented), instrument.caution_ids)
 
 
 @pytest.fixture(scope="module")
-def caution(data):
-    return att.caution_tests(SurveyDesign.of_wave(data))
-
-
-@pytest.fixture(scope="module")
-def model(data):
-    return att.enthusiast_model(SurveyDesign.of_wave(data))
+def model(segmented):
+    return att.enthusiast_model(SurveyDesign.of_wave(segmented))
 
 
 def assert_tidy(table, extra=()):
@@ -58,17 +49,17 @@ def assert_holm(table, mask):
     np.testing.assert_array_equal(table.loc[mask, "p_adjusted"].to_numpy(), expected)
 
 
-def test_segments_reproduce_published_counts(data):
-    counts = data["segment"].value_counts()
+def test_segments_reproduce_published_counts(segmented):
+    counts = segmented["segment"].value_counts()
     assert counts["enthusiast"] == 373
     assert counts["sceptic"] == 118
 
 
-def test_headlines(data):
-    h = att.headlines(SurveyDesign.of_wave(data))
+def test_headlines(segmented):
+    h = att.headlines(SurveyDesign.of_wave(segmented))
     assert list(h.columns) == att.HEADLINE_COLUMNS
     rows = h.set_index(["indicator", "category"])
-    w = data["weight"]
+    w = segmented["weight"]
 
     def check(key, answering, flag):
         r = rows.loc[key]
@@ -80,7 +71,7 @@ def test_headlines(data):
         assert r["se"] > 0
         return r
 
-    wb = data["att_wellbeing"]
+    wb = segmented["att_wellbeing"]
     r = check(
         ("wellbeing_positive", "Agree or Strongly agree"),
         wb.notna().to_numpy(),
@@ -88,25 +79,25 @@ def test_headlines(data):
     )
     assert r["unweighted"] == pytest.approx(0.64, abs=0.005)
 
-    strat = data["has_digital_strategy"].astype(object)
+    strat = segmented["has_digital_strategy"].astype(object)
     r = check(
         ("digital_strategy", "Yes"),
         strat.isin(["Yes", "No"]).to_numpy(),
         (strat == "Yes").to_numpy(),
     )
     assert r["unweighted"] == pytest.approx(1 / 3, abs=0.02)
-    assert r["n"] < data["has_digital_strategy"].notna().sum()  # Don't know excluded
+    assert r["n"] < segmented["has_digital_strategy"].notna().sum()  # Don't know excluded
 
-    excl = data["exclusion_major_issue"].astype(object)
+    excl = segmented["exclusion_major_issue"].astype(object)
     check(
         ("exclusion_major_issue", "Yes"),
         excl.isin(["Yes", "No"]).to_numpy(),
         (excl == "Yes").to_numpy(),
     )
 
-    champ = data["digital_champion"].astype(object)
+    champ = segmented["digital_champion"].astype(object)
     answered = champ.notna().to_numpy()
-    options = list(data["digital_champion"].cat.categories)
+    options = list(segmented["digital_champion"].cat.categories)
     assert "Don't know" in options
     for option in options:
         check(("digital_champion", option), answered, (champ == option).to_numpy())
@@ -155,8 +146,8 @@ def test_association_weighted_rows(association, classified):
     assert (ages["p_adjusted"] < 0.05).all()
 
 
-def test_rao_scott_cramers_v_near_pearson_with_equal_weights(data):
-    d = data.assign(w1=1.0, id=data["respondent_id"])
+def test_rao_scott_cramers_v_near_pearson_with_equal_weights(segmented):
+    d = segmented.assign(w1=1.0, id=segmented["respondent_id"])
     got = att.segment_association(SurveyDesign(d, weight="w1", psu="id"), variables=("age_band",))
     un, wt = got.iloc[0], got.iloc[1]
     # with-replacement variance of an SRS differs from the multinomial one by n/(n-1)
@@ -240,15 +231,15 @@ def test_enthusiast_model_matches_statsmodels(model, classified):
     assert len(expected) == 25
 
 
-def test_enthusiast_model_checks_reference_levels(data):
+def test_enthusiast_model_checks_reference_levels(segmented):
     with pytest.raises(ValueError, match="reference level 'Tory' of 'party_group'"):
-        att.enthusiast_model(SurveyDesign.of_wave(data), predictors={"party_group": "Tory"})
+        att.enthusiast_model(SurveyDesign.of_wave(segmented), predictors={"party_group": "Tory"})
     with pytest.raises(KeyError):
-        att.enthusiast_model(SurveyDesign.of_wave(data), predictors={"shoe_size": "9"})
+        att.enthusiast_model(SurveyDesign.of_wave(segmented), predictors={"shoe_size": "9"})
 
 
-def test_segment_profile_by(data, classified):
-    prof = att.segment_profile_by(SurveyDesign.of_wave(data), "segment", "party_group")
+def test_segment_profile_by(segmented, classified):
+    prof = att.segment_profile_by(SurveyDesign.of_wave(segmented), "segment", "party_group")
     assert list(prof.columns) == att.PROFILE_COLUMNS
     groups = sorted(classified["party_group"].unique())
     assert prof["category"].tolist() == [g for g in groups for _ in COMPARED]
@@ -268,10 +259,10 @@ def test_segment_profile_by(data, classified):
     assert (con["n"] == (classified["party_group"] == "Conservative").sum()).all()
 
 
-def test_model_with_a_predictor_that_is_a_stratum(data):
+def test_model_with_a_predictor_that_is_a_stratum(segmented):
     """Council type as stratum and predictor: the same odds ratios, other standard errors."""
-    plain = att.enthusiast_model(SurveyDesign.of_wave(data))
-    strat = att.enthusiast_model(SurveyDesign(data, strata="type"))
+    plain = att.enthusiast_model(SurveyDesign.of_wave(segmented))
+    strat = att.enthusiast_model(SurveyDesign(segmented, strata="type"))
     assert np.allclose(strat["effect_size"], plain["effect_size"], rtol=1e-9)
     weighted = strat["weighted"].to_numpy()
     assert not np.allclose(

@@ -9,7 +9,6 @@ each is run and the exact message it must give.
 from __future__ import annotations
 
 import importlib.util
-import logging
 from pathlib import Path
 
 import pytest
@@ -48,19 +47,6 @@ SUFFIX = {
 @pytest.fixture(scope="module")
 def cfg():
     return load_config(ROOT / "config.yaml")
-
-
-@pytest.fixture
-def restore_logging():
-    """run_step reconfigures the root logger; put pytest's handlers back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for h in root.handlers:
-        if h not in handlers:
-            h.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _file(case) -> Path:

@@ -160,4 +160,4 @@ def test_a_stratum_that_is_also_a_variable(result):
     assert fit["n"].iloc[0] == d["y"].notna().sum()
     flag = d["type"] == "county"
     got = est.share(design, flag)
-    assert got["share"] == pytest.approx(np.average(flag, weights=d["weight"]), rel=1e-12)
+    assert got["weighted"] == pytest.approx(np.average(flag, weights=d["weight"]), rel=1e-12)

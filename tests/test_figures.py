@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from councilsurvey.analysis import attitudes, segmentation, trends
-from councilsurvey.analysis.segments import classify
 from councilsurvey.core.statement import SYNTHETIC
 from councilsurvey.report import attitude_figures, segment_figures, trend_figures
 from councilsurvey.survey.design import SurveyDesign
@@ -20,30 +19,22 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def data(result, instrument):
-    """The bundled wave, weighted, with the report's rule as its segment."""
-    d = result.data.copy()
-    d["segment"] = classify(d, instrument.benefit_ids)
-    return d
-
-
-@pytest.fixture(scope="module")
-def tables(data, instrument):
+def tables(segmented, instrument):
     """Every table a figure plots, computed by the analysis library."""
-    design = SurveyDesign.of_wave(data)
-    half = SurveyDesign.of_wave(data.iloc[: len(data) // 2].reset_index(drop=True))
+    design = SurveyDesign.of_wave(segmented)
+    half = SurveyDesign.of_wave(segmented.iloc[: len(segmented) // 2].reset_index(drop=True))
     estimates = trends.wave_estimates({"2017": design, "2019": half})
     comp = pd.concat(
         [attitudes.segment_profile_by(design, "segment", v) for v in ["type", "role"]],
         ignore_index=True,
     )
-    classified = SurveyDesign.of_wave(data[data["segment"] != "unclassified"])
+    classified = SurveyDesign.of_wave(segmented[segmented["segment"] != "unclassified"])
     return {
         "shares": segmentation.segment_shares(design, "segment"),
         "profiles": segmentation.item_profiles(classified, "segment", instrument.attitude_ids),
         "heads": attitudes.headlines(design),
         "comp": comp,
-        "dist": attitude_figures.answer_distribution(data, "segment"),
+        "dist": attitude_figures.answer_distribution(segmented, "segment"),
         "model": attitudes.enthusiast_model(design, "segment"),
         "estimates": estimates,
     }
@@ -162,11 +153,11 @@ def test_the_statement_is_what_the_caller_gives(tables, tmp_path):
     assert "Wave x: segments" in text
 
 
-def test_answer_distribution_matches_a_count(data):
-    dist = attitude_figures.answer_distribution(data, "segment", items=["att_cyber"])
+def test_answer_distribution_matches_a_count(segmented):
+    dist = attitude_figures.answer_distribution(segmented, "segment", items=["att_cyber"])
     assert list(dist.columns) == ["item", "segment", 1, 2, 3, 4, 5]
     assert dist["segment"].tolist() == ["enthusiast", "middle", "sceptic"]
     assert dist[[1, 2, 3, 4, 5]].sum(axis=1).round(12).eq(1).all()
-    sceptics = data[(data["segment"] == "sceptic") & data["att_cyber"].notna()]
+    sceptics = segmented[(segmented["segment"] == "sceptic") & segmented["att_cyber"].notna()]
     share_5 = (sceptics["att_cyber"] == 5).sum() / len(sceptics)
     assert dist.set_index("segment").at["sceptic", 5] == pytest.approx(share_5, abs=1e-15)

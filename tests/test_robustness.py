@@ -22,15 +22,14 @@ from councilsurvey.survey.weighting import MARGIN_COLUMN, base_weights, populati
 from .conftest import ROOT, WAVE
 
 CFG = load_config(ROOT / "config.yaml")
-BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 
 
 @pytest.fixture(scope="module")
-def data(result):
+def data(result, instrument):
     """The bundled wave, weighted, with latent classes standing in for stepmix's (a
     deterministic split on the battery mean, so this module does not fit the model)."""
     d = result.data.copy()
-    mean = d[BENEFIT].astype("Float64").mean(axis=1)
+    mean = d[instrument.benefit_ids].astype("Float64").mean(axis=1)
     latent = pd.cut(mean, [0, 2.5, 3.5, 5], labels=["sceptic", "middle", "enthusiast"])
     d["segment_latent"] = latent
     return d
@@ -95,8 +94,8 @@ def test_unknown_scheme_key_or_kind_is_an_error(data, frame, wcfg):
         rb.scheme_weights(data, frame, wcfg, {"weights": "post"})
 
 
-def _by_hand(d, agree, disagree, min_agree, min_disagree, min_answered=2):
-    items = d[BENEFIT].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+def _by_hand(d, benefit, agree, disagree, min_agree, min_disagree, min_answered=2):
+    items = d[benefit].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     n_agree = np.isin(items, agree).sum(axis=1)
     n_dis = np.isin(items, disagree).sum(axis=1)
     answered = (~np.isnan(items)).sum(axis=1)
@@ -107,41 +106,48 @@ def _by_hand(d, agree, disagree, min_agree, min_disagree, min_answered=2):
 
 
 @pytest.mark.parametrize("name", ["rule", "rule_agree_2", "rule_disagree_3", "rule_strong"])
-def test_rule_variants_match_a_count_by_hand(data, name):
+def test_rule_variants_match_a_count_by_hand(data, name, instrument):
     spec = CFG["robustness"]["segmentation"][name]
-    seg = rb.segment_of(data, spec, BENEFIT, CFG["segments"])
+    seg = rb.segment_of(data, spec, instrument.benefit_ids, CFG["segments"])
     s = {**CFG["segments"], **spec}
     want = _by_hand(
-        data, s["agree_codes"], s["disagree_codes"], s.get("min_agree", 3), s["min_disagree"]
+        data,
+        instrument.benefit_ids,
+        s["agree_codes"],
+        s["disagree_codes"],
+        s.get("min_agree", 3),
+        s["min_disagree"],
     )
     assert list(seg) == list(want)
 
 
-def test_published_rule_gives_the_published_counts(data):
-    seg = rb.segment_of(data, {}, BENEFIT, CFG["segments"])
+def test_published_rule_gives_the_published_counts(data, instrument):
+    seg = rb.segment_of(data, {}, instrument.benefit_ids, CFG["segments"])
     assert (seg == "enthusiast").sum() == 373 and (seg == "sceptic").sum() == 118
     # and the default of min_agree is the report's "all three"
-    same = classify(data, BENEFIT, min_agree=None).astype(object)
+    same = classify(data, instrument.benefit_ids, min_agree=None).astype(object)
     assert list(same) == list(seg)
 
 
-def test_unknown_segmentation_key_is_an_error(data):
+def test_unknown_segmentation_key_is_an_error(data, instrument):
     with pytest.raises(ValueError, match=r"unknown key\(s\) \['min_agreed'\]"):
-        rb.segment_of(data, {"min_agreed": 2}, BENEFIT, CFG["segments"])
+        rb.segment_of(data, {"min_agreed": 2}, instrument.benefit_ids, CFG["segments"])
 
 
-def test_latent_segmentation_passes_the_classes_through(data):
-    seg = rb.segment_of(data, {"method": "latent"}, BENEFIT, {}, latent=data["segment_latent"])
+def test_latent_segmentation_passes_the_classes_through(data, instrument):
+    seg = rb.segment_of(
+        data, {"method": "latent"}, instrument.benefit_ids, {}, latent=data["segment_latent"]
+    )
     assert seg.equals(data["segment_latent"].astype(object).where(data["segment_latent"].notna()))
     with pytest.raises(ValueError, match="needs the latent classes"):
-        rb.segment_of(data, {"method": "latent"}, BENEFIT, {})
+        rb.segment_of(data, {"method": "latent"}, instrument.benefit_ids, {})
 
 
-def test_specification_shares_against_linearisation_by_hand(data):
+def test_specification_shares_against_linearisation_by_hand(data, instrument):
     """Share and CI against the textbook estimator: ratio p = sum(w y) / sum(w),
     linearised with councils as clusters (with replacement), logit interval on
     n_councils - 1 degrees of freedom."""
-    seg = rb.segment_of(data, {}, BENEFIT, CFG["segments"])
+    seg = rb.segment_of(data, {}, instrument.benefit_ids, CFG["segments"])
     w = data["weight"].to_numpy()
     est = rb.specification(SurveyDesign.of_wave(data), seg, "raked_all", "rule").set_index(
         "segment"

@@ -4,7 +4,6 @@ checked against the rule counted independently with numpy on the bundled wave.""
 from __future__ import annotations
 
 import inspect
-import logging
 
 import numpy as np
 import pandas as pd
@@ -39,19 +38,6 @@ def segments(weighted, cfg, tmp_path_factory):
     path = tmp_path_factory.mktemp("segment") / "segments.parquet"
     segment_wave(weighted, QUESTIONNAIRE, cfg, path, wave="2017")
     return pd.read_parquet(path)
-
-
-@pytest.fixture
-def restore_logging():
-    """run_step reconfigures the root logger; put pytest's handlers back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for h in root.handlers:
-        if h not in handlers:
-            h.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def rule_counts(data: pd.DataFrame, instrument, cfg) -> dict[str, int]:

@@ -10,11 +10,10 @@ from statsmodels.stats.multitest import multipletests
 from councilsurvey.analysis import attitudes as att
 from councilsurvey.analysis import segmentation as sg
 from councilsurvey.analysis import trends
-from councilsurvey.analysis.segments import SEGMENTS, classify
+from councilsurvey.analysis.segments import SEGMENTS
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
 
-BENEFIT = ["att_big_data", "att_automation", "att_tech_services"]
 SEED = 2019
 
 
@@ -28,10 +27,9 @@ def strategy_yes(d):
 
 
 @pytest.fixture(scope="module")
-def wave_a(result):
-    d = result.data.copy()
-    d["segment"] = classify(d, BENEFIT)
-    return d
+def wave_a(segmented):
+    """Wave A: the bundled wave with its segments."""
+    return segmented
 
 
 @pytest.fixture(scope="module")

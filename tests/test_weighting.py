@@ -10,6 +10,7 @@ from councilsurvey.survey.weighting import (
     base_weights,
     kish_deff,
     population_totals,
+    rake_respondents,
     weight,
 )
 
@@ -130,34 +131,14 @@ def test_infeasible_margins_are_a_clear_error(responses, frame, wcfg):
 
 
 # --- raking on the table of cells equals svy raking every respondent --------------------
-
-
-def svy_by_respondent(df, weight, controls, tol, max_iter, trim_cap=None, trim_cycles=100):
-    """The weights svy gives raking (and trimming) every respondent: how the weight stage
-    raked before it raked the table of cells."""
-    import polars as pl
-    import svy
-
-    sample = svy.Sample(pl.from_pandas(df), svy.Design(psu="code", wgt=weight))
-    trimming = None
-    if trim_cap is not None:
-        trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
-    raked = sample.weighting.rake(
-        controls=controls,
-        wgt_name="_raked",
-        tol=tol,
-        max_iter=max_iter,
-        on_nonconvergence="ignore",
-        trimming=trimming,
-    )
-    return raked.data["_raked"].to_numpy().astype(float)
+# (rake_respondents: how the weight stage raked before it raked the table of cells)
 
 
 def iterations_by_respondent(df, weight, controls, tol, max_iter):
     from councilsurvey.survey.weighting import max_margin_error
 
     def ok(n):
-        w = svy_by_respondent(df, weight, controls, tol, n)
+        w = rake_respondents(df, weight, controls, tol, n)
         return max_margin_error(df, w, controls) <= tol
 
     lo, hi = 0, max_iter
@@ -189,7 +170,7 @@ def test_cells_equal_raking_every_respondent(responses, frame, wcfg, trim):
     work, controls = raking_frame(responses, frame, wcfg)
     tol, max_iter = float(wcfg["tolerance"]), int(wcfg["max_iter"])
     ours, ok = rake(work, "base_weight", controls, tol, max_iter, trim_cap=trim)
-    theirs = svy_by_respondent(work, "base_weight", controls, tol, max_iter, trim_cap=trim)
+    theirs = rake_respondents(work, "base_weight", controls, tol, max_iter, trim_cap=trim)
     assert ok
     assert rel_diff(ours, theirs) < 1e-12
     if trim is not None:  # trimming changed something, and the cap holds
@@ -236,7 +217,7 @@ def test_cells_equal_raking_every_respondent_on_random_data(seed, trim):
 
     df, controls = random_wave(3000, seed)
     ours, ok = rake(df, "w", controls, 1e-12, 5000, trim_cap=trim)
-    theirs = svy_by_respondent(df, "w", controls, 1e-12, 5000, trim_cap=trim)
+    theirs = rake_respondents(df, "w", controls, 1e-12, 5000, trim_cap=trim)
     assert ok and max_margin_error(df, ours, controls) <= 1e-12
     assert rel_diff(ours, theirs) < 1e-12
     if trim is None:
@@ -252,5 +233,5 @@ def test_infeasible_trimming_cap_falls_back_to_svy_on_every_respondent():
 
     df, controls = random_wave(500, 3)
     ours, _ = rake(df, "w", controls, 1e-12, 5000, trim_cap=0.5, trim_cycles=5)
-    theirs = svy_by_respondent(df, "w", controls, 1e-12, 5000, trim_cap=0.5, trim_cycles=5)
+    theirs = rake_respondents(df, "w", controls, 1e-12, 5000, trim_cap=0.5, trim_cycles=5)
     assert rel_diff(ours, theirs) == 0

@@ -5,6 +5,7 @@ rule attitudes:
         notebook="notebooks/attitudes.ipynb",
         weighted=out("weighted"),
         segments=out("segments"),
+        questionnaire=wave_field("questionnaire"),
     output:
         executed=nb_executed("attitudes"),
         headlines_table=nb_out("attitudes", "headlines_table"),

@@ -30,22 +30,12 @@ import pandas as pd
 import pingouin as pg
 
 from councilsurvey.analysis.tidy import TEST_COLUMNS as TEST_COLUMNS  # re-exported
-from councilsurvey.analysis.tidy import holm, tidy
+from councilsurvey.analysis.tidy import holm_within, tidy
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
 
 #: columns of :func:`headlines`
-HEADLINE_COLUMNS = [
-    "indicator",
-    "category",
-    "basis",
-    "n",
-    "unweighted",
-    "weighted",
-    "se",
-    "lci",
-    "uci",
-]
+HEADLINE_COLUMNS = ["indicator", "category", "basis", *est.ESTIMATE_FIELDS]
 
 #: columns of :func:`segment_profile_by`
 PROFILE_COLUMNS = ["variable", "category", "segment", "n", "weighted", "lci", "uci"]
@@ -132,20 +122,9 @@ def headlines(design: SurveyDesign) -> pd.DataFrame:
     data = design.data
     rows = []
 
-    def add(indicator, category, basis, res):
-        rows.append(
-            {
-                "indicator": indicator,
-                "category": category,
-                "basis": basis,
-                "n": int(res["n"]),
-                "unweighted": float(res["unweighted"]),
-                "weighted": float(res["share"]),
-                "se": float(res["se"]),
-                "lci": float(res["lci"]),
-                "uci": float(res["uci"]),
-            }
-        )
+    def add(indicator, category, basis, record):
+        fields = {key: record[key] for key in est.ESTIMATE_FIELDS}
+        rows.append({"indicator": indicator, "category": category, "basis": basis, **fields})
 
     wellbeing = data["att_wellbeing"].astype("Int64")
     add(
@@ -176,20 +155,7 @@ def headlines(design: SurveyDesign) -> pd.DataFrame:
     )
     answered = int(data["digital_champion"].notna().sum())
     for option in _levels(data["digital_champion"]):
-        r = champ.loc[option]
-        add(
-            "digital_champion",
-            option,
-            basis,
-            {
-                "n": answered,
-                "unweighted": r["unweighted_share"],
-                "share": r["share"],
-                "se": r["se"],
-                "lci": r["lci"],
-                "uci": r["uci"],
-            },
-        )
+        add("digital_champion", option, basis, est.estimate_record(answered, champ.loc[option]))
     champion = data["digital_champion"].astype(object)
     flag = champion.isin(LEADER_OR_CHIEF_EXECUTIVE).astype("boolean")
     flag[champion.isna()] = pd.NA
@@ -295,20 +261,14 @@ def segment_association(
                 "weighted": True,
             }
         )
-    out = tidy(rows)
-    for flag in (False, True):
-        mask = out["weighted"] == flag
-        out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
-    return out
+    return holm_within(tidy(rows), "weighted")
 
 
 # --------------------------------------------------------------------------- caution items
 
 
 def caution_tests(
-    design: SurveyDesign,
-    segment: str = "segment",
-    items: Sequence[str] = ("att_too_complex", "att_cyber", "att_exclusion"),
+    design: SurveyDesign, items: Sequence[str], segment: str = "segment"
 ) -> pd.DataFrame:
     """Do the segments differ on the caution items? Rank tests, unweighted by design.
 
@@ -329,18 +289,19 @@ def caution_tests(
       rank-biserial correlation ``r = 2 * U / (n1 * n2) - 1`` (pingouin's RBC): positive
       when the first-named group tends to agree more (higher codes), in [-1, 1].
 
-    Families for the Holm adjustment: the Kruskal-Wallis tests (one per item, 3 by
-    default) form one family, all the pairwise tests (9 by default) another.
+    Families for the Holm adjustment: the Kruskal-Wallis tests (one per item, 3 for the
+    bundled questionnaire) form one family, all the pairwise tests (9) another.
 
     Parameters
     ----------
     design : SurveyDesign
         Responses with the segment column and the items (Likert codes 1-5); only its
         data is used (the tests are unweighted).
+    items : sequence of str
+        Items to compare, in this order: the questionnaire's caution items,
+        :attr:`councilsurvey.inputs.instrument.Instrument.caution_ids`.
     segment : str
         Segment column (from :func:`councilsurvey.analysis.segments.classify`).
-    items : sequence of str
-        Items to compare, in this order.
 
     Returns
     -------
@@ -388,11 +349,7 @@ def caution_tests(
                     "weighted": False,
                 }
             )
-    out = tidy(rows)
-    for name in ("Kruskal-Wallis H", "Mann-Whitney U"):
-        mask = out["test"] == name
-        out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
-    return out
+    return holm_within(tidy(rows), "test")
 
 
 # --------------------------------------------------------------------------- model
@@ -502,10 +459,7 @@ def enthusiast_model(
     # the odds ratios' confidence limits follow the tidy columns
     out["effect_ci_low"] = [lo for lo, _ in cis]
     out["effect_ci_high"] = [hi for _, hi in cis]
-    for flag in (False, True):
-        mask = (out["weighted"] == flag) & (out["variables"] != "enthusiast ~ Intercept")
-        out.loc[mask, "p_adjusted"] = holm(out.loc[mask, "p"])
-    return out
+    return holm_within(out, "weighted", among=out["variables"] != "enthusiast ~ Intercept")
 
 
 # --------------------------------------------------------------------------- profile

@@ -46,7 +46,7 @@ LEADER_OR_CEO = ["The leader of the council", "The chief executive"]
 def _weighted(design: SurveyDesign, indicator: pd.Series) -> dict:
     s = est.share(design, indicator)
     return {
-        "weighted": s["share"],
+        "weighted": s["weighted"],
         "weighted_lci": s["lci"],
         "weighted_uci": s["uci"],
         "weighted_measure": f"weighted share of councillors ({design.level:.0%} CI)",

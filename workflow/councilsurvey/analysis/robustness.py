@@ -247,7 +247,7 @@ def specification(
                 "n": int((seg == name).sum()),
                 "n_base": int(placed.sum()),
                 "unweighted_share": est["unweighted"],
-                "share": est["share"],
+                "share": est["weighted"],
                 "se": est["se"],
                 "lci": est["lci"],
                 "uci": est["uci"],

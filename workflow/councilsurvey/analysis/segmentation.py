@@ -111,18 +111,14 @@ def default_scales(instrument: Instrument) -> tuple[dict[str, list[str]], list[s
         item]}``, items in questionnaire order.
     reverse : list of str
         Attitude items whose ``direction`` is ``negative`` (agreeing is the sceptical
-        answer), in questionnaire order.
+        answer), in questionnaire order
+        (:attr:`councilsurvey.inputs.instrument.Instrument.caution_ids`).
     """
     scales = {
         "benefit items": instrument.benefit_ids,
         "attitude battery": instrument.attitude_ids,
     }
-    reverse = [
-        item["id"]
-        for item in instrument.raw["attitudes"]
-        if str(item.get("direction", "positive")).lower() == "negative"
-    ]
-    return scales, reverse
+    return scales, instrument.caution_ids
 
 
 def reliability(

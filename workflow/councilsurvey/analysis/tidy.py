@@ -67,6 +67,36 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
     return out
 
 
+def holm_within(table: pd.DataFrame, family: str, among: pd.Series | None = None) -> pd.DataFrame:
+    """Fill a tidy test table's ``p_adjusted`` by Holm's method within families.
+
+    A family is the rows sharing a value of the column ``family`` (e.g. ``weighted``:
+    the unweighted tests form one family, the weighted another); each family's p-values
+    are adjusted together with :func:`holm`, independently of the other families.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy test table (:func:`tidy`); changed in place and returned.
+    family : str
+        Column whose values define the families.
+    among : Series of bool, optional
+        Rows that take part (default: all); the others, e.g. a model's intercept, keep
+        their ``p_adjusted`` (NaN in a fresh table) and do not count in any family.
+
+    Returns
+    -------
+    DataFrame
+        ``table``, with ``p_adjusted`` filled.
+    """
+    if among is None:
+        among = pd.Series(True, index=table.index)
+    for value in table[family].unique():
+        mask = (table[family] == value) & among
+        table.loc[mask, "p_adjusted"] = holm(table.loc[mask, "p"])
+    return table
+
+
 def tidy(rows: list[dict]) -> pd.DataFrame:
     """A tidy test table with :data:`TEST_COLUMNS` (empty rows give an empty table)."""
     out = pd.DataFrame(rows, columns=TEST_COLUMNS)

@@ -42,18 +42,7 @@ from councilsurvey.survey import estimation
 from councilsurvey.survey.design import SurveyDesign
 
 #: columns of :func:`wave_estimates`, in order
-ESTIMATE_COLUMNS = [
-    "wave",
-    "indicator",
-    "category",
-    "n",
-    "unweighted",
-    "weighted",
-    "se",
-    "lci",
-    "uci",
-    "df",
-]
+ESTIMATE_COLUMNS = ["wave", "indicator", "category", *estimation.ESTIMATE_FIELDS, "df"]
 
 #: columns of :func:`changes`, in order
 CHANGE_COLUMNS = [
@@ -139,24 +128,22 @@ def _wave_rows(design: SurveyDesign, segment: str) -> pd.DataFrame:
 
     seg = segmentation.segment_shares(design, segment=segment)
     base = data[segment].notna()
-    empty = seg["n"] == 0
-    seg_rows = pd.DataFrame(
-        {
-            "indicator": SEGMENT_INDICATOR,
-            "category": seg["segment"].astype(str),
-            "n": int(base.sum()),
-            "unweighted": seg["unweighted_share"].astype(float),
-            "weighted": seg["weighted_share"].astype(float),
-            # an empty segment: share 0 with se 0, as estimation.share reports it
-            "se": seg["se"].astype(float).where(~empty, 0.0),
-            "lci": seg["lci"].astype(float).where(~empty, 0.0),
-            "uci": seg["uci"].astype(float).where(~empty, 0.0),
-            "df": seg["df"].astype(float).where(~empty, _design_df(design, base)),
-        }
-    )
+    records = []
+    for _, row in seg.iterrows():
+        if row["n"] == 0:
+            # an empty segment: share 0 with se 0, as estimation.share reports it, and
+            # the degrees of freedom of the segment's base
+            record = estimation.estimate_record(int(base.sum()), None)
+            record["df"] = _design_df(design, base)
+        else:
+            proportion = row.rename({"weighted_share": "share"})
+            record = estimation.estimate_record(int(base.sum()), proportion)
+        category = str(row["segment"])
+        records.append({"indicator": SEGMENT_INDICATOR, "category": category, **record})
+    seg_rows = pd.DataFrame(records, columns=ESTIMATE_COLUMNS[1:])
     out = pd.concat([head, seg_rows], ignore_index=True)
     out["n"] = out["n"].astype(int)
-    for col in ["unweighted", "weighted", "se", "lci", "uci", "df"]:
+    for col in [*estimation.ESTIMATE_FIELDS[1:], "df"]:  # the shares (n is a count)
         out[col] = out[col].astype(float)
     out["category"] = out["category"].astype(str)
     return out

@@ -48,6 +48,16 @@ class Instrument:
         return [item["id"] for item in self.raw["attitudes"] if item.get("benefit")]
 
     @property
+    def caution_ids(self) -> list[str]:
+        """The attitude items whose ``direction`` is ``negative`` (agreeing is the
+        cautious, sceptical answer), in questionnaire order."""
+        return [
+            item["id"]
+            for item in self.raw["attitudes"]
+            if str(item.get("direction", "positive")).lower() == "negative"
+        ]
+
+    @property
     def choice_items(self) -> list[dict]:
         """Single-choice questions (profile and strategy), in questionnaire order."""
         items = list(self.raw["respondent"]) + list(self.raw["strategy"])

@@ -191,10 +191,11 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
         "segments": stage_outputs(wave)["segments"],
         **notebook_outputs(wave, name),
     }
+    if name in ("attitudes", "segmentation"):
+        params["questionnaire"] = w["questionnaire"]
     if name == "segmentation":
         seg = cfg["segments"]
         params.update(
-            questionnaire=w["questionnaire"],
             agree_codes=list(seg["agree_codes"]),
             disagree_codes=list(seg["disagree_codes"]),
             min_disagree=seg["min_disagree"],

@@ -60,6 +60,54 @@ def proportions(design: SurveyDesign, var: str) -> pd.DataFrame:
     return res[cols].sort_values("category", kind="stable").reset_index(drop=True)
 
 
+#: the fields of an estimate record (:func:`estimate_record`), in order: the base, the
+#: unweighted share, the design-based share, its standard error and interval
+ESTIMATE_FIELDS = ["n", "unweighted", "weighted", "se", "lci", "uci"]
+
+
+def estimate_record(n: int, row: pd.Series | None) -> dict:
+    """One share as a record: :data:`ESTIMATE_FIELDS` and the design degrees of freedom.
+
+    The record every table of shares is built from (headlines, wave estimates, claims,
+    robustness), so that a share is named and typed the same everywhere.
+
+    Parameters
+    ----------
+    n : int
+        The base: respondents answering.
+    row : Series or None
+        The category's row of :func:`proportions` (``unweighted_share``, ``share``,
+        ``se``, ``lci``, ``uci``, ``df``), or None when no respondent is in the
+        category: its share is exactly 0, with standard error and limits 0 and no
+        degrees of freedom.
+
+    Returns
+    -------
+    dict
+        n (int), unweighted, weighted, se, lci, uci, df (floats; df NaN for an empty
+        category).
+    """
+    if row is None:
+        return {
+            "n": int(n),
+            "unweighted": 0.0,
+            "weighted": 0.0,
+            "se": 0.0,
+            "lci": 0.0,
+            "uci": 0.0,
+            "df": np.nan,
+        }
+    return {
+        "n": int(n),
+        "unweighted": float(row["unweighted_share"]),
+        "weighted": float(row["share"]),
+        "se": float(row["se"]),
+        "lci": float(row["lci"]),
+        "uci": float(row["uci"]),
+        "df": float(row["df"]),
+    }
+
+
 def share(design: SurveyDesign, indicator: pd.Series) -> dict:
     """Weighted share of respondents for whom ``indicator`` is True (missing excluded).
 
@@ -76,32 +124,14 @@ def share(design: SurveyDesign, indicator: pd.Series) -> dict:
     Returns
     -------
     dict
-        n (respondents with an indicator), unweighted, share, se, lci, uci, df. When
-        nobody is True: share, se and the limits 0, df missing.
+        The :func:`estimate_record`: n (respondents with an indicator), unweighted,
+        weighted, se, lci, uci, df. When nobody is True: weighted, se and the limits 0,
+        df missing.
     """
     flag = indicator.map({True: "yes", False: "no"}, na_action="ignore").astype(object)
     res = proportions(design.select([]).assign(_flag=flag), "_flag").set_index("category")
     n = int(flag.notna().sum())
-    row = res.loc["yes"] if "yes" in res.index else None
-    if row is None:
-        return {
-            "n": n,
-            "unweighted": 0.0,
-            "share": 0.0,
-            "se": 0.0,
-            "lci": 0.0,
-            "uci": 0.0,
-            "df": np.nan,
-        }
-    return {
-        "n": n,
-        "unweighted": float(row["unweighted_share"]),
-        "share": float(row["share"]),
-        "se": float(row["se"]),
-        "lci": float(row["lci"]),
-        "uci": float(row["uci"]),
-        "df": float(row["df"]),
-    }
+    return estimate_record(n, res.loc["yes"] if "yes" in res.index else None)
 
 
 def rao_scott(design: SurveyDesign, row: str, col: str) -> dict:

@@ -330,16 +330,52 @@ def _rake(cells, df, weight, tol, max_iter, trim_cap=None, trim_cycles=100):
     else:
         w = cells.trim_rake(w0, float(trim_cap), tol, max_iter, trim_cycles)
         if w is None:
-            w = _rake_respondents(df, weight, cells.controls, tol, max_iter, trim_cap, trim_cycles)
+            w = rake_respondents(df, weight, cells.controls, tol, max_iter, trim_cap, trim_cycles)
     return w, cells.error(w) <= tol
 
 
-def _rake_respondents(df, weight, controls, tol, max_iter, trim_cap, trim_cycles) -> np.ndarray:
-    """svy's trim-and-rake cycle on every respondent (slow on large data; used where svy
-    finds the trimming cap infeasible, which its own cycle tolerates)."""
-    sample = _sample(df, weight)
-    trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
-    raked = sample.weighting.rake(
+def rake_respondents(
+    df: pd.DataFrame,
+    weight: str,
+    controls: dict,
+    tol: float,
+    max_iter: int,
+    trim_cap: float | None = None,
+    trim_cycles: int = 100,
+) -> np.ndarray:
+    """Rake (and trim) every respondent with svy, rather than the table of cells.
+
+    svy's raking with councils ``code`` as PSUs, ``on_nonconvergence="ignore"``; with a
+    ``trim_cap`` each cycle also caps the weights at ``trim_cap`` times their median and
+    rakes again, for at most ``trim_cycles`` cycles. Slow on large data: the weight stage
+    rakes the table of cells, and uses this only where svy finds the trimming cap
+    infeasible (which svy's own cycle tolerates); the tests use it as the reference the
+    cells must reproduce.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Respondents with the margins' columns, ``code`` and ``weight``.
+    weight : str
+        Column of the starting weights.
+    controls : dict
+        Margin column -> {category: population total}.
+    tol, max_iter : float, int
+        svy's convergence tolerance and iteration limit.
+    trim_cap : float, optional
+        Upper cap on the weights, as a multiple of their median; None: no trimming.
+    trim_cycles : int
+        Most trim-and-rake cycles.
+
+    Returns
+    -------
+    ndarray
+        The raked weights, in the order of ``df``.
+    """
+    trimming = None
+    if trim_cap is not None:
+        trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
+    raked = _sample(df, weight).weighting.rake(
         controls=controls,
         wgt_name="_raked",
         tol=tol,
