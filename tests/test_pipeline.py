@@ -44,37 +44,101 @@ def digests(root: Path) -> dict:
     return out
 
 
-#: logs whose appearance marks a stage under way: the run is killed there
+#: the stages the `run` fixture kills, by their log files: each run is SIGKILLed while that
+#: stage is under way (see kill_during)
 KILL_POINTS = ("logs/2017/clean.log", "logs/2017/segmentation.log", "logs/2017/bundle.log")
+
+#: seconds that kill_during may wait for its stage (as long as the `snakemake` helper gives a
+#: whole run: on two busy cores the bundle job starts only after several minutes)
+KILL_TIMEOUT = 900
 
 
 def kill_during(work: Path, marker: str) -> None:
-    """Start ``snakemake --cores 2`` in ``work`` and SIGKILL its whole process group as soon
-    as ``marker`` appears (a stage under way)."""
+    """Start ``snakemake --cores 2`` in ``work`` and SIGKILL its whole process group while the
+    stage whose log is ``marker`` is under way: Snakemake has started its job, and the stage's
+    script, its imports done, is held in the ``open`` of its log file, before its body runs
+    (so it has written none of its outputs, whatever the speed of the machine).
+
+    No sleep decides where the kill lands:
+
+    1. a placeholder stands at ``marker`` until Snakemake deletes it, as it deletes a job's
+       old log just before it starts the job;
+    2. the test then creates ``marker`` itself (``O_EXCL``, so the stage cannot have opened
+       it first), holds it open read-only and takes a read lease on it (``F_SETLEASE``);
+    3. the stage's log handler opens ``marker`` for writing, which breaks the lease: the
+       kernel holds that ``open`` until the holder gives the lease up (or, failing that, for
+       ``/proc/sys/fs/lease-break-time`` seconds), and ``F_GETLEASE`` reads ``F_UNLCK``;
+    4. the test then SIGKILLs the process group, the stage still inside ``open``.
+
+    The waits are bounded (``KILL_TIMEOUT`` in all); a run that ends or times out first, or a
+    stage that opens its log before the test holds it, fails here instead of being killed
+    at another point.
+    """
+    import contextlib
+    import fcntl
     import os
     import signal
+    import tempfile
     import time
 
+    log = work / marker
+    assert not log.exists(), f"{marker} is left from an earlier run"
+    hold = int(Path("/proc/sys/fs/lease-break-time").read_text())
+    assert hold >= 10, f"the kernel holds a lease breaker only {hold} s (fs.lease-break-time)"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.touch()
+    stderr = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [str(SNAKEMAKE), "--cores", "2"],
         cwd=work,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
-    started = time.time()
-    while not (work / marker).exists() and proc.poll() is None and time.time() - started < 300:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    (work / marker).unlink(missing_ok=True)
+
+    deadline = time.monotonic() + KILL_TIMEOUT
+
+    def wait_for(done, what: str) -> None:
+        while not done():
+            if proc.poll() is not None:
+                stderr.seek(0)
+                tail = stderr.read().decode(errors="replace")[-3000:]
+                raise AssertionError(f"snakemake ended ({proc.returncode}) before {what}:\n{tail}")
+            assert time.monotonic() < deadline, f"no {what} within {KILL_TIMEOUT} s"
+            time.sleep(0.01)  # polls a state that lasts: the kill point does not depend on it
+
+    # a lease break signals its holder with SIGIO, whose default action ends the process
+    sigio = signal.signal(signal.SIGIO, signal.SIG_IGN)
+    fd = None
+    try:
+        wait_for(lambda: not log.exists(), f"Snakemake starting the job that writes {marker}")
+        try:
+            fd = os.open(log, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+        except (FileExistsError, BlockingIOError) as exc:
+            raise AssertionError(f"the stage opened {marker} before the test held it") from exc
+        wait_for(
+            lambda: fcntl.fcntl(fd, fcntl.F_GETLEASE) == fcntl.F_UNLCK,
+            f"the stage opening {marker}",
+        )
+        os.killpg(proc.pid, signal.SIGKILL)
+        assert os.fstat(fd).st_size == 0  # the stage was held before its log's first line
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # on failure too: leave nothing running
+            os.killpg(proc.pid, signal.SIGKILL)
+        if fd is not None:
+            os.close(fd)
+        signal.signal(signal.SIGIO, sigio)
+        log.unlink(missing_ok=True)
+        proc.wait(timeout=60)
+        stderr.close()
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """The 2017 wave, run as a crashing machine would run it: the whole run is SIGKILLed
-    during cleaning, then during a notebook, then during bundling, and a plain run then
+    during cleaning, then during a notebook, then during bundling (each time with that stage
+    under way and none of its outputs written: see kill_during), and a plain run then
     completes it (two cores; `full` runs without interruption on four, and the tests
     compare the two byte for byte)."""
     work = copy_repo(tmp_path_factory.mktemp("pipeline"))
