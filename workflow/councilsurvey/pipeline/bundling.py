@@ -16,7 +16,14 @@ log = logging.getLogger("councilsurvey")
 
 
 def snakemake_report(targets: list[str], html) -> None:
-    """Snakemake's HTML report restricted to ``targets`` (run as a subprocess)."""
+    """Snakemake's HTML report restricted to ``targets`` (run as a subprocess).
+
+    The report's rule graph draws, for a rule with several jobs, the edges of whichever
+    job Snakemake meets first, and that order follows Python's string hashing: the
+    subprocess runs with a fixed ``PYTHONHASHSEED`` so that the graph is the same in
+    every run.
+    """
+    import os
     import subprocess
     import sys
 
@@ -24,7 +31,10 @@ def snakemake_report(targets: list[str], html) -> None:
     tmp = Path(html)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
-        [str(exe), "--report", str(tmp), "--nolock", *targets], capture_output=True, text=True
+        [str(exe), "--report", str(tmp), "--nolock", *targets],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     if proc.returncode != 0:
         raise RuntimeError(f"snakemake --report failed:\n{proc.stderr[-3000:]}")

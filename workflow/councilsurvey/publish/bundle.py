@@ -117,6 +117,7 @@ def data_dictionary(tables: dict[str, Path]) -> pd.DataFrame:
 
 
 _REPORT_DATA = re.compile(r"^(    var (?:results|categories|rules|packages) = )(.*);$", re.M)
+_RULEGRAPH = re.compile(r"^(    var rulegraph_spec = )(.*);$", re.M)
 
 
 def _sorted(value):
@@ -131,15 +132,26 @@ def _sorted(value):
 
 def normalise_report(html: str) -> str:
     """Make Snakemake's report reproducible: zero the job runtimes and timeline (they
-    differ run to run) and sort its result, category, rule and package tables (their
-    order follows job completion)."""
+    differ run to run), sort its result, category, rule and package tables (their
+    order follows job completion) and the edges of its rule graph."""
     html = re.sub(r'"runtime": [0-9.eE+-]+', '"runtime": 0', html)
     html = re.sub(r'"(starttime|endtime)": "[^"]*"', r'"\1": "1970-01-01T00:00:00"', html)
 
     def fix(m):
         return m.group(1) + json.dumps(_sorted(json.loads(m.group(2)))) + ";"
 
-    return _REPORT_DATA.sub(fix, html)
+    def fix_links(m):
+        # the rule graph's edges come in the order of a set of rules, which differs from
+        # one Python process to the next (string hashing): sort them by source and target
+        spec = json.loads(m.group(2))
+        for data in spec.get("data", []):
+            if data.get("name") == "link-data":
+                data["values"] = sorted(
+                    data["values"], key=lambda e: (e.get("source"), e.get("target"))
+                )
+        return m.group(1) + json.dumps(spec) + ";"
+
+    return _RULEGRAPH.sub(fix_links, _REPORT_DATA.sub(fix, html))
 
 
 def write_zip(folder, zip_path) -> None:
