@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from councilsurvey.analysis import segmentation
+from councilsurvey.analysis.segments import classify
 from councilsurvey.cleaning.clean import clean
 from councilsurvey.inputs.export import read_surveymonkey
+from councilsurvey.inputs.instrument import load_instrument
 from councilsurvey.pipeline.paths import load_config
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
@@ -61,6 +63,16 @@ def crosscheck(tmp_path_factory, codebook, frame, matcher):
         {True: "yes", False: "no"}, na_action="ignore"
     )
     d["agrees_big_data"] = (d["att_big_data"] >= 4).astype("Int64")
+    benefit = load_instrument(WAVE / "questionnaire.yaml").benefit_ids
+    scfg = cfg["segments"]
+    d["segment"] = classify(
+        d,
+        benefit,
+        agree_codes=scfg["agree_codes"],
+        disagree_codes=scfg["disagree_codes"],
+        min_disagree=scfg["min_disagree"],
+        min_answered=scfg["min_answered"],
+    ).astype(str)
     out = tmp_path_factory.mktemp("r")
     keep = [
         "respondent_id",
@@ -75,6 +87,7 @@ def crosscheck(tmp_path_factory, codebook, frame, matcher):
         "exclusion_major_issue",
         "wellbeing_positive",
         "agrees_big_data",
+        "segment",
     ]
     d[keep].to_csv(out / "weighted.csv", index=False, float_format="%.17g")
     totals = population_totals(frame, wcfg["margins"], wcfg.get("collapse"))
@@ -113,11 +126,24 @@ def test_raked_weights_match_r(crosscheck):
     assert diff.max() <= 1e-8
 
 
-def test_proportions_and_se_match_r(crosscheck):
+def designs(d: pd.DataFrame) -> dict[str, SurveyDesign]:
+    """The wave's design with the weights taken as fixed, and with their raking accounted
+    for (the pipeline's: :meth:`SurveyDesign.of_wave` reads the raking's record)."""
+    of_wave = SurveyDesign.of_wave(d)
+    assert of_wave.calibration is not None
+    assert of_wave.calibration.margins == tuple(
+        "calibration_" + MARGIN_COLUMN[m] for m in ("type", "region", "party")
+    )
+    return {"fixed": SurveyDesign(d), "raked": of_wave}
+
+
+@pytest.mark.parametrize("kind", ["fixed", "raked"])
+def test_proportions_and_se_match_r(crosscheck, kind):
     d, out = crosscheck
     r = pd.read_csv(out / "proportions.csv", keep_default_na=False)
+    r = r[r["design"] == kind]
     for var, rv in r.groupby("variable"):
-        ours = est.proportions(SurveyDesign.of_wave(d), var).set_index("category")
+        ours = est.proportions(designs(d)[kind], var).set_index("category")
         rv = rv.set_index("category")
         assert set(ours.index) == set(rv.index)
         for col in ("share", "se"):
@@ -126,22 +152,52 @@ def test_proportions_and_se_match_r(crosscheck):
             assert diff.max() <= 1e-6, (var, col)
 
 
-def test_rao_scott_matches_r(crosscheck):
+def test_segment_shares_se_account_for_the_raking(crosscheck):
+    """The issue's test: the segment shares' SEs equal R's svymean on rake() of the
+    coverage-weighted design, and differ from those with the weights taken as fixed."""
+    d, out = crosscheck
+    r = pd.read_csv(out / "proportions.csv", keep_default_na=False)
+    r = r[r["variable"] == "segment"].set_index(["design", "category"])
+    raked = est.proportions(designs(d)["raked"], "segment").set_index("category")
+    fixed = est.proportions(designs(d)["fixed"], "segment").set_index("category")
+    want = r.loc["raked"].loc[raked.index, "se"]
+    diff = rel(raked["se"], want)
+    print(f"segment SEs against R's rake(): max relative difference {diff.max():.3g}")
+    assert diff.max() <= 1e-4
+    # the raking matters: fixed-weight SEs are R's fixed-weight ones, a few per cent larger
+    assert rel(fixed["se"], r.loc["fixed"].loc[fixed.index, "se"]).max() <= 1e-6
+    assert (rel(fixed["se"], raked["se"]) > 1e-3).any()
+
+
+def test_a_raked_variable_has_almost_no_standard_error(crosscheck):
+    """A margin that was raked is known exactly in the population: its shares' SEs are
+    (numerically) zero under the raked design, and full-sized with fixed weights."""
+    d, _ = crosscheck
+    raked = est.proportions(designs(d)["raked"], "calibration_party_group")
+    fixed = est.proportions(designs(d)["fixed"], "party_group")
+    assert list(raked["category"]) == list(fixed["category"])
+    assert (raked["se"].to_numpy() < 1e-2 * fixed["se"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("kind", ["fixed", "raked"])
+def test_rao_scott_matches_r(crosscheck, kind):
     d, out = crosscheck
     r = pd.read_csv(out / "tests.csv")
-    for row in r.itertuples():
-        ours = est.rao_scott(SurveyDesign.of_wave(d), row.row, row.col)
+    for row in r[r["design"] == kind].itertuples():
+        ours = est.rao_scott(designs(d)[kind], row.row, row.col)
         for key in ("f", "df_num", "df_den", "p", "chisq", "chisq_df", "chisq_p"):
             diff = rel(ours[key], getattr(row, key))
             print(f"{row.row} x {row.col} {key}: relative difference {float(diff):.3g}")
             assert diff <= 1e-6, (row.row, row.col, key)
 
 
-def test_logistic_regression_matches_r(crosscheck):
+@pytest.mark.parametrize("kind", ["fixed", "raked"])
+def test_logistic_regression_matches_r(crosscheck, kind):
     d, out = crosscheck
     r = pd.read_csv(out / "logistic.csv")
+    r = r[r["design"] == kind]
     ours = est.logistic(
-        SurveyDesign.of_wave(d),
+        designs(d)[kind],
         "agrees_big_data",
         {"party_group": "Conservative", "type": "district"},
     )

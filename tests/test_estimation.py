@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from councilsurvey.core.errors import DesignError
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign, polars_frame
 
@@ -20,8 +21,10 @@ def taylor_se(y, w, cluster):
 
 
 def test_proportions_match_linearisation_formula(result):
+    """With the weights taken as fixed (no calibration recorded), the textbook formula;
+    the raked design's SEs are checked against R's rake() in test_against_r.py."""
     d = result.data
-    tab = est.proportions(SurveyDesign.of_wave(d), "exclusion_major_issue").set_index("category")
+    tab = est.proportions(SurveyDesign(d), "exclusion_major_issue").set_index("category")
     sub = d.dropna(subset=["exclusion_major_issue"])
     for cat in ["Yes", "No", "Don't know"]:
         y = (sub["exclusion_major_issue"] == cat).astype(float)
@@ -161,3 +164,79 @@ def test_a_stratum_that_is_also_a_variable(result):
     flag = d["type"] == "county"
     got = est.share(design, flag)
     assert got["weighted"] == pytest.approx(np.average(flag, weights=d["weight"]), rel=1e-12)
+
+
+# -- degenerate designs: an error or a labelled result, never a quiet number -------------
+
+
+def _toy(n=60, seed=3):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "respondent_id": [f"r{i}" for i in range(n)],
+            "code": rng.integers(0, 12, n).astype(str),
+            "weight": rng.uniform(1, 4, n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, 0.0, np.inf])
+def test_invalid_weights_are_refused_with_one_line(bad):
+    d = _toy()
+    d.loc[7, "weight"] = bad
+    with pytest.raises(DesignError, match=r"weight column 'weight': 1 weight\(s\).*respondent r7"):
+        SurveyDesign(d)
+
+
+def test_missing_cluster_ids_are_refused():
+    d = _toy()
+    d.loc[[4, 9], "code"] = None
+    with pytest.raises(DesignError, match=r"PSU column 'code': 2 respondent\(s\).*respondent r4"):
+        SurveyDesign(d)
+
+
+def test_a_single_cluster_is_refused_unless_lonely_psu_says_otherwise():
+    """R refuses one PSU (survey.lonely.psu = "fail"): no SE of 0 and p of 1."""
+    d = _toy().assign(code="only")
+    with pytest.raises(DesignError, match="only one PSU.*lonely_psu"):
+        SurveyDesign(d)
+    # certainty: the PSU contributes no variance, as R's option says (SE 0, stated)
+    res = est.proportions(SurveyDesign(d, lonely_psu="certainty"), "g")
+    assert (res["se"] == 0).all()
+
+
+def test_zero_count_category_has_an_upper_limit_above_zero():
+    d = _toy()
+    rec = est.share(SurveyDesign(d), d["g"] == "z")  # nobody in "z"
+    assert rec["weighted"] == 0 and rec["se"] == 0 and rec["lci"] == 0
+    # Clopper-Pearson for 0 of n: 1 - (alpha/2)^(1/n), the Beta(1, n) quantile
+    assert rec["uci"] == pytest.approx(stats.beta.ppf(0.975, 1, len(d)), rel=1e-12)
+    assert 0 < rec["uci"] < 0.1
+
+
+def test_separation_in_the_logistic_model_is_flagged():
+    d = _toy(200)
+    d["y"] = np.where(d["g"] == "c", 1, d["y"])  # every "c" has y = 1
+    res = est.logistic(SurveyDesign(d), "y", {"g": "a"}).set_index("term")
+    flagged = res[res["note"] != ""]
+    assert list(flagged.index) == ["g_c"]
+    assert "separation" in flagged.loc["g_c", "note"]
+    assert np.isnan(flagged.loc["g_c", "se"])
+    assert (res.loc[res["note"] == "", "se"] > 0).all()
+
+
+def test_subset_keeps_the_full_design():
+    """A domain keeps every PSU (R's subset()), also those with no respondent in it: its
+    SE sums over all PSUs (zeros included), not that of the rows alone re-designed;
+    its degrees of freedom are, as R's degf() of a subset, the PSUs with a respondent
+    in the domain less one."""
+    d = _toy(200)
+    design = SurveyDesign(d)
+    inside = (d["g"] != "c") & ~d["code"].isin(["0", "1"])
+    dom = est.proportions(design.subset(inside), "y")
+    dropped = est.proportions(SurveyDesign(d[inside.to_numpy()]), "y")
+    np.testing.assert_allclose(dom["share"], dropped["share"], rtol=1e-12)
+    assert (dom["df"] == d.loc[inside, "code"].nunique() - 1).all()
+    assert not np.allclose(dom["se"], dropped["se"], rtol=1e-9)

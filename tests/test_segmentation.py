@@ -241,10 +241,9 @@ def test_item_profiles_match_weighted_means(data, instrument):
 
 
 def test_item_profile_se_is_domain_linearisation(data):
-    """SE of a domain mean, councils as PSUs, with replacement: written out in numpy."""
-    res = sg.item_profiles(SurveyDesign.of_wave(data), "segment", ["att_cyber"]).set_index(
-        "segment"
-    )
+    """SE of a domain mean, councils as PSUs, with replacement: written out in numpy
+    (weights taken as fixed; the raked design is checked against R)."""
+    res = sg.item_profiles(SurveyDesign(data), "segment", ["att_cyber"]).set_index("segment")
     y = data["att_cyber"].astype("Float64").astype(float).fillna(0.0).to_numpy()
     w = data["weight"].to_numpy()
     for seg in ["enthusiast", "sceptic"]:

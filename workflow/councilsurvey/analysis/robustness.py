@@ -112,9 +112,12 @@ def scheme_weights(
 
     Returns
     -------
-    (ndarray, bool)
-        The weights, in the order of ``data``, and whether raking (and trimming)
-        converged.
+    (ndarray, bool, DataFrame or None)
+        The weights, in the order of ``data``; whether raking (and trimming)
+        converged; and for raked weights the record of their final raking
+        (``calibration_weight`` and ``calibration_<margin>``, see
+        :func:`councilsurvey.survey.weighting.weight`), so that their standard errors
+        account for it (None for unraked weights, which are taken as fixed).
     """
     from councilsurvey.survey import weighting
 
@@ -123,17 +126,30 @@ def scheme_weights(
         raise InputError(source, f"unknown key(s) {sorted(unknown)} of a weighting scheme")
     kind = scheme.get("weights", "raked")
     if kind == "none":
-        return np.ones(len(data)), True
+        return np.ones(len(data)), True, None
     if kind == "coverage":
-        return weighting.base_weights(data, frame).to_numpy(dtype=float), True
+        return weighting.base_weights(data, frame).to_numpy(dtype=float), True, None
     if kind != "raked":
         raise InputError(source, f"weights '{kind}' is not one of none, coverage, raked")
     cfg = dict(weighting_cfg)
     cfg["margins"] = list(scheme.get("margins", weighting_cfg["margins"]))
     cfg["trim"] = scheme.get("trim")
-    result = weighting.weight(data, frame, cfg, source=source)
+    result = weighting.weight(data.drop(columns=calibration_columns(data)), frame, cfg, source)
     converged = bool(result.diagnostics["converged"].all())
-    return result.data["weight"].to_numpy(dtype=float), converged
+    calibration = result.data[calibration_columns(result.data)]
+    return (
+        result.data["weight"].to_numpy(dtype=float),
+        converged,
+        calibration if len(calibration.columns) else None,
+    )
+
+
+def calibration_columns(data: pd.DataFrame) -> list[str]:
+    """The columns of ``data`` that record a raking (``calibration_weight`` and
+    ``calibration_<margin>``)."""
+    from councilsurvey.survey.design import CALIBRATION_PREFIX
+
+    return [c for c in data.columns if c.startswith(CALIBRATION_PREFIX)]
 
 
 def segment_of(

@@ -31,3 +31,14 @@ class InputError(ValueError):
         if column is not None:
             where.append(f"column {column!r}")
         super().__init__(f"{', '.join(where)}: {message}")
+
+
+class DesignError(ValueError):
+    """A survey design that cannot give valid estimates: missing, zero or negative
+    weights, missing cluster ids, a stratum with one PSU under ``lonely_psu: fail``.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one line, naming the column and the first offending row.
+    """

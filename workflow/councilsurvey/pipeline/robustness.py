@@ -23,7 +23,7 @@ from councilsurvey.core.writers import write_csv
 from councilsurvey.inputs.frame import load_frame
 from councilsurvey.inputs.instrument import load_instrument
 from councilsurvey.report.robustness import curve_figure
-from councilsurvey.survey.design import SurveyDesign
+from councilsurvey.survey.design import CALIBRATION_WEIGHT, Calibration, SurveyDesign
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ def robustness_spec(
             )
     data = read_segmented(weighted, segments, "segment_latent")
     fr = load_frame(frame, n_councils) if n_councils else load_frame(frame)
-    weights, converged = scheme_weights(data, fr, weighting, schemes[scheme] or {}, source=weighted)
+    weights, converged, calibration = scheme_weights(
+        data, fr, weighting, schemes[scheme] or {}, source=weighted
+    )
     segment = segment_of(
         data,
         segmentations[segmentation] or {},
@@ -70,7 +72,7 @@ def robustness_spec(
     )
     design = SurveyDesign.of_wave(data).assign(scheme_weight=weights)
     est = specification(
-        design.with_weight("scheme_weight"), segment, scheme, segmentation, converged
+        scheme_design(design, calibration), segment, scheme, segmentation, converged
     )
     write_csv(est, estimates)
     for row in est.itertuples():
@@ -113,3 +115,16 @@ def robustness_summary(
     )
     for key, value in holds_summary(table).items():
         log.info("wave %s robustness: %s = %s", wave, key, value)
+
+
+def scheme_design(design: SurveyDesign, calibration: pd.DataFrame | None) -> SurveyDesign:
+    """``design`` with the scheme's weights (column ``scheme_weight``) as its weight and,
+    for a raked scheme, that raking as its calibration (``calibration``: the scheme's
+    ``calibration_*`` columns, see :func:`scheme_weights`); unraked weights are fixed."""
+    if calibration is None:
+        return design.with_weight("scheme_weight")
+    named = {f"scheme_{c}": calibration[c].to_numpy() for c in calibration.columns}
+    margins = tuple(n for n in named if n != f"scheme_{CALIBRATION_WEIGHT}")
+    return design.assign(**named).with_weight(
+        "scheme_weight", Calibration(f"scheme_{CALIBRATION_WEIGHT}", margins)
+    )

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from councilsurvey.core.errors import InputError
+from councilsurvey.core.errors import DesignError, InputError
 
 
 def setup_logging(log_file=None) -> None:
@@ -32,11 +32,12 @@ def setup_logging(log_file=None) -> None:
 
 
 def run_step(func: Callable[[], None], log_file=None) -> None:
-    """Call ``func``; on bad input print one line naming file, row and column, exit 1."""
+    """Call ``func``; on bad input (or a design that cannot give valid estimates) print
+    one line naming file, row and column, exit 1."""
     setup_logging(log_file)
     try:
         func()
-    except InputError as exc:
+    except (InputError, DesignError) as exc:
         logging.getLogger("councilsurvey").error("%s", exc)
         sys.exit(1)
 

@@ -6,9 +6,15 @@ its final weight, primary sampling units and confidence level, so that no estima
 ``weight=``, ``psu=`` or ``level=`` arguments of its own. The bundled waves' design
 (:meth:`SurveyDesign.of_wave`) is the final weight ``weight`` with council ``code`` as the
 primary sampling unit (respondents in a council share its answers to council-level
-questions and its selection into the survey), treated as sampled with replacement,
-weights taken as fixed. Variance is by Taylor linearisation (``svy``), cross-checked
-against R's ``survey`` package in ``tests/test_against_r.py``.
+questions and its selection into the survey), treated as sampled with replacement, with
+the raking of the weights accounted for (see :mod:`councilsurvey.survey.design`).
+Variance is by Taylor linearisation (``svy``), cross-checked against R's ``survey``
+package in ``tests/test_against_r.py`` and ``tests/test_against_r_api.py``.
+
+Respondents missing a variable, and those outside a domain
+(:meth:`SurveyDesign.subset`), leave an estimate but stay in the design, as R's
+``subset()`` of a design keeps them: the variance and degrees of freedom are those of
+the whole design.
 
 Unweighted counterparts come from pingouin: :func:`chi2_unweighted` and
 :func:`logistic_unweighted`; they take the design too, for a uniform call, and use only
@@ -17,11 +23,15 @@ its data.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import svy
 
 from councilsurvey.survey.design import SurveyDesign
+
+log = logging.getLogger(__name__)
 
 
 def proportions(design: SurveyDesign, var: str) -> pd.DataFrame:
@@ -47,9 +57,9 @@ def proportions(design: SurveyDesign, var: str) -> pd.DataFrame:
         by category (as text).
     """
     sample = design.sample([var])
-    res = sample.estimation.prop(var, drop_nulls=True, alpha=design.alpha)
+    res = sample.estimation.prop(var, where=design.where([var]), alpha=design.alpha)
     res = res.to_polars().to_pandas()
-    answered = design.data[var].dropna()
+    answered = design.data.loc[design.in_domain([var]).to_numpy(), var]
     counts = answered.astype(str).value_counts()
     res = res.rename(columns={var: "category", "est": "share"})
     res["category"] = res["category"].astype(str)
@@ -60,12 +70,60 @@ def proportions(design: SurveyDesign, var: str) -> pd.DataFrame:
     return res[cols].sort_values("category", kind="stable").reset_index(drop=True)
 
 
+def mean(design: SurveyDesign, var: str) -> dict:
+    """Weighted mean of a numeric variable (R's ``svymean``), among respondents answering
+    it in the design's domain.
+
+    A ratio of weighted totals, with its Taylor-linearised standard error (PSUs, strata,
+    fpc and calibration of the design) and a t interval with the design degrees of
+    freedom.
+
+    Returns
+    -------
+    dict
+        estimate, se, lci, uci, df, n
+    """
+    return _numeric(design, var, "mean")
+
+
+def total(design: SurveyDesign, var: str) -> dict:
+    """Weighted total of a numeric variable (R's ``svytotal``; an indicator's total is
+    the estimated number in the population), over respondents answering it in the
+    design's domain; missing values count as 0. Standard error, interval and result as
+    :func:`mean`."""
+    return _numeric(design, var, "total")
+
+
+def _numeric(design: SurveyDesign, var: str, what: str) -> dict:
+    sample = design.sample([var])
+    fit = getattr(sample.estimation, what)
+    res = fit(var, where=design.where([var]), alpha=design.alpha).to_polars().to_pandas()
+    row = res.iloc[0]
+    return {
+        "estimate": float(row["est"]),
+        "se": float(row["se"]),
+        "lci": float(row["lci"]),
+        "uci": float(row["uci"]),
+        "df": float(row["df"]),
+        "n": int(design.in_domain([var]).sum()),
+    }
+
+
 #: the fields of an estimate record (:func:`estimate_record`), in order: the base, the
 #: unweighted share, the design-based share, its standard error and interval
 ESTIMATE_FIELDS = ["n", "unweighted", "weighted", "se", "lci", "uci"]
 
 
-def estimate_record(n: int, row: pd.Series | None) -> dict:
+def zero_count_upper(n: int, level: float = 0.95) -> float:
+    """Clopper-Pearson upper limit of a proportion when 0 of ``n`` are in the category:
+    ``1 - (alpha / 2) ** (1 / n)`` (the ``1 - alpha/2`` quantile of Beta(1, n)); 1 when
+    ``n`` is 0."""
+    if n <= 0:
+        return 1.0
+    return float(1 - ((1 - level) / 2) ** (1 / n))
+
+
+def estimate_record(n: int, row: pd.Series | None, level: float = 0.95) -> dict:
     """One share as a record: :data:`ESTIMATE_FIELDS` and the design degrees of freedom.
 
     The record every table of shares is built from (headlines, wave estimates, claims,
@@ -78,8 +136,14 @@ def estimate_record(n: int, row: pd.Series | None) -> dict:
     row : Series or None
         The category's row of :func:`proportions` (``unweighted_share``, ``share``,
         ``se``, ``lci``, ``uci``, ``df``), or None when no respondent is in the
-        category: its share is exactly 0, with standard error and limits 0 and no
-        degrees of freedom.
+        category: its share is 0 with standard error 0 and no degrees of freedom, and
+        its interval runs from 0 to the Clopper-Pearson upper limit for 0 of ``n``
+        (:func:`zero_count_upper`), not [0, 0]: no respondent in a category does not
+        show that nobody in the population is in it. (R's ``svyciprop`` gives no usable
+        interval here: its logit model does not converge and its Korn-Graubard interval
+        is undefined with a variance of 0.)
+    level : float
+        Confidence level of that interval.
 
     Returns
     -------
@@ -94,7 +158,7 @@ def estimate_record(n: int, row: pd.Series | None) -> dict:
             "weighted": 0.0,
             "se": 0.0,
             "lci": 0.0,
-            "uci": 0.0,
+            "uci": zero_count_upper(n, level),
             "df": np.nan,
         }
     return {
@@ -125,13 +189,13 @@ def share(design: SurveyDesign, indicator: pd.Series) -> dict:
     -------
     dict
         The :func:`estimate_record`: n (respondents with an indicator), unweighted,
-        weighted, se, lci, uci, df. When nobody is True: weighted, se and the limits 0,
-        df missing.
+        weighted, se, lci, uci, df. When nobody is True: weighted, se and lci 0, uci
+        the Clopper-Pearson limit (:func:`estimate_record`), df missing.
     """
     flag = indicator.map({True: "yes", False: "no"}, na_action="ignore").astype(object)
     res = proportions(design.select([]).assign(_flag=flag), "_flag").set_index("category")
-    n = int(flag.notna().sum())
-    return estimate_record(n, res.loc["yes"] if "yes" in res.index else None)
+    n = int(res["n"].sum())
+    return estimate_record(n, res.loc["yes"] if "yes" in res.index else None, design.level)
 
 
 def rao_scott(design: SurveyDesign, row: str, col: str) -> dict:
@@ -158,9 +222,9 @@ def rao_scott(design: SurveyDesign, row: str, col: str) -> dict:
         ``n`` (respondents answering both).
     """
     sample = design.sample([row, col])
-    table = sample.categorical.tabulate(row, col, drop_nulls=True)
+    table = sample.categorical.tabulate(row, col, where=design.where([row, col]))
     stats = table.stats
-    n = int(design.data[[row, col]].notna().all(axis=1).sum())
+    n = int(design.in_domain([row, col]).sum())
     return {
         "f": float(stats.f.value),
         "df_num": float(stats.f.df_num),
@@ -177,8 +241,15 @@ def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.Da
     """Survey-weighted logistic regression of a 0/1 ``y`` on categorical predictors.
 
     Coefficients maximise the weighted (pseudo-)likelihood; their standard errors are
-    the linearisation (sandwich) ones with the design's PSUs, and tests and intervals use
-    Student's t with the design degrees of freedom, at the design's level.
+    the linearisation (sandwich) ones with the design's PSUs (and its calibration), and
+    tests and intervals use Student's t with the design degrees of freedom, at the
+    design's level (R's ``svyglm(family=quasibinomial)``). Respondents missing the
+    outcome or a predictor leave the fit but stay in the design.
+
+    A fit that did not converge, or whose outcome is predicted perfectly by a predictor
+    (separation: the estimate has no finite value and drifts towards infinity), is
+    flagged in ``note``; a coefficient that is not identified has no standard error,
+    interval or test.
 
     Parameters
     ----------
@@ -193,13 +264,16 @@ def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.Da
     -------
     DataFrame
         term, estimate (log-odds), se, odds_ratio, lci, uci (of the odds ratio),
-        statistic, p, df, n (respondents with the outcome and every predictor)
+        statistic, p, df, n (respondents with the outcome and every predictor), note
+        (empty, or why the row is not to be read as an estimate).
     """
     cols = [y, *categorical]
-    sub = design.data.dropna(subset=cols)
+    n = int(design.in_domain(cols).sum())
     sample = design.sample(cols)
     x = [svy.Cat(c, ref=ref) for c, ref in categorical.items()]
-    model = sample.glm.fit(y=y, x=x, family="binomial", alpha=design.alpha)
+    model = sample.glm.fit(
+        y=y, x=x, family="binomial", where=design.where(cols), alpha=design.alpha
+    )
     res = model.to_polars().to_pandas()
     out = pd.DataFrame(
         {
@@ -214,7 +288,14 @@ def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.Da
             "df": res["df"],
         }
     )
-    out["n"] = len(sub)
+    out["n"] = n
+    codes = {str(getattr(w, "code", "")) for w in sample.warnings}
+    note = np.where(out["se"].isna(), "separation: no finite estimate", "")
+    if any("MAX_ITER" in c for c in codes):
+        note = np.where(note == "", "did not converge", note + "; did not converge")
+    out["note"] = note
+    if (note != "").any():
+        log.warning("logistic model of %r: %s", y, "; ".join(sorted(set(note) - {""})))
     return out
 
 
@@ -224,7 +305,7 @@ def chi2_unweighted(design: SurveyDesign, row: str, col: str) -> dict:
     import pingouin as pg  # imported here: it pulls in matplotlib, which design-based
     # estimation does not need (a job of the robustness grid starts faster without it)
 
-    sub = design.data[[row, col]].dropna().astype(str)
+    sub = design.domain_data([row, col])[[row, col]].astype(str)
     _, _, stats = pg.chi2_independence(sub, x=row, y=col)
     pearson = stats.set_index("test").loc["pearson"]
     return {
@@ -243,7 +324,7 @@ def logistic_unweighted(design: SurveyDesign, y: str, categorical: dict[str, str
     Columns as :func:`logistic` (statistic Wald z, no ``df``)."""
     import pingouin as pg
 
-    sub = design.data.dropna(subset=[y, *categorical])
+    sub = design.domain_data([y, *categorical])
     parts = []
     for col, ref in categorical.items():
         levels = [lv for lv in sorted(sub[col].astype(str).unique()) if lv != ref]

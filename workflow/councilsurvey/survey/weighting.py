@@ -26,6 +26,7 @@ from svy.errors import WeightingError
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.frame import PARTY_COLUMNS
+from councilsurvey.survey.design import CALIBRATION_PREFIX, CALIBRATION_WEIGHT
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,11 @@ class WeightingResult:
     ----------
     data : DataFrame
         The input responses plus ``party_group``, ``base_weight``, ``raked_weight``
-        (before trimming) and ``weight`` (final).
+        (before trimming) and ``weight`` (final), and the record of the final raking
+        that the variance accounts for (:meth:`SurveyDesign.of_wave`):
+        ``calibration_weight`` (the weights it started from: the base weights, or the
+        trimmed ones) and ``calibration_<margin column>`` (the category each respondent
+        was raked to, after any collapsing).
     margins : DataFrame
         margin, category, population_seats, population_share, respondents,
         unweighted_share, base_weighted_share, weighted_share.
@@ -268,7 +273,7 @@ class _Cells:
 
     def trim_rake(
         self, w0: np.ndarray, cap: float, tol: float, max_iter: int, cycles: int
-    ) -> np.ndarray | None:
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         """svy's trim-and-rake cycle (``rake(trimming=TrimConfig(upper=Threshold("median",
         cap)))``) with every raking pass on the cell totals. Trimming works on single
         weights (capped at ``cap`` times their median, the excess spread over the others),
@@ -276,9 +281,12 @@ class _Cells:
         the raking in between is collapsed; raking a vector of weights scales every
         weight of a cell by one factor, whatever the weights, so that is still exact.
 
-        Returns None if svy finds the cap infeasible (the mean weight above it), where
-        its own cycle goes on regardless: the caller then rakes by respondent."""
+        Returns the weights and those their final raking started from (for the
+        variance, :class:`~councilsurvey.survey.design.Calibration`); None if svy finds
+        the cap infeasible (the mean weight above it), where its own cycle goes on
+        regardless: the caller then rakes by respondent."""
         upper = svy.Threshold("median", cap)
+        prior = w0
         current, rake_ok = self.rake(w0, tol, max_iter)
         trim_ok = True
         for _ in range(cycles):
@@ -299,10 +307,9 @@ class _Cells:
                 if getattr(exc, "code", None) == "TRIM_INFEASIBLE":
                     return None
                 raise
-            current, rake_ok = self.rake(
-                trimmed.data["_trimmed"].to_numpy().astype(float), tol, max_iter
-            )
-        return current
+            prior = trimmed.data["_trimmed"].to_numpy().astype(float)
+            current, rake_ok = self.rake(prior, tol, max_iter)
+        return current, prior
 
 
 def rake(
@@ -320,18 +327,25 @@ def rake(
     respondents' weights. Returns the weights and whether every margin is met within
     ``tol``.
     """
-    return _rake(_Cells(df, controls), df, weight, tol, max_iter, trim_cap, trim_cycles)
+    w, converged, _ = _rake(_Cells(df, controls), df, weight, tol, max_iter, trim_cap, trim_cycles)
+    return w, converged
 
 
 def _rake(cells, df, weight, tol, max_iter, trim_cap=None, trim_cycles=100):
+    """Weights, whether every margin is met, and the weights the final raking started
+    from (None where svy's own trim-and-rake cycle on the respondents was used)."""
     w0 = df[weight].to_numpy().astype(float)
+    prior = w0
     if trim_cap is None:
         w, _ = cells.rake(w0, tol, max_iter)
     else:
-        w = cells.trim_rake(w0, float(trim_cap), tol, max_iter, trim_cycles)
-        if w is None:
+        found = cells.trim_rake(w0, float(trim_cap), tol, max_iter, trim_cycles)
+        if found is None:
+            prior = None
             w = rake_respondents(df, weight, cells.controls, tol, max_iter, trim_cap, trim_cycles)
-    return w, cells.error(w) <= tol
+        else:
+            w, prior = found
+    return w, cells.error(w) <= tol, prior
 
 
 def rake_respondents(
@@ -441,7 +455,7 @@ def weight(
     controls = {MARGIN_COLUMN.get(m, m): totals[m] for m in margins}
 
     cells = _Cells(work, controls)
-    raked, converged = _rake(cells, work, "base_weight", tol, max_iter)
+    raked, converged, prior = _rake(cells, work, "base_weight", tol, max_iter)
     if not converged:
         err = cells.error(raked)
         raise InputError(
@@ -459,7 +473,7 @@ def weight(
         cap = float(cfg["trim"])
         limit = cap * float(np.median(raked))
         trimmed = int(np.sum(raked > limit * (1 + 1e-12)))
-        final, trim_converged = _rake(
+        final, trim_converged, prior = _rake(
             cells,
             work,
             "base_weight",
@@ -488,6 +502,10 @@ def weight(
             trim_info["deff_kish_after"],
         )
     data["weight"] = final
+    if prior is not None:  # what the variance needs to account for the raking
+        data[CALIBRATION_WEIGHT] = prior
+        for col in controls:
+            data[CALIBRATION_PREFIX + col] = work[col].to_numpy()
 
     rows = []
     for name, w, its, conv, trim_n in [
