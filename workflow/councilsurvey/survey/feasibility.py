@@ -49,6 +49,7 @@ fill. Party categories merge as labels. Every merge and drop is recorded
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -79,11 +80,14 @@ class Collapse:
     seats: float
 
     def as_row(self) -> dict:
+        """The record for the collapse table: the reason without respondent counts of
+        single categories (the table is published; its ``respondents`` column is
+        disclosure-controlled, free text would not be)."""
         return {
             "margin": self.margin,
             "from": self.source,
             "into": self.into,
-            "reason": self.reason,
+            "reason": re.sub(r"\d+ respondents?, ", "", self.reason),
             "respondents": self.respondents,
             "seats": self.seats,
         }
@@ -141,7 +145,8 @@ class Report:
         if self.feasible:
             return "every margin can be met"
         parts = [
-            f"{m} {c!r} has {_seats(s)} in the frame but {why}" for m, c, _, s, why in self.sparse
+            f"{m} {c!r} has {_seats(s)} in the frame but {why}" + (f" ({_n(k)})" if k else "")
+            for m, c, k, s, why in self.sparse
         ]
         parts += [text for _, _, text in self.conflicts]
         if not parts and self.misses:
@@ -208,10 +213,10 @@ def check(cats: pd.DataFrame, totals: dict, margins: list[str], min_respondents:
         for cat, seats in totals[m].items():
             k = int(n.get(cat, 0))
             if seats > 0 and k < min_respondents:
-                why = "no respondents" if k == 0 else f"{_n(k)} (fewer than {min_respondents})"
+                why = "no respondents" if k == 0 else f"fewer than {min_respondents} respondents"
                 sparse.append((m, cat, k, float(seats), why))
             elif seats <= 0 and k > 0:
-                sparse.append((m, cat, k, 0.0, f"{_n(k)} but no seats"))
+                sparse.append((m, cat, k, 0.0, "respondents but no seats"))
     if sparse:
         return Report(False, sparse=sparse, conflicts=_confined(prob))
     share = _max_min_cell(prob)
