@@ -405,7 +405,7 @@ class _State:
         return [Collapse(margin, source, c, reason, k, s) for c, k, s in rows]
 
     def drop(self, margin: str, reason: str) -> Collapse:
-        seats = float(sum(self.totals[margin].values()))
+        seats = float(sum(self.totals.pop(margin).values()))
         self.margins.remove(margin)
         n = len(self.cats)
         return Collapse(margin, "(all categories)", "(margin dropped)", reason, n, seats)
@@ -475,15 +475,18 @@ def make_feasible(
     if report.feasible:
         return Resolution(state.cats, state.totals, state.margins, [], report)
     if not pol["enabled"]:
-        raise InputError(source, _message(report, policy=False))
+        raise InputError(source, _message(report, policy=False), column=_column(report))
     log.warning("weighting: the margins cannot all be met as configured: %s", report.describe())
     collapses: list[Collapse] = []
     while not report.feasible:
         step = _next_step(state, report, pol)
         if step is None:
-            raise InputError(source, _message(report, policy=True))
+            raise InputError(source, _message(report, policy=True), column=_column(report))
         state, done, report = step
         for c in done:
+            if c.into == "(margin dropped)":
+                log.warning("weighting: dropped margin %s: %s", c.margin, c.reason)
+                continue
             log.warning(
                 "weighting: collapsed %s %r into %r (%s, %s): %s",
                 c.margin,
@@ -503,6 +506,12 @@ def _councils(frame: pd.DataFrame, collapse: dict) -> pd.DataFrame:
         out[m] = out[m].replace(collapse.get(m, {}))
     out["filled"] = (frame["seats"] - frame["vacant"]).astype(float).to_numpy()
     return out.reset_index(drop=True)
+
+
+def _column(report: Report) -> str | None:
+    """The respondents' column of the first margin the failure names."""
+    named = report.involved()
+    return COLUMN.get(named[0][0], named[0][0]) if named else None
 
 
 def _message(report: Report, policy: bool) -> str:
