@@ -131,7 +131,9 @@ def test_infeasible_margins_are_a_clear_error(responses, frame, wcfg):
         collapse={"type": {"sui_generis": "london_borough"}},
         collapse_policy={"enabled": False},
     )
-    with pytest.raises(InputError, match="type 'london_borough' .* all its respondents are in region 'London'"):
+    with pytest.raises(
+        InputError, match="type 'london_borough' .* all its respondents are in region 'London'"
+    ):
         weight(few, frame, cfg, source="responses.parquet")
 
 
