@@ -32,7 +32,7 @@ EARLIER = b"earlier output: must survive a failed run\n"
 OUTPUTS = {
     "validate": ["report"],
     "clean": ["responses", "cleaning_log", "matches", "summary"],
-    "weight": ["weighted", "margins", "diagnostics", "trimming", "margins_figure"],
+    "weight": ["weighted", "margins", "diagnostics", "trimming", "margins_figure", "collapses"],
     "waves": [],
 }
 SUFFIX = {

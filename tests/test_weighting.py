@@ -89,8 +89,9 @@ def test_kish_deff_of_equal_weights_is_one():
 
 def test_empty_frame_category_is_a_clear_error(responses, frame, wcfg):
     few = responses[responses["type"] != "sui_generis"]
+    off = dict(wcfg, collapse_policy={"enabled": False})
     with pytest.raises(InputError, match="'sui_generis' has 140 seats .* no respondents"):
-        weight(few, frame, wcfg, source="responses.parquet")
+        weight(few, frame, off, source="responses.parquet")
     collapse = {"type": {"sui_generis": "london_borough"}}
     res = weight(few, frame, dict(wcfg, margins=["type", "party"], collapse=collapse))
     assert res.margins.query("margin == 'type'")["category"].tolist() == [
@@ -123,11 +124,22 @@ def test_unmapped_party_and_missing_party(responses, frame, wcfg):
 
 def test_infeasible_margins_are_a_clear_error(responses, frame, wcfg):
     """Without the City of London's respondents, no weights meet type, region and party at
-    once: raking does not converge, and the stage says so instead of going on."""
+    once: with the collapse policy off, the feasibility check says so before raking."""
     few = responses[responses["type"] != "sui_generis"]
-    cfg = dict(wcfg, collapse={"type": {"sui_generis": "london_borough"}}, max_iter=500)
-    with pytest.raises(InputError, match="raking did not converge within 500 iterations"):
+    cfg = dict(
+        wcfg,
+        collapse={"type": {"sui_generis": "london_borough"}},
+        collapse_policy={"enabled": False},
+    )
+    with pytest.raises(
+        InputError, match="type 'london_borough' .* all its respondents are in region 'London'"
+    ):
         weight(few, frame, cfg, source="responses.parquet")
+
+
+def test_raking_that_does_not_converge_is_a_clear_error(responses, frame, wcfg):
+    with pytest.raises(InputError, match="raking did not converge within 3 iterations"):
+        weight(responses, frame, dict(wcfg, max_iter=3), source="responses.parquet")
 
 
 # --- raking on the table of cells equals svy raking every respondent --------------------

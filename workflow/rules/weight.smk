@@ -9,6 +9,7 @@ rule weight:
         margins=out("margins"),
         diagnostics=out("diagnostics"),
         trimming=out("trimming"),
+        collapses=out("collapses"),
         margins_figure=report(
             out("margins_figure"),
             caption="../report/weighting_margins.rst",

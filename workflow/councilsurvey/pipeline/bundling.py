@@ -125,6 +125,12 @@ def bundle_wave(
         "k": k,
         "suppressed": suppressed,
     }
+    if (staging / "tables/weighting_diagnostics.csv").exists():
+        collapses = staging / "tables/weighting_collapses.csv"
+        meta["weighting"] = b.weighting_section(
+            pd.read_csv(staging / "tables/weighting_diagnostics.csv"),
+            pd.read_csv(collapses, keep_default_na=False) if collapses.exists() else None,
+        )
     if (staging / "tables/robustness.csv").exists():
         from councilsurvey.report.robustness import readme_section
 

@@ -125,6 +125,7 @@ def stage_outputs(wave: str) -> dict:
         "margins": f"{results_dir(wave)}/weighting/margins.csv",
         "diagnostics": f"{results_dir(wave)}/weighting/diagnostics.csv",
         "trimming": f"{results_dir(wave)}/weighting/trimming.json",
+        "collapses": f"{results_dir(wave)}/weighting/collapses.csv",
         "margins_figure": f"{results_dir(wave)}/weighting/margins.png",
         "segments": f"{processed_dir(wave)}/segments.parquet",
     }
@@ -306,6 +307,7 @@ def bundle_contents(wave: str) -> dict[str, str]:
         "tables/cleaning_summary.csv": outs["summary"],
         "tables/weighting_margins.csv": outs["margins"],
         "tables/weighting_diagnostics.csv": outs["diagnostics"],
+        "tables/weighting_collapses.csv": outs["collapses"],
         "figures/weighting_margins.png": outs["margins_figure"],
         "claims.csv": claims_path(wave),
     }

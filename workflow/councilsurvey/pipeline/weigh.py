@@ -25,6 +25,7 @@ def weight_wave(
     diagnostics,
     trimming,
     margins_figure,
+    collapses=None,
 ) -> None:
     """The weight stage for one wave: see :mod:`councilsurvey.survey.weighting`."""
     import pandas as pd
@@ -39,6 +40,8 @@ def weight_wave(
     write_parquet(result.data, weighted)
     write_csv(result.margins, margins)
     write_csv(result.diagnostics, diagnostics)
+    if collapses is not None:
+        write_csv(result.collapses, collapses)
     Path(trimming).write_text(
         json.dumps(result.trimming or {"trimming": "off"}, indent=2, sort_keys=True) + "\n",
         encoding="utf-8",
@@ -52,11 +55,14 @@ def weight_wave(
     d = result.diagnostics.set_index("weight").loc["weight"]
     log.info(
         "wave %s: weights sum to %.0f seats; Kish deff %.3f, effective n %.1f; "
-        "%s iterations, converged=%s",
+        "%s iterations, converged=%s, largest margin error %.3g; margins %s, %d collapse(s)",
         wave,
         d["sum"],
         d["deff_kish"],
         d["n_effective"],
         d["iterations"],
         d["converged"],
+        d["max_margin_error"],
+        d["margins"],
+        len(result.collapses),
     )

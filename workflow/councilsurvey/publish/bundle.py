@@ -229,6 +229,44 @@ def publish(staging, final, zip_path) -> str:
     return "published"
 
 
+def weighting_section(diagnostics: pd.DataFrame, collapses: pd.DataFrame | None) -> str:
+    """Markdown for a bundle README: the margins raked, the sweeps and margin error reached,
+    and what the collapse policy merged or dropped (from the bundled, disclosure-controlled
+    ``weighting_diagnostics.csv`` and ``weighting_collapses.csv``)."""
+    d = diagnostics.set_index("weight").loc["raked_weight"]
+    margins = str(d["margins"]).replace("+", ", ") if "margins" in d else "as configured"
+    lines = [
+        "## Weighting",
+        "",
+        f"Coverage base weights raked to the council frame's filled seats on {margins} "
+        f"(`tables/weighting_margins.csv`): {d['iterations']} sweeps, largest relative "
+        f"margin error {float(d['max_margin_error']):.3g}, converged: {d['converged']} "
+        "(`tables/weighting_diagnostics.csv`).",
+        "",
+    ]
+    if collapses is None or collapses.empty:
+        lines += [
+            "The margins could be met as configured: the collapse policy "
+            "(`provenance/config.yaml`, `weighting.collapse_policy`) merged nothing.",
+            "",
+        ]
+        return "\n".join(lines) + "\n"
+    lines += [
+        "The margins could not all be met as configured, so the collapse policy "
+        "(`provenance/config.yaml`, `weighting.collapse_policy`) made these changes "
+        "(`tables/weighting_collapses.csv`):",
+        "",
+        "| margin | from | into | respondents | seats | reason |",
+        "| --- | --- | --- | ---: | ---: | --- |",
+    ]
+    for r in collapses.to_dict("records"):
+        lines.append(
+            f"| {r['margin']} | {r['from']} | {r['into']} | {r['respondents']} | "
+            f"{float(r['seats']):,.0f} | {r['reason']} |"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
 def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
     """The bundle's README: what it is, how it was produced, how to verify it."""
     passed = int((claims["status"] == "PASS").sum())
@@ -244,5 +282,6 @@ def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
         tree="with uncommitted changes" if meta["dirty"] else "clean",
     )
     fields.setdefault("robustness", "")
+    fields.setdefault("weighting", "")
     text = README_TEMPLATE.read_text(encoding="utf-8").format(**fields)
     Path(path).write_text(text, encoding="utf-8")

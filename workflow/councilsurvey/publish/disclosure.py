@@ -29,6 +29,7 @@ RULES: dict[str, tuple[str, list[str], list[str] | None]] = {
         ["unweighted_share", "base_weighted_share", "weighted_share"],
         ["margin"],
     ),
+    "weighting_collapses.csv": ("respondents", [], None),
     "tests_association.csv": ("n", ["statistic", "p", "p_adjusted", "effect_size"], None),
     "tests_caution.csv": ("n", ["statistic", "p", "p_adjusted", "effect_size"], None),
     "tests_enthusiast_model.csv": (

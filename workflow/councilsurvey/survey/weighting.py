@@ -8,6 +8,11 @@ totals equal the frame's filled seats on each configured margin: by default coun
 Independent/other). Optionally, weights above a multiple of the median are trimmed and
 the weights re-raked, in cycles, until both the cap and the margins hold.
 
+Before raking, :mod:`councilsurvey.survey.feasibility` checks that the respondents can meet
+every margin at once (no empty category, no categories confined within others with fewer
+seats); if they cannot, the configured collapse policy merges categories (or, as the last
+resort, drops a margin) and records what it did (:attr:`WeightingResult.collapses`).
+
 The population is the frame's *filled* seats (``seats - vacant``): vacancies have no
 party, and every margin must describe the same population. Final weights therefore
 sum to the number of sitting councillors (17,803 in May 2017).
@@ -27,6 +32,7 @@ from svy.errors import WeightingError
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.frame import PARTY_COLUMNS
 from councilsurvey.survey.design import CALIBRATION_PREFIX, CALIBRATION_WEIGHT
+from councilsurvey.survey.feasibility import collapse_table, make_feasible
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +69,16 @@ class WeightingResult:
         effect, effective sample size, iterations, converged, trimmed.
     trimming : dict
         What trimming changed (empty when trimming is off).
+    collapses : DataFrame
+        What the collapse policy merged or dropped to make the margins feasible:
+        margin, from, into, reason, respondents, seats (no rows when nothing was).
     """
 
     data: pd.DataFrame
     margins: pd.DataFrame
     diagnostics: pd.DataFrame
     trimming: dict = field(default_factory=dict)
+    collapses: pd.DataFrame = field(default_factory=lambda: collapse_table([]))
 
 
 def filled_seats(frame: pd.DataFrame) -> pd.Series:
@@ -86,7 +96,11 @@ def population_totals(
     for margin in margins:
         if margin == "party":
             sums = frame[PARTY_COLUMNS].sum()
-            totals[margin] = {PARTY_LABELS[c]: float(sums[c]) for c in PARTY_COLUMNS}
+            merged = collapse.get(margin, {})
+            totals[margin] = {}
+            for c in PARTY_COLUMNS:
+                label = merged.get(PARTY_LABELS[c], PARTY_LABELS[c])
+                totals[margin][label] = totals[margin].get(label, 0.0) + float(sums[c])
         elif margin in frame:
             cats = frame[margin].replace(collapse.get(margin, {}))
             totals[margin] = {str(k): float(v) for k, v in filled.groupby(cats).sum().items()}
@@ -126,6 +140,7 @@ def margin_categories(
                     column="party",
                 )
             values = party.map({p: PARTY_LABELS[g] for p, g in party_groups.items()})
+            values = values.replace(collapse.get(margin, {}))
         else:
             values = responses[margin].astype("string").replace(collapse.get(margin, {}))
         missing = values.isna()
@@ -143,8 +158,9 @@ def margin_categories(
 
 
 def check_margins(cats: pd.DataFrame, totals: dict, source) -> None:
-    """Every frame category needs respondents; every respondent category must be in the
-    frame. Raise :class:`InputError` otherwise."""
+    """Every respondent category must be in the frame: raise :class:`InputError`
+    otherwise. (Frame categories without respondents, and other margins that cannot all
+    be met, are found by :func:`councilsurvey.survey.feasibility.check`.)"""
     for margin, pop in totals.items():
         col = MARGIN_COLUMN.get(margin, margin)
         seen = set(cats[col].unique())
@@ -154,16 +170,6 @@ def check_margins(cats: pd.DataFrame, totals: dict, source) -> None:
                 source,
                 f"margin {margin!r}: respondents' category {absent[0]!r} "
                 "is not in the council frame",
-                column=col,
-            )
-        empty = sorted(k for k, v in pop.items() if k not in seen and v > 0)
-        if empty:
-            raise InputError(
-                source,
-                f"margin {margin!r}: category {empty[0]!r} has "
-                f"{pop[empty[0]]:.0f} seats in the frame but no respondents; "
-                "collapse it into another category (config.yaml "
-                "weighting.collapse)",
                 column=col,
             )
 
@@ -430,6 +436,7 @@ def weight(
         The wave's council frame.
     cfg : dict
         ``config.yaml`` ``weighting``: ``margins``, ``party_groups``, ``collapse``,
+        ``collapse_policy`` (see :func:`councilsurvey.survey.feasibility.make_feasible`),
         ``tolerance``, ``max_iter``, ``trim`` (cap as a multiple of the median weight,
         or null), ``trim_max_cycles``.
     source : str or Path
@@ -445,10 +452,15 @@ def weight(
     totals = population_totals(frame, margins, collapse)
     cats = margin_categories(responses, margins, cfg["party_groups"], collapse, source)
     check_margins(cats, totals, source)
+    # feasibility check and, where it fails, the collapse policy: the categories and
+    # margins actually raked
+    feasible = make_feasible(cats, totals, margins, frame, responses["code"], cfg, source)
+    cats, totals, margins = feasible.cats, feasible.totals, feasible.margins
 
     data = responses.copy()
-    if "party_group" in cats:
-        data["party_group"] = cats["party_group"]
+    if "party_group" in cats:  # the respondent's own party group, not a merged one
+        own = {p: PARTY_LABELS[g] for p, g in cfg["party_groups"].items()}
+        data["party_group"] = responses["party"].astype("string").map(own).astype(str)
     data["base_weight"] = base_weights(responses, frame)
     # the raking frame: council (PSU), each margin's category (collapsed), base weight
     work = cats.assign(code=responses["code"].astype(str), base_weight=data["base_weight"])
@@ -531,8 +543,12 @@ def weight(
             }
         )
     diagnostics = pd.DataFrame(rows)
+    diagnostics["margins"] = "+".join(margins)
+    diagnostics["collapses"] = len(feasible.collapses)
     work["weight"] = final
-    return WeightingResult(data, margin_table(work, totals), diagnostics, trim_info)
+    return WeightingResult(
+        data, margin_table(work, totals), diagnostics, trim_info, collapse_table(feasible.collapses)
+    )
 
 
 def margin_table(data: pd.DataFrame, totals: dict) -> pd.DataFrame:
