@@ -111,7 +111,6 @@ def run_stage(stage: str, work: Path, rows: int, seed: int) -> None:
             matches=p["matches"],
             summary=p["summary"],
             export_format="surveymonkey",
-            fieldwork_start="2016-10-17",
             **common,
         )
     elif stage == "weight":

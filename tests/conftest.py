@@ -1,4 +1,4 @@
-"""Shared fixtures: the project's real codebook, instrument and frame, and a helper that
+"""Shared fixtures: the project's real codebook, instrument and frames, and a helper that
 writes small hand-made exports in the bundled wave's exact export shape."""
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from councilsurvey.inputs.instrument import load_instrument
 
 ROOT = Path(__file__).resolve().parents[1]
 WAVE = ROOT / "data" / "raw" / "2017"
+#: the May-2017 frame: the generator drew the bundled export's councils and parties from it
 FRAME = ROOT / "data" / "reference" / "councils_england_2017.csv"
+#: the frame the bundled 2017 wave is weighted to (its wave.yaml frame_year: 2016, the
+#: councils between the May 2016 and May 2017 elections); same 353 councils as FRAME
+WAVE_FRAME = ROOT / "data" / "reference" / "councils_england_2016.csv"
 OUTSIDE = ROOT / "data" / "reference" / "councils_outside_england_2017.csv"
 
 
@@ -63,6 +67,13 @@ def instrument():
 
 @pytest.fixture(scope="session")
 def frame():
+    """The bundled wave's frame (2016), which the pipeline cleans and weights it with."""
+    return load_frame(WAVE_FRAME, 353)
+
+
+@pytest.fixture(scope="session")
+def synth_frame():
+    """The May-2017 frame the generator draws the bundled export from."""
     return load_frame(FRAME, 353)
 
 

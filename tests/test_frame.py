@@ -6,13 +6,20 @@ import pytest
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.frame import PARTY_COLUMNS, load_frame
 
-from .conftest import FRAME
+from .conftest import FRAME, WAVE_FRAME
 
 
-def test_bundled_frame_is_valid(frame):
+@pytest.mark.parametrize(
+    "path, seats, vacant",
+    [(WAVE_FRAME, 17893, 1), (FRAME, 17869, 66)],  # 2016 (the 2017 wave's), May 2017
+    ids=["2016", "2017"],
+)
+def test_bundled_frame_is_valid(path, seats, vacant):
+    frame = load_frame(path, 353)
     assert len(frame) == 353
     assert frame["code"].is_unique
-    assert int(frame["seats"].sum()) == 17869
+    assert int(frame["seats"].sum()) == seats
+    assert int(frame["vacant"].sum()) == vacant
     assert (frame[PARTY_COLUMNS + ["vacant"]].sum(axis=1) == frame["seats"]).all()
     assert frame["type"].value_counts().to_dict() == {
         "district": 201,

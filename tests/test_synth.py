@@ -10,7 +10,7 @@ def test_generator_reproduces_bundled_export_byte_for_byte():
     assert data == (WAVE / "export.csv").read_bytes()
 
 
-def test_bias_against_the_frame(frame):
+def test_bias_against_the_frame(synth_frame):
     """Opt-in bias the weighting stage must correct: London over-represented and
     districts under-represented relative to their share of seats."""
     import pandas as pd
@@ -19,16 +19,18 @@ def test_bias_against_the_frame(frame):
 
     raw = pd.read_csv(WAVE / "export.csv", header=None, skiprows=2, dtype=str)
     assert len(raw) > 808  # dirt included
-    seats = frame.groupby("region")["seats"].sum() / frame["seats"].sum()
+    seats = synth_frame.groupby("region")["seats"].sum() / synth_frame["seats"].sum()
     assert seats["London"] < 0.12
 
 
 def test_different_seed_gives_different_data_with_same_published_figures(
-    instrument, frame, matcher
+    instrument, synth_frame, matcher
 ):
-    data = synth.to_csv(*synth.generate(frame, matcher.outside, instrument, 7, matcher), instrument)
+    data = synth.to_csv(
+        *synth.generate(synth_frame, matcher.outside, instrument, 7, matcher), instrument
+    )
     assert data != (WAVE / "export.csv").read_bytes()
-    got = synth.check(data, instrument, frame, matcher)
+    got = synth.check(data, instrument, synth_frame, matcher)
     assert (got["respondents"], got["councils"], got["enthusiasts"], got["sceptics"]) == (
         808,
         278,
@@ -40,16 +42,18 @@ def test_different_seed_gives_different_data_with_same_published_figures(
 # --- large waves for benchmarks --------------------------------------------------------
 
 
-def test_large_export_is_seeded_and_shaped_like_the_bundled_export(instrument, frame, matcher):
+def test_large_export_is_seeded_and_shaped_like_the_bundled_export(
+    instrument, synth_frame, matcher
+):
     import csv
     import io
 
-    table = synth.large_export(frame, instrument, matcher, 5000, seed=3)
+    table = synth.large_export(synth_frame, instrument, matcher, 5000, seed=3)
     assert table.num_rows == 5000
     assert table.column_names == synth.column_order(instrument)
-    again = synth.large_export(frame, instrument, matcher, 5000, seed=3)
+    again = synth.large_export(synth_frame, instrument, matcher, 5000, seed=3)
     assert again.equals(table)
-    assert not synth.large_export(frame, instrument, matcher, 5000, seed=4).equals(table)
+    assert not synth.large_export(synth_frame, instrument, matcher, 5000, seed=4).equals(table)
     rows = table.to_pylist()
     # answers are the instrument's texts; metadata look like the export's
     likert = set(instrument.likert)
@@ -68,10 +72,10 @@ def test_large_export_is_seeded_and_shaped_like_the_bundled_export(instrument, f
     assert body == buf.getvalue()
 
 
-def test_large_export_types_council_names_as_people_do(instrument, frame, matcher):
+def test_large_export_types_council_names_as_people_do(instrument, synth_frame, matcher):
     from collections import Counter
 
-    table = synth.large_export(frame, instrument, matcher, 20_000, seed=5)
+    table = synth.large_export(synth_frame, instrument, matcher, 20_000, seed=5)
     typed = Counter(t for t in table.column("council_text").to_pylist() if t)
     methods = Counter()
     for text, n in typed.items():
@@ -83,10 +87,10 @@ def test_large_export_types_council_names_as_people_do(instrument, frame, matche
     assert len(set(ids)) == len(ids) - round(synth.LARGE_DIRT["exact_duplicate"] * 20_000)
 
 
-def test_large_responses(frame):
-    r = synth.large_responses(frame, 50_000, seed=2)
+def test_large_responses(synth_frame):
+    r = synth.large_responses(synth_frame, 50_000, seed=2)
     assert len(r) == 50_000 and r["respondent_id"].is_unique
-    assert set(r["code"]) <= set(frame["code"])
+    assert set(r["code"]) <= set(synth_frame["code"])
     assert set(r["party"].cat.categories) == set(synth.LARGE_PARTIES)
-    by_code = frame.set_index("code")
+    by_code = synth_frame.set_index("code")
     assert (r["type"] == r["code"].map(by_code["type"])).all()

@@ -16,7 +16,7 @@ rule clean:
         n_councils=frame_size,
         export_format=wave_field("format"),
         encoding=wave_field("encoding"),
-        fieldwork_start=lambda wc: wave_info(wc.wave)["fieldwork"]["start"],
+        successors_as_of=lambda wc: paths.successors_as_of(wave_info(wc.wave)["fieldwork"]),
         successors=config.get("successors"),
         cleaning=config["cleaning"],
         key_file=paths.KEY_FILE,

@@ -118,7 +118,9 @@ class CouncilMatcher:
         ``as_of`` is matched to its successor in the frame (method ``successor``); a
         council split between several successors is ambiguous.
     as_of : str, optional
-        ISO date (the wave's fieldwork start) for the successor map.
+        ISO date for the successor map: the wave's fieldwork start, or when the exact dates
+        are not known the day before its ``end_before`` date
+        (:func:`councilsurvey.inputs.fieldwork.successors_as_of`).
     """
 
     frame: pd.DataFrame

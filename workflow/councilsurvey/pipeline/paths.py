@@ -12,6 +12,7 @@ from pathlib import Path
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.core.yamlio import load_yaml, validate
+from councilsurvey.inputs.fieldwork import check_fieldwork, successors_as_of
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -54,13 +55,15 @@ def wave_info(cfg: dict, wave: str, root=RAW_ROOT) -> dict:
     Raises
     ------
     InputError
-        Naming ``wave.yaml`` for a schema violation, a file that does not exist, or a
-        frame year that ``config.yaml`` has no frame for.
+        Naming ``wave.yaml`` for a schema violation, fieldwork dates that are not dates or
+        out of order (:func:`councilsurvey.inputs.fieldwork.check_fieldwork`), a file that
+        does not exist, or a frame year that ``config.yaml`` has no frame for.
     """
     folder = Path(root) / str(wave)
     path = folder / "wave.yaml"
     info = load_yaml(path)
     validate(info, WAVE_SCHEMA, path)
+    check_fieldwork(info["fieldwork"], path)
     info = dict(info)
     for key in ("export", "codebook", "questionnaire", "published"):
         if key in info:
@@ -345,7 +348,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         "n_councils": frame_of(cfg, wave)["n_councils"],
         "export_format": w.get("format"),
         "encoding": w.get("encoding"),
-        "fieldwork_start": w["fieldwork"]["start"],
+        "successors_as_of": successors_as_of(w["fieldwork"]),
         "successors": cfg.get("successors"),
         "key_file": KEY_FILE,
         "cleaning": cfg["cleaning"],

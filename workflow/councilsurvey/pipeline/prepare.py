@@ -63,24 +63,32 @@ def clean_wave(
     summary,
     export_format=None,
     encoding=None,
-    fieldwork_start=None,
+    successors_as_of=None,
     successors=None,
 ) -> None:
     """The clean stage for one wave: see :mod:`councilsurvey.cleaning.clean`. Names of councils
-    abolished before ``fieldwork_start`` are matched to their successors."""
+    abolished on or before ``successors_as_of`` (the wave's fieldwork start, or the day
+    before its ``end_before`` date: :func:`councilsurvey.inputs.fieldwork.successors_as_of`)
+    are matched to their successors."""
     import pandas as pd
 
     cb = load_codebook(codebook)
     raw = read_export(export, cb, format=export_format, encoding=encoding)
     fr = load_frame(frame, n_councils)
     succ = pd.read_csv(successors, dtype=str) if successors else None
+    if succ is not None and successors_as_of is not None:
+        log.info(
+            "wave %s: names of councils abolished on or before %s are matched to successors",
+            wave,
+            successors_as_of,
+        )
     matcher = CouncilMatcher(
         fr,
         load_outside_england(outside),
         threshold=cleaning["fuzzy_threshold"],
         margin=cleaning["ambiguity_margin"],
         successors=succ,
-        as_of=fieldwork_start,
+        as_of=successors_as_of,
     )
     result = clean(
         raw,

@@ -15,7 +15,9 @@ resort, drops a margin) and records what it did (:attr:`WeightingResult.collapse
 
 The population is the frame's *filled* seats (``seats - vacant``): vacancies have no
 party, and every margin must describe the same population. Final weights therefore
-sum to the number of sitting councillors (17,803 in May 2017).
+sum to the frame's filled seats (17,892 in the 2016 frame the 2017 wave is weighted to).
+These are seats, not people: a councillor on both a county and a district council fills
+two seats.
 """
 
 from __future__ import annotations

@@ -8,6 +8,14 @@ the pipeline (raw data is an immutable input)::
 
     python -m councilsurvey.dev.synth --wave 2017 --seed 2017 --out data/raw/2017
 
+It writes the export and ``codebook.yaml``; ``wave.yaml`` (fieldwork, frame year) is written
+by hand. The 2017 export was drawn from the May-2017 frame (``--frame``, default
+``councils_england_2017.csv``), and keeps being drawn from it so that it stays byte for
+byte the bundled file; the pipeline weights the wave to the frame of its ``wave.yaml``
+(2016: the councils before the May 2017 elections). Both frames have the same 353
+councils, so every drawn council is in the frame the wave is weighted to. The export's
+timestamps (from 2016-10-17) are invented: the real fieldwork dates were not published.
+
 How it is built
 ---------------
 1. **Councils**: 278 of the frame's 353 councils are drawn with probabilities that
