@@ -12,7 +12,7 @@ import pytest
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.survey.feasibility import check
-from councilsurvey.survey.weighting import weight
+from councilsurvey.survey.weighting import filled_seats, weight
 
 CITY, SCILLY = "E09000001", "E06000053"
 COLLAPSE_LOG = "councilsurvey.survey.feasibility"
@@ -25,6 +25,15 @@ def collapse_lines(caplog) -> list[str]:
         if r.name == COLLAPSE_LOG
         and r.getMessage().startswith(("weighting: collapsed", "weighting: dropped"))
     ]
+
+
+def seats(frame, **where) -> int:
+    """Filled seats of the frame's councils with the given column values (or codes)."""
+    filled = filled_seats(frame)
+    keep = pd.Series(True, index=frame.index)
+    for col, value in where.items():
+        keep &= frame[col] == value
+    return int(filled[frame.loc[keep, "code"]].sum())
 
 
 def assert_margins_met(res, cfg):
@@ -42,9 +51,9 @@ def test_bundled_wave_needs_no_collapse(result):
 
 
 def test_city_of_london_without_isles_of_scilly(responses, frame, wcfg, caplog):
-    """(a) The 12-in-20 failure: type and region cannot both hold while the City's 124
-    London seats travel with Scilly's 16 South West ones; the policy puts each council
-    with its region's neighbour type."""
+    """(a) The 12-in-20 failure: type and region cannot both hold while the City's
+    London seats (124 in May 2017) travel with Scilly's 16 South West ones; the policy
+    puts each council with its region's neighbour type."""
     wave = responses[responses["code"] != SCILLY]
     with caplog.at_level(logging.WARNING, logger=COLLAPSE_LOG):
         res = weight(wave, frame, wcfg)
@@ -52,7 +61,8 @@ def test_city_of_london_without_isles_of_scilly(responses, frame, wcfg, caplog):
     got = res.collapses.set_index("into")
     assert set(got.index) == {"london_borough", "unitary"}
     assert (got["from"] == "sui_generis").all()
-    assert got.at["london_borough", "seats"] == 124 and got.at["unitary", "seats"] == 16
+    city, scilly = seats(frame, code=CITY), seats(frame, code=SCILLY)
+    assert got.at["london_borough", "seats"] == city and got.at["unitary", "seats"] == scilly
     assert got.at["london_borough", "respondents"] == (wave["code"] == CITY).sum()
     assert got.at["unitary", "respondents"] == 0
     assert "'sui_generis'" in got.at["london_borough", "reason"]
@@ -61,7 +71,8 @@ def test_city_of_london_without_isles_of_scilly(responses, frame, wcfg, caplog):
     assert len(lines) == 2
     assert any("'sui_generis' into 'london_borough'" in line for line in lines)
     cats = res.margins.query("margin == 'type'").set_index("category")["population_seats"]
-    assert "sui_generis" not in cats and cats["london_borough"] == 1848 + 124
+    assert "sui_generis" not in cats
+    assert cats["london_borough"] == seats(frame, type="london_borough") + city
 
 
 def test_no_sui_generis_member(responses, frame, wcfg, caplog):
@@ -91,8 +102,9 @@ def test_isles_of_scilly_without_city_of_london(responses, frame, wcfg):
 
 
 def test_small_party_confined_to_one_council_type(responses, frame, wcfg, caplog):
-    """(c) Green's only respondents are City of London members: Green's 164 seats cannot
-    come from type sui_generis (140 seats); Green merges into Independent/other."""
+    """(c) Green's only respondents are City of London members: Green's seats (164 in
+    May 2017) cannot come from type sui_generis (140); Green merges into
+    Independent/other."""
     wave = responses[responses["party"] != "Green"].copy()
     city = wave.index[wave["code"] == CITY][:2]
     wave.loc[city, "party"] = "Green"
@@ -101,7 +113,7 @@ def test_small_party_confined_to_one_council_type(responses, frame, wcfg, caplog
     assert_margins_met(res, wcfg)
     row = res.collapses.iloc[0]
     assert (row["margin"], row["from"], row["into"]) == ("party", "Green", "Independent/other")
-    assert row["respondents"] == 2 and row["seats"] == 164
+    assert row["respondents"] == 2 and row["seats"] == int(frame["green"].sum())
     assert "type 'sui_generis'" in row["reason"]
     assert len(res.collapses) == 1 and len(collapse_lines(caplog)) == 1
     # the respondents keep their own party for analysis; raking used the merged one
@@ -127,15 +139,17 @@ def test_truly_infeasible_with_the_policy_off_is_one_clear_line(responses, frame
     n_sg = int((wave["type"] == "sui_generis").sum())
     n_london = int((wave["region"] == "London").sum())
     off = dict(wcfg, collapse_policy={"enabled": False})
+    lb, sg = seats(frame, type="london_borough"), seats(frame, type="sui_generis")
+    london = seats(frame, region="London")
     with pytest.raises(InputError) as err:
         weight(wave, frame, off, source="responses.parquet")
     text = str(err.value)
     assert "\n" not in text
     assert text.startswith("responses.parquet, column 'type': raking margins cannot all be met")
     assert (
-        f"type 'london_borough' ({n_lb} respondents, 1,848 seats) and 'sui_generis' "
-        f"({n_sg} respondents, 140 seats), 1,988 seats together: all their respondents are "
-        f"in region 'London' ({n_london} respondents, 1,972 seats)"
+        f"type 'london_borough' ({n_lb} respondents, {lb:,} seats) and 'sui_generis' "
+        f"({n_sg} respondents, {sg:,} seats), {lb + sg:,} seats together: all their "
+        f"respondents are in region 'London' ({n_london} respondents, {london:,} seats)"
     ) in text
     assert "weighting.collapse_policy" in text
 
@@ -163,8 +177,10 @@ def test_robustness_schemes_use_the_same_policy(responses, frame, wcfg):
     from councilsurvey.analysis.robustness import scheme_weights
 
     wave = responses[responses["code"] != SCILLY]
-    w, converged = scheme_weights(wave, frame, wcfg, {"margins": ["type", "region"]})
-    assert converged and w.sum() == pytest.approx(17803, rel=1e-12)
+    w, converged, calibration = scheme_weights(wave, frame, wcfg, {"margins": ["type", "region"]})
+    assert converged and w.sum() == pytest.approx(filled_seats(frame).sum(), rel=1e-12)
+    # the categories raked, after the collapse, are what the variance accounts for
+    assert "sui_generis" not in set(calibration["calibration_type"])
     off = dict(wcfg, collapse_policy={"enabled": False})
     with pytest.raises(InputError, match="cannot all be met"):
         scheme_weights(wave, frame, off, {"margins": ["type", "region"]})
