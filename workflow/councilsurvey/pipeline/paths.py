@@ -127,6 +127,7 @@ def stage_outputs(wave: str) -> dict:
         "trimming": f"{results_dir(wave)}/weighting/trimming.json",
         "margins_figure": f"{results_dir(wave)}/weighting/margins.png",
         "segments": f"{processed_dir(wave)}/segments.parquet",
+        "latent_selection": f"{results_dir(wave)}/tables/latent_class_selection.csv",
     }
 
 
@@ -201,8 +202,8 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
             min_disagree=seg["min_disagree"],
             min_answered=seg["min_answered"],
             method=seg.get("method", "rule"),
-            n_classes=seg.get("latent_classes", 3),
             seed=seg.get("seed", 2017),
+            latent_selection=stage_outputs(wave)["latent_selection"],
         )
     return params
 
@@ -307,6 +308,7 @@ def bundle_contents(wave: str) -> dict[str, str]:
         "tables/weighting_margins.csv": outs["margins"],
         "tables/weighting_diagnostics.csv": outs["diagnostics"],
         "figures/weighting_margins.png": outs["margins_figure"],
+        "tables/latent_class_selection.csv": outs["latent_selection"],
         "claims.csv": claims_path(wave),
     }
     for path in robustness_files(wave).values():
