@@ -14,6 +14,15 @@ def test_bundled_config_is_valid():
     cfg = load_config(ROOT / "config.yaml")
     assert discover_waves(cfg, root=ROOT / "data" / "raw")[0] == "2017"
     assert stage_outputs("2017")["responses"] == "data/processed/2017/responses.parquet"
+    assert cfg["segments"]["latent_classes"]["select"] == "bic"
+
+
+def test_latent_classes_may_be_a_fixed_number(tmp_path):
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cfg["segments"]["latent_classes"] = 4
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert load_config(path)["segments"]["latent_classes"] == 4
 
 
 @pytest.mark.parametrize(
@@ -22,6 +31,8 @@ def test_bundled_config_is_valid():
         (lambda c: c["cleaning"].update(fuzzy_threshold=120), "120"),
         (lambda c: c.pop("frames"), "frames"),
         (lambda c: c["segments"].update(min_disagree="two"), "two"),
+        (lambda c: c["segments"].update(latent_classes={"select": "icl"}), "latent_classes"),
+        (lambda c: c["segments"].update(latent_classes=1), "latent_classes"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path, change, message):

@@ -44,3 +44,23 @@ def test_cross_table_and_counts():
         "segments.csv", pd.DataFrame({"segment": ["e"], "n": [373], "weighted_share": [0.46]})
     )
     assert none == 0 and untouched["n"].tolist() == [373]
+
+
+def test_latent_class_selection_hides_a_small_smallest_class():
+    """A model whose smallest class holds 1-4 respondents: that count and its share are
+    hidden; the fit statistics (not counts of people) stay."""
+    table = pd.DataFrame(
+        {
+            "n_classes": [2, 3],
+            "bic": [100.0, 90.0],
+            "smallest_class_n": [300, 3],
+            "smallest_class_share": [0.37, 0.0037],
+        }
+    )
+    assert violations("latent_class_selection.csv", table) == 1
+    safe, hidden = suppress("latent_class_selection.csv", table)
+    assert hidden == 1 and violations("latent_class_selection.csv", safe) == 0
+    assert safe["smallest_class_n"].tolist() == [300, "<5"]
+    assert safe["smallest_class_share"].iloc[0] == 0.37
+    assert pd.isna(safe["smallest_class_share"].iloc[1])
+    assert safe["bic"].tolist() == [100.0, 90.0]

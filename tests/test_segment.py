@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from councilsurvey.analysis.latent import SELECTION_COLUMNS
 from councilsurvey.core.errors import InputError
 from councilsurvey.pipeline.paths import load_config, stage_outputs, wave_paths
 from councilsurvey.pipeline.runner import run_step
@@ -33,11 +34,23 @@ def weighted(result, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def segments(weighted, cfg, tmp_path_factory):
-    """segments.parquet as the stage writes it from the config's settings."""
-    path = tmp_path_factory.mktemp("segment") / "segments.parquet"
-    segment_wave(weighted, QUESTIONNAIRE, cfg, path, wave="2017")
-    return pd.read_parquet(path)
+def stage(weighted, cfg, tmp_path_factory):
+    """segments.parquet and latent_class_selection.csv as the stage writes them from the
+    config's settings (every number of classes of the configured range is fitted)."""
+    folder = tmp_path_factory.mktemp("segment")
+    path, selection = folder / "segments.parquet", folder / "latent_class_selection.csv"
+    segment_wave(weighted, QUESTIONNAIRE, cfg, path, wave="2017", latent_selection=selection)
+    return path, selection
+
+
+@pytest.fixture(scope="module")
+def segments(stage):
+    return pd.read_parquet(stage[0])
+
+
+@pytest.fixture(scope="module")
+def selection(stage):
+    return pd.read_csv(stage[1])
 
 
 def rule_counts(data: pd.DataFrame, instrument, cfg) -> dict[str, int]:
@@ -79,20 +92,55 @@ def test_segment_is_the_configured_method(segments, cfg):
     assert segments["segment"].astype(str).tolist() == segments["segment_rule"].astype(str).tolist()
 
 
-def test_latent_classes_are_named_and_seeded(segments, result, instrument, cfg):
+def test_latent_classes_are_named_and_seeded(segments, selection, result, instrument):
     latent = segments["segment_latent"]
-    k = cfg.get("latent_classes", 3)
-    assert latent.dropna().nunique() == k
+    k = int(selection.loc[selection["chosen"], "n_classes"].iloc[0])
+    assert latent.dropna().nunique() == min(k, 3)  # more than 3: the middle ones share a name
     # classes named by benefit-item means: the enthusiast class agrees most, the sceptic least
     items = result.data[instrument.benefit_ids].astype("Float64").astype(float)
     means = items.groupby(latent.astype(str).to_numpy()).mean().mean(axis=1)
     assert means["enthusiast"] > means["sceptic"]
-    again = segment_table(result.data, instrument, cfg)
-    assert again["segment_latent"].astype(str).tolist() == latent.astype(str).tolist()
+    if k >= 3:
+        assert means["enthusiast"] > means["middle"] > means["sceptic"]
+
+
+def test_latent_class_selection_of_the_bundled_wave(selection, cfg):
+    """Every number of classes of the configured range fitted once; BIC chooses 3."""
+    assert cfg["latent_classes"]["select"] == "bic"
+    low, high = cfg["latent_classes"]["range"]
+    assert selection.columns.tolist() == SELECTION_COLUMNS
+    assert selection["n_classes"].tolist() == list(range(low, high + 1))
+    assert selection["chosen"].sum() == 1
+    chosen = selection.loc[selection["chosen"]].iloc[0]
+    assert chosen["bic"] == selection["bic"].min()
+    assert chosen["n_classes"] == 3
+    assert (selection["n"] == 808).all()
+    # the likelihood rises with the classes, and BIC's penalty outweighs it beyond 3
+    assert selection["log_likelihood"].is_monotonic_increasing
+
+
+def test_two_runs_write_identical_files(weighted, cfg, tmp_path):
+    """The stage is deterministic: byte-identical segments and selection table (a
+    narrower range of classes keeps the test quick)."""
+    settings = {**cfg, "latent_classes": {"select": "bic", "range": [2, 3]}}
+    written = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        seg, sel = tmp_path / run / "segments.parquet", tmp_path / run / "selection.csv"
+        segment_wave(weighted, QUESTIONNAIRE, settings, seg, latent_selection=sel)
+        written.append((seg.read_bytes(), sel.read_bytes()))
+    assert written[0] == written[1]
+    assert pd.read_csv(tmp_path / "a" / "selection.csv")["n_classes"].tolist() == [2, 3]
+
+
+def test_malformed_latent_classes_name_config(result, instrument, cfg):
+    bad = {**cfg, "latent_classes": {"select": "icl", "range": [2, 6]}}
+    with pytest.raises(InputError, match="config.yaml.*select must be bic or aic"):
+        segment_table(result.data, instrument, bad)
 
 
 def test_latent_method_makes_the_latent_classes_the_segment(result, instrument, cfg):
-    table = segment_table(result.data, instrument, {**cfg, "method": "latent"})
+    table = segment_table(result.data, instrument, {**cfg, "method": "latent", "latent_classes": 3})
     assert table["segment"].astype(str).tolist() == table["segment_latent"].astype(str).tolist()
     assert (table["segment"].astype(str) != table["segment_rule"].astype(str)).any()
 
@@ -128,6 +176,8 @@ def test_hand_run_gets_every_argument_of_the_stage(monkeypatch):
     ]
     assert [n for n in needed if n not in args] == []
     assert args["segments"] == stage_outputs("2017")["segments"]
+    assert args["latent_selection"] == stage_outputs("2017")["latent_selection"]
+    assert args["latent_selection"] == "results/2017/tables/latent_class_selection.csv"
     assert args["segments_cfg"] == load_config(ROOT / "config.yaml")["segments"]
     assert log == "logs/2017/segment.log"
 

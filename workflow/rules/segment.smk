@@ -1,12 +1,14 @@
 rule segment:
     """Rule and latent-class segments of every respondent: the data product that the
-    claims check, the robustness grid and the notebooks read."""
+    claims check, the robustness grid and the notebooks read; and the comparison of
+    latent class models (number of classes chosen by BIC), a table of the bundle."""
     input:
         lib=library("segment"),
         weighted=out("weighted"),
         questionnaire=wave_field("questionnaire"),
     output:
         segments=out("segments"),
+        latent_selection=out("latent_selection"),
     params:
         segments_cfg=config["segments"],
     log:

@@ -5,6 +5,7 @@ rule segmentation:
         notebook="notebooks/segmentation.ipynb",
         weighted=out("weighted"),
         segments=out("segments"),
+        latent_selection=out("latent_selection"),
         questionnaire=wave_field("questionnaire"),
     output:
         executed=nb_executed("segmentation"),

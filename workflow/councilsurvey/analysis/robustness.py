@@ -9,8 +9,9 @@ defined in ``config.yaml`` (``robustness``):
   median and re-raked;
 * segmentations: the report's rule (:func:`councilsurvey.analysis.segments.classify`) at its
   published thresholds and at other thresholds (how many benefit items must be agreed or
-  disagreed with, which answer codes count), and the latent classes of the segmentation
-  stage (:func:`councilsurvey.analysis.segmentation.latent_classes`).
+  disagreed with, which answer codes count), and the latent classes of the segment stage
+  (:func:`councilsurvey.analysis.latent.select_latent_classes`), read from
+  ``segments.parquet`` (``segment_latent``) and never refitted here.
 
 For every specification :func:`specification` estimates the share of enthusiasts and of
 sceptics with design-based 95% confidence intervals (on the wave's

@@ -8,12 +8,11 @@ module estimates how large the segments are in the population of councillors
 design-based through :mod:`councilsurvey.survey.estimation` (they take the wave's
 :class:`~councilsurvey.survey.design.SurveyDesign`: final weight, councils as clusters);
 checks that the items hang together as scales (:func:`reliability`, Cronbach's alpha);
-fits a latent class model to the Likert items (:func:`latent_classes`, stepmix) whose
-classes are named after the rule's segments; and cross-tabulates the two segmentations
-with Cohen's kappa (:func:`agreement`).
+and cross-tabulates the rule's segments against the latent classes
+(:mod:`councilsurvey.analysis.latent`, stepmix) with Cohen's kappa (:func:`agreement`).
 
 Every function is a pure function of its arguments and returns rows and columns in a
-fixed order; the latent class model is seeded.
+fixed order.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 from sklearn.metrics import cohen_kappa_score
-from stepmix import StepMix
 
 from councilsurvey.analysis.segments import SEGMENTS
 from councilsurvey.inputs.instrument import Instrument
@@ -184,102 +182,6 @@ def reliability(
     return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
 
 
-def _class_names(n_classes: int) -> list[str]:
-    """Names of latent classes from the most to the least favourable."""
-    if n_classes == 2:
-        return ["enthusiast", "sceptic"]
-    if n_classes == 3:
-        return ["enthusiast", "middle", "sceptic"]
-    middles = [f"middle_{i}" for i in range(1, n_classes - 1)]
-    return ["enthusiast", *middles, "sceptic"]
-
-
-def latent_classes(
-    data: pd.DataFrame,
-    items: list[str],
-    n_classes: int = 3,
-    seed: int = 2017,
-    benefit_items: list[str] | None = None,
-    n_init: int = 3,
-) -> pd.Series:
-    """A latent class model of the Likert items, its classes named after the rule.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Responses with ``items`` as Likert codes 1..5 (nullable integers; missing =
-        Don't know or blank).
-    items : list of str
-        Items the model is fitted to (each a categorical indicator, missing values
-        handled by full-information likelihood: stepmix ``categorical_nan``).
-    n_classes : int
-        Number of latent classes (at least 2).
-    seed : int
-        Random state of stepmix's initialisations: the same seed gives the same
-        classes.
-    benefit_items : list of str, optional
-        Items whose mean names the classes; default ``items``.
-    n_init : int
-        Random initialisations; the one with the highest likelihood is kept.
-
-    Returns
-    -------
-    Series
-        Categorical, indexed like ``data``, named ``latent_class``. Each respondent is
-        in the class of highest posterior probability. Classes are ordered by the mean
-        of the benefit items among their members (all their answered benefit items
-        pooled), highest first, and named ``enthusiast``, ``middle``, ``sceptic`` (two
-        classes: enthusiast, sceptic; more than three: enthusiast, middle_1, ...,
-        sceptic). Respondents who answered none of ``items`` are missing.
-
-    Notes
-    -----
-    The model is unweighted: it classifies respondents and does not estimate
-    population quantities. Categories are the codes minus one (stepmix needs 0-based
-    integer codes). The model is fitted only to respondents with at least one item
-    answered.
-    """
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
-    benefit_items = list(items if benefit_items is None else benefit_items)
-    x = data[list(items)].astype("Float64").astype(float)
-    observed = x.to_numpy()[~np.isnan(x.to_numpy())]
-    if observed.size and (observed.min() < 1 or np.any(observed != np.round(observed))):
-        raise ValueError("latent_classes needs integer codes 1, 2, ... in every item")
-    answered = x.notna().any(axis=1).to_numpy()
-    if answered.sum() < n_classes:
-        raise ValueError(
-            f"{int(answered.sum())} respondent(s) answered any of {items}; "
-            f"{n_classes} classes cannot be fitted"
-        )
-    codes = x.to_numpy()[answered] - 1.0
-    model = StepMix(
-        n_components=n_classes,
-        measurement="categorical_nan",
-        random_state=seed,
-        n_init=n_init,
-        verbose=0,
-        progress_bar=0,
-    )
-    model.fit(codes)
-    labels = model.predict(codes)
-
-    benefit = data[benefit_items].astype("Float64").astype(float).to_numpy()[answered]
-    means = []
-    for k in range(n_classes):
-        block = benefit[labels == k]
-        vals = block[~np.isnan(block)]
-        means.append(vals.mean() if vals.size else -np.inf)
-    # highest mean first; ties broken by stepmix's class number, for stability
-    order = sorted(range(n_classes), key=lambda k: (-means[k], k))
-    names = _class_names(n_classes)
-    name_of = {k: names[rank] for rank, k in enumerate(order)}
-
-    out = pd.Series(np.nan, index=data.index, dtype=object)
-    out[answered] = [name_of[int(k)] for k in labels]
-    return pd.Series(pd.Categorical(out, categories=names), index=data.index, name="latent_class")
-
-
 def agreement(rule: pd.Series, latent: pd.Series) -> tuple[pd.DataFrame, dict]:
     """How far the rule's segments and the latent classes agree.
 
@@ -289,8 +191,8 @@ def agreement(rule: pd.Series, latent: pd.Series) -> tuple[pd.DataFrame, dict]:
         Rule segments (:func:`councilsurvey.analysis.segments.classify`), including
         ``unclassified``.
     latent : Series
-        Latent classes (:func:`latent_classes`), indexed like ``rule``; missing for
-        respondents the model could not classify.
+        Latent classes (:func:`councilsurvey.analysis.latent.select_latent_classes`),
+        indexed like ``rule``; missing for respondents the model could not classify.
 
     Returns
     -------
@@ -367,7 +269,7 @@ def item_profiles(design: SurveyDesign, segment: str | pd.Series, items: list[st
         of freedom).
     segment : str or Series
         Segment column of ``design.data``, or a Series indexed like it (e.g. from
-        :func:`latent_classes`).
+        :func:`councilsurvey.analysis.latent.select_latent_classes`).
     items : list of str
         Items to profile.
 

@@ -131,6 +131,7 @@ def stage_outputs(wave: str) -> dict:
         "collapses": f"{results_dir(wave)}/weighting/collapses.csv",
         "margins_figure": f"{results_dir(wave)}/weighting/margins.png",
         "segments": f"{processed_dir(wave)}/segments.parquet",
+        "latent_selection": f"{results_dir(wave)}/tables/latent_class_selection.csv",
     }
 
 
@@ -205,8 +206,8 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
             min_disagree=seg["min_disagree"],
             min_answered=seg["min_answered"],
             method=seg.get("method", "rule"),
-            n_classes=seg.get("latent_classes", 3),
             seed=seg.get("seed", 2017),
+            latent_selection=stage_outputs(wave)["latent_selection"],
         )
     return params
 
@@ -312,6 +313,7 @@ def bundle_contents(wave: str) -> dict[str, str]:
         "tables/weighting_diagnostics.csv": outs["diagnostics"],
         "tables/weighting_collapses.csv": outs["collapses"],
         "figures/weighting_margins.png": outs["margins_figure"],
+        "tables/latent_class_selection.csv": outs["latent_selection"],
         "claims.csv": claims_path(wave),
     }
     for path in robustness_files(wave).values():

@@ -8,9 +8,14 @@ Two segmentations are computed for every respondent:
   with all three benefit items, sceptics disagree with at least ``min_disagree`` of them,
   respondents with fewer than ``min_answered`` answered are unclassified, everyone else is
   in the middle;
-* a data-driven alternative (:func:`councilsurvey.analysis.segmentation.latent_classes`):
+* a data-driven alternative (:func:`councilsurvey.analysis.latent.select_latent_classes`):
   a seeded latent class model of the whole attitude battery, its classes named by their
-  benefit-item means.
+  benefit-item means. ``config.yaml`` ``segments: latent_classes`` fixes the number of
+  classes (an integer) or has it chosen by BIC (``{select: bic, range: [2, 6]}``); every
+  candidate is fitted once, here, and the comparison is written to
+  ``results/<wave>/tables/latent_class_selection.csv``, which goes into the wave's bundle.
+  The robustness grid and the notebooks read the classes from ``segments.parquet`` and
+  never refit the model.
 
 ``segment`` is the one that ``config.yaml`` ``segments: method`` chooses; the other stays
 beside it so that the notebooks can compare them.
@@ -22,10 +27,10 @@ import logging
 
 import pandas as pd
 
-from councilsurvey.analysis.segmentation import latent_classes
+from councilsurvey.analysis.latent import LatentSelection, latent_settings, select_latent_classes
 from councilsurvey.analysis.segments import classify
 from councilsurvey.core.errors import InputError
-from councilsurvey.core.writers import write_parquet
+from councilsurvey.core.writers import write_csv, write_parquet
 from councilsurvey.inputs.instrument import Instrument, load_instrument
 
 log = logging.getLogger(__name__)
@@ -36,8 +41,51 @@ SEGMENT_COLUMNS = ["respondent_id", "code", "weight", "segment_rule", "segment_l
 METHODS = ("rule", "latent")
 
 
-def segment_table(data: pd.DataFrame, instrument: Instrument, segments_cfg: dict) -> pd.DataFrame:
-    """Rule and latent-class segments of every respondent.
+def latent_segments(
+    data: pd.DataFrame, instrument: Instrument, segments_cfg: dict
+) -> LatentSelection:
+    """The latent classes of a wave's respondents and the comparison of class numbers.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Weighted responses with the attitude items as Likert codes 1..5.
+    instrument : Instrument
+        The wave's questionnaire: its attitude items are the model's indicators, its
+        benefit items name the classes.
+    segments_cfg : dict
+        ``config.yaml`` ``segments``: ``latent_classes`` (an integer, or ``{select: bic,
+        range: [2, 6]}``; default 3) and ``seed`` (default 2017).
+
+    Returns
+    -------
+    LatentSelection
+        See :func:`councilsurvey.analysis.latent.select_latent_classes`.
+
+    Raises
+    ------
+    InputError
+        Naming ``config.yaml`` if ``latent_classes`` is malformed.
+    """
+    try:
+        candidates, criterion, n_init = latent_settings(segments_cfg.get("latent_classes", 3))
+    except ValueError as err:
+        raise InputError("config.yaml", f"segments: {err}", column="latent_classes") from None
+    return select_latent_classes(
+        data,
+        instrument.attitude_ids,
+        instrument.benefit_ids,
+        candidates,
+        criterion=criterion,
+        seed=segments_cfg.get("seed", 2017),
+        n_init=n_init,
+    )
+
+
+def segment_tables(
+    data: pd.DataFrame, instrument: Instrument, segments_cfg: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rule and latent-class segments of every respondent, and the latent model choice.
 
     Parameters
     ----------
@@ -45,8 +93,8 @@ def segment_table(data: pd.DataFrame, instrument: Instrument, segments_cfg: dict
         Weighted responses (``weighted.parquet``): respondent_id, code, weight and the
         attitude items as Likert codes 1..5 (missing = Don't know or blank).
     instrument : Instrument
-        The wave's questionnaire; its benefit items define the rule, its attitude items
-        are the indicators of the latent class model.
+        The wave's questionnaire; its benefit items define the rule and name the latent
+        classes, its attitude items are the indicators of the latent class model.
     segments_cfg : dict
         ``config.yaml`` ``segments``: agree_codes, disagree_codes, min_disagree,
         min_answered, and optionally method (default ``rule``), latent_classes (default
@@ -54,15 +102,19 @@ def segment_table(data: pd.DataFrame, instrument: Instrument, segments_cfg: dict
 
     Returns
     -------
-    DataFrame
+    segments : DataFrame
         :data:`SEGMENT_COLUMNS`, one row per respondent in the order of ``data``;
         ``segment_rule`` and ``segment_latent`` are categoricals and ``segment`` is the
         one ``method`` chooses.
+    selection : DataFrame
+        The latent class models compared, one row per number of classes
+        (:data:`councilsurvey.analysis.latent.SELECTION_COLUMNS`).
 
     Raises
     ------
     InputError
-        Naming ``config.yaml`` if ``method`` is neither ``rule`` nor ``latent``.
+        Naming ``config.yaml`` if ``method`` is neither ``rule`` nor ``latent``, or
+        ``latent_classes`` is malformed.
     """
     method = segments_cfg.get("method", "rule")
     if method not in METHODS:
@@ -80,23 +132,41 @@ def segment_table(data: pd.DataFrame, instrument: Instrument, segments_cfg: dict
         min_disagree=segments_cfg["min_disagree"],
         min_answered=segments_cfg["min_answered"],
     )
-    data["segment_latent"] = latent_classes(
-        data,
-        instrument.attitude_ids,
-        n_classes=segments_cfg.get("latent_classes", 3),
-        seed=segments_cfg.get("seed", 2017),
-    )
+    latent = latent_segments(data, instrument, segments_cfg)
+    data["segment_latent"] = latent.classes
     data["segment"] = data["segment_rule"] if method == "rule" else data["segment_latent"]
-    return data[SEGMENT_COLUMNS]
+    return data[SEGMENT_COLUMNS], latent.table
 
 
-def segment_wave(weighted, questionnaire, segments_cfg, segments, wave="") -> None:
-    """Rule ``segment``: write ``segments`` (parquet) from the wave's weighted responses.
+def segment_table(data: pd.DataFrame, instrument: Instrument, segments_cfg: dict) -> pd.DataFrame:
+    """The segments of :func:`segment_tables` alone."""
+    return segment_tables(data, instrument, segments_cfg)[0]
 
-    See :func:`segment_table` for the two segmentations and the columns.
+
+def segment_wave(
+    weighted, questionnaire, segments_cfg, segments, wave="", latent_selection=None
+) -> None:
+    """Rule ``segment``: write ``segments`` (parquet) from the wave's weighted responses,
+    and the comparison of latent class models to ``latent_selection`` (CSV) if given.
+
+    See :func:`segment_tables` for the two segmentations and the columns.
     """
-    table = segment_table(pd.read_parquet(weighted), load_instrument(questionnaire), segments_cfg)
+    table, selection = segment_tables(
+        pd.read_parquet(weighted), load_instrument(questionnaire), segments_cfg
+    )
     write_parquet(table, segments)
+    if latent_selection is not None:
+        write_csv(selection, latent_selection)
+    for row in selection.itertuples():
+        log.info(
+            "wave %s: %d latent classes: log-likelihood %.2f, %d parameters, BIC %.2f%s",
+            wave,
+            row.n_classes,
+            row.log_likelihood,
+            row.n_parameters,
+            row.bic,
+            " (chosen)" if row.chosen else "",
+        )
     counts = table["segment"].value_counts().to_dict()
     log.info(
         "wave %s: %d respondents segmented (method %s): %s",

@@ -24,6 +24,7 @@ RULES: dict[str, tuple[str, list[str], list[str] | None]] = {
     "segment_composition.csv": ("n", ["weighted", "lci", "uci"], None),
     "headlines.csv": ("n", ["unweighted", "weighted", "se", "lci", "uci"], None),
     "reliability.csv": ("n", ["alpha", "ci_low", "ci_high"], None),
+    "latent_class_selection.csv": ("smallest_class_n", ["smallest_class_share"], None),
     "weighting_margins.csv": (
         "respondents",
         ["unweighted_share", "base_weighted_share", "weighted_share"],
