@@ -21,6 +21,7 @@ import pytest
 from councilsurvey.core.errors import DesignError
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import Calibration, SurveyDesign
+from councilsurvey.survey.replicates import replicate_weights
 from councilsurvey.survey.weighting import rake
 
 from .conftest import ROOT
@@ -169,3 +170,64 @@ def test_lonely_psu_fails_by_default_as_in_r(r_api):
     lone = read(out, "apistrat_lonely")
     with pytest.raises(DesignError, match="stratum 'H' has only one PSU.*lonely_psu"):
         SurveyDesign(lone, weight="pw", psu=None, strata="stype")
+
+
+def jackknife_design(out) -> SurveyDesign:
+    """apiclus1 raked, with delete-one-district jackknife replicates each raked again."""
+    raked = designs(out)["clus1_raked"].data
+    data = raked.assign(
+        code=raked["dnum"].astype(str),
+        base_weight=raked["pw"],
+        weight=raked["raked"],
+        calibration_weight=raked["pw"],
+        calibration_stype=raked["stype"],
+        calibration_schwide=raked["sch.wide"],
+    )
+    reps = replicate_weights(data, "jackknife", tol=1e-13, max_iter=1000)
+    assert reps.shape == (len(data), data["code"].nunique())
+    return SurveyDesign.of_wave(pd.concat([data, reps], axis=1))
+
+
+def test_jackknife_with_re_raking_is_rs(r_api):
+    """R's rake() of as.svrepdesign(type="JK1"): every replicate raked again."""
+    out, r = r_api
+    design = jackknife_design(out)
+    assert design.replicates is not None and design.replicates.method == "jackknife"
+    name = "clus1_jk1_raked"
+    for what, var, fn in (("mean", "api00", est.mean), ("total", "enroll", est.total)):
+        want = r_rows(r, name, what).iloc[0]
+        got = fn(design, var)
+        assert rel(got["estimate"], want["estimate"]) <= TOL, what
+        assert rel(got["se"], want["se"]) <= TOL, what
+    want = r_rows(r, name, "prop").set_index("term")
+    got = est.proportions(design, "awards").set_index("category")
+    assert rel(got.loc[want.index, "se"], want["se"]).max() <= TOL
+
+
+def test_bootstrap_replicates_give_the_textbook_variance(r_api):
+    """Rao-Wu bootstrap: the SE of a mean is the spread of its replicate estimates,
+    sqrt(sum((m_r - mean m_r)^2) / (R - 1)), computed here in numpy."""
+    out, _ = r_api
+    raked = designs(out)["clus1_raked"].data
+    data = raked.assign(
+        code=raked["dnum"].astype(str),
+        base_weight=raked["pw"],
+        weight=raked["raked"],
+        calibration_weight=raked["pw"],
+        calibration_stype=raked["stype"],
+        calibration_schwide=raked["sch.wide"],
+    )
+    reps = replicate_weights(data, "bootstrap", replicates=50, seed=7, tol=1e-13, max_iter=1000)
+    again = replicate_weights(data, "bootstrap", replicates=50, seed=7, tol=1e-13, max_iter=1000)
+    pd.testing.assert_frame_equal(reps, again)  # seeded: the same draws every run
+    # every replicate meets the margins again
+    for col in reps.columns:
+        got = reps[col].groupby(data["stype"]).sum()
+        assert rel(got.loc[list(POP_TYPES)], list(POP_TYPES.values())).max() <= 1e-10
+    design = SurveyDesign.of_wave(pd.concat([data, reps], axis=1))
+    got = est.mean(design, "api00")
+    y = data["api00"].to_numpy(dtype=float)
+    means = np.array([np.average(y, weights=reps[c]) for c in reps.columns])
+    se = np.sqrt(np.sum((means - means.mean()) ** 2) / (len(means) - 1))
+    assert rel(got["estimate"], np.average(y, weights=data["weight"])) <= 1e-12
+    assert rel(got["se"], se) <= 1e-9

@@ -65,6 +65,18 @@ estimates("clus1_raked", rclus1)
 write.csv(data.frame(snum = clus1$snum, weight = weights(rclus1)),
           file.path(out, "rclus1_weights.csv"), row.names = FALSE)
 
+# replicate weights: delete-one-district jackknife (JK1), each replicate raked again
+# (without fpc, as the waves' designs: R's JK1 would scale by 1 - n/N with it)
+jk <- rake(as.svrepdesign(svydesign(id = ~dnum, weights = ~pw, data = clus1), type = "JK1",
+                          compress = FALSE), list(~stype, ~sch.wide),
+           list(pop.types, pop.schwide), control = list(maxit = 1000, epsilon = 1e-13))
+m <- svymean(~api00, jk); add("clus1_jk1_raked", "mean", "api00", coef(m), SE(m))
+t <- svytotal(~enroll, jk, na.rm = TRUE); add("clus1_jk1_raked", "total", "enroll", coef(t), SE(t))
+p <- svymean(~awards, jk, na.rm = TRUE)
+for (k in seq_along(coef(p))) {
+  add("clus1_jk1_raked", "prop", sub("^awards", "", names(coef(p))[k]), coef(p)[k], SE(p)[k])
+}
+
 # lonely PSUs: apistrat with a single high school
 lone <- strat[strat$stype != "H" | seq_len(nrow(strat)) == which(strat$stype == "H")[1], ]
 write.csv(lone, file.path(out, "apistrat_lonely.csv"), row.names = FALSE, na = "")

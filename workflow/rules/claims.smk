@@ -10,6 +10,7 @@ rule claims:
         claims_table=paths.claims_path("{wave}"),
     params:
         n_councils=frame_size,
+        variance=config["variance"],
     log:
         "logs/{wave}/claims.log",
     benchmark:

@@ -19,6 +19,7 @@ rule robustness:
         estimates=paths.robustness_estimates("{wave}", "{scheme}", "{segmentation}"),
     params:
         weighting=config["weighting"],
+        variance=config["variance"],
         segments_cfg=config["segments"],
         robustness=ROBUSTNESS,
         n_councils=frame_size,

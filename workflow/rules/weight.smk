@@ -19,6 +19,7 @@ rule weight:
     params:
         n_councils=frame_size,
         weighting=config["weighting"],
+        variance=config["variance"],
         synthetic=is_synthetic,
         statement=data_statement,
     log:

@@ -499,7 +499,14 @@ def segment_profile_by(
     seg = _segment_compared(data, segment)
     tmp = design.select([variable]).assign(_segment=seg)
     sample = tmp.sample(["_segment", variable])
-    res = sample.estimation.prop("_segment", by=variable, drop_nulls=True, alpha=design.alpha)
+    res = sample.estimation.prop(
+        "_segment",
+        by=variable,
+        where=design.where(),
+        method=design.variance_method,
+        drop_nulls=True,
+        alpha=design.alpha,
+    )
     res = res.to_polars().to_pandas()
     res = res.rename(columns={variable: "category", "_segment": "segment", "est": "weighted"})
     res["category"] = res["category"].astype(str)

@@ -250,7 +250,14 @@ def _domain_means(design: SurveyDesign, by: str, items: list[str]) -> pd.DataFra
     sample = design.sample([by, *items])
     parts = []
     for item in items:
-        res = sample.estimation.mean(item, by=by, drop_nulls=True, alpha=design.alpha)
+        res = sample.estimation.mean(
+            item,
+            by=by,
+            where=design.where(),
+            method=design.variance_method,
+            drop_nulls=True,
+            alpha=design.alpha,
+        )
         part = res.to_polars().to_pandas().rename(columns={by: "segment", "est": "mean"})
         part["segment"] = part["segment"].astype(str)
         part.insert(1, "item", item)

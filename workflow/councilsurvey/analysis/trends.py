@@ -39,7 +39,7 @@ from scipy import stats
 from councilsurvey.analysis import attitudes, segmentation
 from councilsurvey.analysis.tidy import holm
 from councilsurvey.survey import estimation
-from councilsurvey.survey.design import SurveyDesign
+from councilsurvey.survey.design import Calibration, SurveyDesign
 
 #: columns of :func:`wave_estimates`, in order
 ESTIMATE_COLUMNS = ["wave", "indicator", "category", *estimation.ESTIMATE_FIELDS, "df"]
@@ -397,8 +397,36 @@ def pooled_change_test(
                 "_outcome": [None if pd.isna(v) else str(v) for v in outcome.astype(object)],
             }
         )
-        parts.append(part)
+        parts.append(part.assign(**_wave_calibration(design, label, designs)))
     stacked = pd.concat(parts, ignore_index=True)
     stacked["_outcome"] = stacked["_outcome"].astype(object)
-    pooled = SurveyDesign(stacked, weight="_weight", psu="_psu", level=design_a.level)
+    calibration = None
+    if all(d.calibration is not None for d in designs):
+        margins = tuple(c for c in stacked.columns if c.startswith("_cal_"))
+        calibration = Calibration("_prior", margins)
+    pooled = SurveyDesign(
+        stacked,
+        weight="_weight",
+        psu="_psu",
+        level=design_a.level,
+        calibration=calibration,
+        lonely_psu=design_a.lonely_psu,
+    )
     return estimation.rao_scott(pooled, "_wave", "_outcome")
+
+
+def _wave_calibration(design: SurveyDesign, label: str, designs) -> dict:
+    """A wave's raking record for the pooled design: each margin's categories prefixed by
+    the wave (raking each wave to its own totals is raking the stacked data to the
+    wave-by-category totals), margins matched by position; a wave with fewer margins
+    repeats its total (a category per wave, which its raking also pins). Empty when a
+    wave's weights are not calibrated (the pooled weights are then taken as fixed)."""
+    if any(d.calibration is None for d in designs):
+        return {}
+    n_margins = max(len(d.calibration.margins) for d in designs)
+    data, cal = design.data, design.calibration
+    out = {"_prior": data[cal.prior_weight].to_numpy(dtype=float)}
+    for k in range(n_margins):
+        values = data[cal.margins[k]].astype(str) if k < len(cal.margins) else ""
+        out[f"_cal_{k}"] = (label + ":" + pd.Series(values, index=data.index)).to_numpy()
+    return out

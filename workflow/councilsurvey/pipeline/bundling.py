@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from councilsurvey.core.writers import write_csv
-from councilsurvey.pipeline.paths import bundle_name
+from councilsurvey.pipeline.paths import bundle_name, load_config
 
 log = logging.getLogger("councilsurvey")
 
@@ -130,6 +130,7 @@ def bundle_wave(
         meta["weighting"] = b.weighting_section(
             pd.read_csv(staging / "tables/weighting_diagnostics.csv"),
             pd.read_csv(collapses, keep_default_na=False) if collapses.exists() else None,
+            variance=load_config(config).get("variance"),
         )
     if (staging / "tables/robustness.csv").exists():
         from councilsurvey.report.robustness import readme_section

@@ -10,13 +10,17 @@ from councilsurvey.inputs.frame import load_frame
 log = logging.getLogger("councilsurvey")
 
 
-def claims_wave(weighted, segments, frame, n_councils, published, claims_table, wave) -> None:
+def claims_wave(
+    weighted, segments, frame, n_councils, published, claims_table, wave, variance=None
+) -> None:
     """The claims check of one wave: see :mod:`councilsurvey.analysis.claims`."""
     from councilsurvey.analysis.claims import check_claims, load_claims
     from councilsurvey.analysis.segments import read_segmented
     from councilsurvey.survey.design import SurveyDesign
 
-    design = SurveyDesign.of_wave(read_segmented(weighted, segments, "segment_rule"))
+    design = SurveyDesign.of_wave(
+        read_segmented(weighted, segments, "segment_rule"), lonely_psu=_lonely_psu(variance)
+    )
     claims = load_claims(published) if published else []
     result = check_claims(design, claims, load_frame(frame, n_councils))
     write_csv(result, claims_table)
@@ -31,3 +35,8 @@ def claims_wave(weighted, segments, frame, n_councils, published, claims_table, 
             row.reproduced,
             row.status,
         )
+
+
+def _lonely_psu(variance: dict | None) -> str:
+    """``config.yaml`` ``variance.lonely_psu`` (R's default, fail, when not given)."""
+    return (variance or {}).get("lonely_psu", "fail")

@@ -198,6 +198,7 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     }
     if name in ("attitudes", "segmentation"):
         params["questionnaire"] = w["questionnaire"]
+        params["lonely_psu"] = cfg["variance"]["lonely_psu"]
     if name == "segmentation":
         seg = cfg["segments"]
         params.update(
@@ -263,6 +264,7 @@ def trends_parameters(cfg: dict, waves: list[str]) -> dict:
         "weighted": [stage_outputs(w)["weighted"] for w in waves],
         "segments": [stage_outputs(w)["segments"] for w in waves],
         "statement": data_statement(synthetic),
+        "lonely_psu": cfg["variance"]["lonely_psu"],
         **TRENDS_OUTPUTS,
     }
 
@@ -355,6 +357,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         "key_file": KEY_FILE,
         "cleaning": cfg["cleaning"],
         "weighting": cfg["weighting"],
+        "variance": cfg["variance"],
         "synthetic": bool(w.get("synthetic", False)),
     }
     if stage == "segment":

@@ -41,6 +41,7 @@ def robustness_spec(
     robustness,
     n_councils=None,
     wave="",
+    variance=None,
 ) -> None:
     """Rule ``robustness``: the estimates of one specification of a wave.
 
@@ -70,7 +71,8 @@ def robustness_spec(
         segments_cfg,
         latent=data["segment_latent"],
     )
-    design = SurveyDesign.of_wave(data).assign(scheme_weight=weights)
+    lonely_psu = (variance or {}).get("lonely_psu", "fail")
+    design = SurveyDesign.of_wave(data, lonely_psu=lonely_psu).assign(scheme_weight=weights)
     est = specification(
         scheme_design(design, calibration), segment, scheme, segmentation, converged
     )

@@ -26,8 +26,11 @@ def weight_wave(
     trimming,
     margins_figure,
     collapses=None,
+    variance=None,
 ) -> None:
-    """The weight stage for one wave: see :mod:`councilsurvey.survey.weighting`."""
+    """The weight stage for one wave: see :mod:`councilsurvey.survey.weighting`; with
+    ``variance.method`` jackknife or bootstrap, also the replicate weights, each
+    re-raked (:mod:`councilsurvey.survey.replicates`)."""
     import pandas as pd
 
     from councilsurvey.core.statement import data_statement
@@ -37,6 +40,21 @@ def weight_wave(
     data = pd.read_parquet(responses)
     fr = load_frame(frame, n_councils)
     result = weight(data, fr, weighting, source=responses)
+    method = (variance or {}).get("method", "linearisation")
+    if method != "linearisation":
+        from councilsurvey.survey.replicates import replicate_weights
+
+        reps = replicate_weights(
+            result.data,
+            method,
+            replicates=int(variance.get("replicates", 200)),
+            seed=int(variance.get("seed", 2017)),
+            tol=float(weighting["tolerance"]),
+            max_iter=int(weighting["max_iter"]),
+            trim=weighting.get("trim"),
+            trim_cycles=int(weighting.get("trim_max_cycles", 100)),
+        )
+        result.data = pd.concat([result.data, reps], axis=1)
     write_parquet(result.data, weighted)
     write_csv(result.margins, margins)
     write_csv(result.diagnostics, diagnostics)

@@ -229,10 +229,50 @@ def publish(staging, final, zip_path) -> str:
     return "published"
 
 
-def weighting_section(diagnostics: pd.DataFrame, collapses: pd.DataFrame | None) -> str:
+#: how standard errors were computed, by ``config.yaml`` ``variance.method``
+VARIANCE_TEXT = {
+    "linearisation": (
+        "Standard errors, confidence intervals and tests are design-based, with councils as "
+        "clusters (primary sampling units), and account for the raking: each respondent's "
+        "linearised contribution is replaced by its residual on the raked margins before the "
+        "council totals are formed, as R's `survey` package does for a `rake()` design (the "
+        "project's tests check this against R). Weights taken as fixed would overstate "
+        "them by a few per cent, and give a raked variable a full-sized standard error "
+        "instead of about zero."
+    ),
+    "jackknife": (
+        "Standard errors, confidence intervals and tests come from delete-one-council "
+        "jackknife (JK1) replicate weights, each replicate's base weights raked again to "
+        "the same margins, so that they include what the raking does."
+    ),
+    "bootstrap": (
+        "Standard errors, confidence intervals and tests come from {replicates} Rao-Wu "
+        "bootstrap replicates of councils (seed {seed}), each replicate's base weights "
+        "raked again to the same margins, so that they include what the raking does."
+    ),
+}
+
+
+def variance_text(variance: dict | None) -> str:
+    """One paragraph for the bundle README: how the standard errors were computed."""
+    variance = variance or {"method": "linearisation", "lonely_psu": "fail"}
+    text = VARIANCE_TEXT[variance.get("method", "linearisation")].format(
+        replicates=variance.get("replicates", 200), seed=variance.get("seed", 2017)
+    )
+    return (
+        f"{text} A stratum with a single PSU is handled as R's "
+        f'`survey.lonely.psu = "{variance.get("lonely_psu", "fail")}"` '
+        "(`provenance/config.yaml`, `variance`)."
+    )
+
+
+def weighting_section(
+    diagnostics: pd.DataFrame, collapses: pd.DataFrame | None, variance: dict | None = None
+) -> str:
     """Markdown for a bundle README: the margins raked, the sweeps and margin error reached,
-    and what the collapse policy merged or dropped (from the bundled, disclosure-controlled
-    ``weighting_diagnostics.csv`` and ``weighting_collapses.csv``)."""
+    what the collapse policy merged or dropped (from the bundled, disclosure-controlled
+    ``weighting_diagnostics.csv`` and ``weighting_collapses.csv``), and how the standard
+    errors account for the weighting (``config.yaml`` ``variance``)."""
     d = diagnostics.set_index("weight").loc["raked_weight"]
     margins = str(d["margins"]).replace("+", ", ") if "margins" in d else "as configured"
     lines = [
@@ -242,6 +282,8 @@ def weighting_section(diagnostics: pd.DataFrame, collapses: pd.DataFrame | None)
         f"(`tables/weighting_margins.csv`): {d['iterations']} sweeps, largest relative "
         f"margin error {float(d['max_margin_error']):.3g}, converged: {d['converged']} "
         "(`tables/weighting_diagnostics.csv`).",
+        "",
+        variance_text(variance),
         "",
     ]
     if collapses is None or collapses.empty:

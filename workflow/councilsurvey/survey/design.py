@@ -56,6 +56,10 @@ WEIGHT, PSU = "weight", "code"
 #: raked margin, holding the category it was raked to
 CALIBRATION_WEIGHT, CALIBRATION_PREFIX = "calibration_weight", "calibration_"
 
+#: replicate weights (:mod:`councilsurvey.survey.replicates`) are the columns
+#: ``replicate_<method>_<r>`` of the weighted data
+REPLICATE_PREFIX = "replicate_"
+
 #: R's ``options(survey.lonely.psu = ...)`` -> svy's rule for strata with one PSU
 #: (None: refuse, as R's default "fail" does). "remove" and "certainty" both leave the
 #: stratum out of the variance; "adjust" centres it at the grand mean; "average" leaves
@@ -89,6 +93,51 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class Replicates:
+    """Replicate weights of a design's weight: the columns ``columns``, made by ``method``
+    (``jackknife``: delete-one-PSU JK1; ``bootstrap``: Rao-Wu rescaling bootstrap of
+    PSUs), each repeating the weighting (:mod:`councilsurvey.survey.replicates`).
+    Standard errors then come from the spread of the replicate estimates."""
+
+    method: str
+    columns: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.method not in ("jackknife", "bootstrap"):
+            raise ValueError(f"replicate method {self.method!r} is not jackknife or bootstrap")
+        if len(self.columns) < 2:
+            raise ValueError("replicate weights need at least two replicates")
+
+    @classmethod
+    def of(cls, data: pd.DataFrame) -> Replicates | None:
+        """The replicate weights among ``data``'s columns (``replicate_<method>_<r>``)."""
+        for method in ("jackknife", "bootstrap"):
+            prefix = f"{REPLICATE_PREFIX}{method}_"
+            cols = [c for c in data.columns if c.startswith(prefix)]
+            if cols:
+                return cls(method, tuple(sorted(cols, key=lambda c: int(c[len(prefix) :]))))
+        return None
+
+    @property
+    def prefix(self) -> str:
+        return f"{REPLICATE_PREFIX}{self.method}_"
+
+    def svy(self, psu: str | None):
+        """These replicates in svy's terms, with R's variance coefficients: JK1
+        ``(R - 1) / R`` (one replicate per PSU), bootstrap ``1 / (R - 1)``, each times the
+        sum of squared deviations of the replicate estimates from their mean (R's
+        ``svrepdesign`` with ``mse = FALSE``)."""
+        n = len(self.columns)
+        if self.method == "jackknife":
+            return svy.RepWeights(
+                "jackknife", prefix=self.prefix, n_reps=n, df=n - 1, kind="jk1", scale=(n - 1) / n
+            )
+        return svy.RepWeights(
+            "bootstrap", prefix=self.prefix, n_reps=n, df=n - 1, kind="rao-wu", scale=1 / (n - 1)
+        )
+
+
+@dataclass(frozen=True)
 class SurveyDesign:
     """Data with its sampling design.
 
@@ -118,6 +167,9 @@ class SurveyDesign:
     domain : str or None
         Boolean column of the subpopulation estimates are restricted to (set by
         :meth:`subset`); None: everyone.
+    replicates : Replicates or None
+        Replicate weights of ``weight``: standard errors by replication rather than
+        linearisation.
     """
 
     data: pd.DataFrame
@@ -129,6 +181,7 @@ class SurveyDesign:
     calibration: Calibration | None = None
     lonely_psu: str = "fail"
     domain: str | None = None
+    replicates: Replicates | None = None
 
     def __post_init__(self) -> None:
         missing = [c for c in self.design_columns if c not in self.data.columns]
@@ -149,7 +202,8 @@ class SurveyDesign:
         """The design of a weighted wave: final weight ``weight``, councils (``code``) as
         PSUs, no strata, PSUs with replacement; calibrated when the data records its
         raking (the columns ``calibration_weight`` and ``calibration_<margin>`` that the
-        weight stage writes)."""
+        weight stage writes), and with replicate weights when it has them (the columns
+        ``replicate_<method>_<r>``, ``config.yaml`` ``variance.method``)."""
         margins = tuple(
             c for c in data.columns if c.startswith(CALIBRATION_PREFIX) and c != CALIBRATION_WEIGHT
         )
@@ -163,6 +217,7 @@ class SurveyDesign:
             level=level,
             calibration=calibration,
             lonely_psu=lonely_psu,
+            replicates=Replicates.of(data),
         )
 
     @property
@@ -173,7 +228,14 @@ class SurveyDesign:
         if self.calibration is not None:
             cols += [self.calibration.prior_weight, *self.calibration.margins]
         cols.append(self.domain)
+        if self.replicates is not None:
+            cols += list(self.replicates.columns)
         return list(dict.fromkeys(c for c in cols if c is not None))
+
+    @property
+    def variance_method(self) -> str | None:
+        """svy's ``method=``: ``replication`` with replicate weights, else None (Taylor)."""
+        return "replication" if self.replicates is not None else None
 
     @property
     def alpha(self) -> float:
@@ -188,8 +250,8 @@ class SurveyDesign:
     def with_weight(self, weight: str, calibration: Calibration | None = None) -> SurveyDesign:
         """The same design with another weight column (e.g. a robustness scheme's) and
         that weight's calibration (None: taken as fixed; the old weight's calibration
-        does not describe another weight)."""
-        return replace(self, weight=weight, calibration=calibration)
+        and replicates do not describe another weight)."""
+        return replace(self, weight=weight, calibration=calibration, replicates=None)
 
     def subset(self, mask) -> SurveyDesign:
         """The design restricted to a subpopulation (domain), keeping the full design.
@@ -291,6 +353,7 @@ class SurveyDesign:
             # under "fail" and otherwise left to svy (a variance of 0)
             singleton=None if rule is None or self.strata is None else svy.Singleton(rule),
             wgt_adjustment=adjustment,
+            rep_wgts=None if self.replicates is None else self.replicates.svy(self.psu),
         )
 
     def polars(self, columns: list[str]) -> pl.DataFrame:

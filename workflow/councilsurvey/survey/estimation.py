@@ -57,7 +57,9 @@ def proportions(design: SurveyDesign, var: str) -> pd.DataFrame:
         by category (as text).
     """
     sample = design.sample([var])
-    res = sample.estimation.prop(var, where=design.where([var]), alpha=design.alpha)
+    res = sample.estimation.prop(
+        var, where=design.where([var]), method=design.variance_method, alpha=design.alpha
+    )
     res = res.to_polars().to_pandas()
     answered = design.data.loc[design.in_domain([var]).to_numpy(), var]
     counts = answered.astype(str).value_counts()
@@ -97,7 +99,8 @@ def total(design: SurveyDesign, var: str) -> dict:
 def _numeric(design: SurveyDesign, var: str, what: str) -> dict:
     sample = design.sample([var])
     fit = getattr(sample.estimation, what)
-    res = fit(var, where=design.where([var]), alpha=design.alpha).to_polars().to_pandas()
+    res = fit(var, where=design.where([var]), method=design.variance_method, alpha=design.alpha)
+    res = res.to_polars().to_pandas()
     row = res.iloc[0]
     return {
         "estimate": float(row["est"]),
@@ -222,7 +225,9 @@ def rao_scott(design: SurveyDesign, row: str, col: str) -> dict:
         ``n`` (respondents answering both).
     """
     sample = design.sample([row, col])
-    table = sample.categorical.tabulate(row, col, where=design.where([row, col]))
+    table = sample.categorical.tabulate(
+        row, col, where=design.where([row, col]), method=design.variance_method
+    )
     stats = table.stats
     n = int(design.in_domain([row, col]).sum())
     return {
@@ -272,7 +277,12 @@ def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.Da
     sample = design.sample(cols)
     x = [svy.Cat(c, ref=ref) for c, ref in categorical.items()]
     model = sample.glm.fit(
-        y=y, x=x, family="binomial", where=design.where(cols), alpha=design.alpha
+        y=y,
+        x=x,
+        family="binomial",
+        where=design.where(cols),
+        method=design.variance_method,
+        alpha=design.alpha,
     )
     res = model.to_polars().to_pandas()
     out = pd.DataFrame(
