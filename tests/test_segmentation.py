@@ -35,7 +35,7 @@ def data(codebook, frame, matcher, instrument):
 @pytest.fixture(scope="module")
 def latent(data, instrument):
     return lc.latent_classes(
-        data, instrument.attitude_ids, seed=2017, benefit_items=instrument.benefit_ids, n_init=3
+        data, instrument.attitude_ids, seed=2017, benefit_items=instrument.benefit_ids, n_init=1
     )
 
 
@@ -143,7 +143,7 @@ def test_reliability_needs_two_items(data):
 
 def test_latent_classes_are_deterministic(data, instrument, latent):
     again = lc.latent_classes(
-        data, instrument.attitude_ids, seed=2017, benefit_items=instrument.benefit_ids, n_init=3
+        data, instrument.attitude_ids, seed=2017, benefit_items=instrument.benefit_ids, n_init=1
     )
     pd.testing.assert_series_equal(latent, again)
     assert latent.index.equals(data.index)
