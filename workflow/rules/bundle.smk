@@ -27,7 +27,7 @@ rule bundle:
         version=config["bundle"]["version"],
         date=config["bundle"]["date"],
         synthetic=is_synthetic,
-        contents=lambda wc: paths.bundle_contents(wc.wave),
+        contents=lambda wc: paths.bundle_contents(wc.wave, config),
         raw_inputs=bundle_raw_inputs,
         report_targets=bundle_files,
         bundles=lambda wc, output: str(Path(output.manifest).parent.parent),

@@ -104,7 +104,7 @@ def robustness_inputs(wildcards):
 
 
 def bundle_files(wildcards):
-    return list(paths.bundle_contents(wildcards.wave).values())
+    return list(paths.bundle_contents(wildcards.wave, config).values())
 
 
 def bundle_raw_inputs(wildcards):
@@ -138,6 +138,8 @@ def all_outputs():
             targets += list(paths.notebook_files(wave, name).values())
             targets += [nb_executed(name, "html", wave)]
         targets += list(paths.robustness_files(wave).values())
+        if wave in paths.validation_waves(config):
+            targets += list(paths.validation_files(wave).values())
         targets += [paths.claims_path(wave), paths.bundle_receipt(wave)]
         # requested, so that a bundle whose folder was deleted is a missing output (Snakemake
         # checks only the outputs a target or a later job asks for)

@@ -136,6 +136,10 @@ def bundle_wave(
         from councilsurvey.report.robustness import readme_section
 
         meta["robustness"] = readme_section(pd.read_csv(staging / "tables/robustness.csv"))
+    if (staging / "tables/validation.csv").exists():
+        from councilsurvey.report.validation import readme_section as validation_section
+
+        meta["validation"] = validation_section(pd.read_csv(staging / "tables/validation.csv"))
     b.write_readme(staging / "README.md", meta, claims)
     files = b.files_of(staging)
     write_crate(

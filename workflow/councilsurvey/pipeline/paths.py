@@ -234,6 +234,24 @@ def robustness_files(wave: str) -> dict:
     }
 
 
+def validation_files(wave: str) -> dict:
+    """The known-truth validation study's table and figure (PNG and SVG)."""
+    fig = f"{results_dir(wave)}/figures/validation"
+    return {
+        "validation_table": f"{results_dir(wave)}/tables/validation.csv",
+        "fig_validation_png": f"{fig}.png",
+        "fig_validation_svg": f"{fig}.svg",
+    }
+
+
+def validation_waves(cfg: dict | None) -> list[str]:
+    """The waves whose frame the validation study runs on (``config.yaml``
+    ``validation.waves``; none without a ``validation`` section)."""
+    if not cfg or not cfg.get("validation"):
+        return []
+    return [str(w) for w in cfg["validation"].get("waves", [])]
+
+
 TRENDS = "trends"
 TRENDS_OUTPUTS = {
     "estimates_table": "results/trends/tables/trend_estimates.csv",
@@ -306,8 +324,9 @@ def bundle_receipt(wave: str) -> str:
     return f"{results_dir(wave)}/bundle.json"
 
 
-def bundle_contents(wave: str) -> dict[str, str]:
-    """Bundle path -> pipeline output, for every table, figure and notebook of a wave."""
+def bundle_contents(wave: str, cfg: dict | None = None) -> dict[str, str]:
+    """Bundle path -> pipeline output, for every table, figure and notebook of a wave (with
+    the validation study's when ``cfg`` runs it for the wave)."""
     outs = stage_outputs(wave)
     contents = {
         "tables/cleaning_summary.csv": outs["summary"],
@@ -320,6 +339,9 @@ def bundle_contents(wave: str) -> dict[str, str]:
     }
     for path in robustness_files(wave).values():
         contents[path.split(f"{results_dir(wave)}/", 1)[1]] = path
+    if str(wave) in validation_waves(cfg):
+        for path in validation_files(wave).values():
+            contents[path.split(f"{results_dir(wave)}/", 1)[1]] = path
     for name in NOTEBOOKS:
         for path in notebook_files(wave, name).values():
             if path.startswith(f"{results_dir(wave)}/"):
@@ -399,17 +421,28 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             args["estimates"] = [
                 robustness_estimates(wave, *spec) for spec in robustness_specifications(cfg)
             ]
+    if stage == "validation":
+        from councilsurvey.core.statement import data_statement
+
+        args.update(
+            questionnaire=w["questionnaire"],
+            segments_cfg=cfg["segments"],
+            robustness=cfg["robustness"],
+            validation_cfg=cfg["validation"],
+            statement=data_statement(bool(w.get("synthetic", False))),
+            **validation_files(wave),
+        )
     if stage == "bundle":
         args.update(
             study=cfg["study"],
             version=cfg["bundle"]["version"],
             date=cfg["bundle"]["date"],
-            contents=bundle_contents(wave),
+            contents=bundle_contents(wave, cfg),
             raw_inputs=raw_inputs(cfg, wave),
             config=config_path,
             lock="requirements.lock",
             snakefile="Snakefile",
-            report_targets=list(bundle_contents(wave).values()),
+            report_targets=list(bundle_contents(wave, cfg).values()),
             bundles="results/bundles",
             receipt=bundle_receipt(wave),
             k=cfg.get("disclosure", {}).get("k", 5),

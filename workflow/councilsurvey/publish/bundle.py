@@ -324,6 +324,7 @@ def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
         tree="with uncommitted changes" if meta["dirty"] else "clean",
     )
     fields.setdefault("robustness", "")
+    fields.setdefault("validation", "")
     fields.setdefault("weighting", "")
     text = README_TEMPLATE.read_text(encoding="utf-8").format(**fields)
     Path(path).write_text(text, encoding="utf-8")

@@ -41,6 +41,10 @@ RULES: dict[str, tuple[str, list[str], list[str] | None]] = {
     "robustness.csv": ("n", ["unweighted_share", "share", "se", "lci", "uci"], None),
     "trend_estimates.csv": ("n", ["unweighted", "weighted", "se", "lci", "uci"], None),
 }
+#: bundled tables without respondent counts, which no rule suppresses: the validation
+#: study's rows summarise simulated samples of a synthetic population (its ``k`` is a
+#: number of replicates, not of respondents)
+EXEMPT = {"validation.csv"}
 
 
 def suppress(name: str, table: pd.DataFrame, k: int = 5) -> tuple[pd.DataFrame, int]:
