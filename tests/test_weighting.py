@@ -101,6 +101,14 @@ def test_diagnostics(result):
     assert diag.at["base_weight", "deff_kish"] < diag.at["weight", "deff_kish"]
 
 
+def test_trimmed_weight_reports_whole_iterations(responses, frame, wcfg):
+    """Issue 19: with trimming on, the final weight's sweeps were <NA> and the column float."""
+    diag = weight(responses, frame, dict(wcfg, trim=3.0)).diagnostics
+    assert diag["iterations"].dtype.kind == "i"
+    its = diag.set_index("weight")["iterations"]
+    assert 0 < its["weight"] < wcfg["max_iter"]
+
+
 def test_trimming_caps_and_rerakes(responses, frame, wcfg):
     cfg = dict(wcfg, trim=3.0)
     res = weight(responses, frame, cfg)

@@ -521,11 +521,16 @@ def weight(
         for col in controls:
             data[CALIBRATION_PREFIX + col] = work[col].to_numpy()
 
+    # trimmed: the sweeps of the last raking, from the trimmed weights it started from
+    # (svy's own trim-and-rake cycle, used where the cells' is infeasible, reports none)
+    final_iters = iters
+    if trim_info and prior is not None:
+        final_iters = cells.iterations(np.asarray(prior, dtype=float), tol, max_iter)
     rows = []
     for name, w, its, conv, trim_n in [
         ("base_weight", data["base_weight"].to_numpy(), 0, True, 0),
         ("raked_weight", raked, iters, converged, 0),
-        ("weight", final, iters if trim_info == {} else pd.NA, trim_converged, trimmed),
+        ("weight", final, final_iters, trim_converged, trimmed),
     ]:
         deff = kish_deff(w)
         rows.append(
