@@ -10,6 +10,11 @@ from councilsurvey.core.statement import data_statement as _statement
 
 WAVES = paths.discover_waves(config)
 
+# one terminal line per finished job, with the progress count (see pipeline/terminal.py)
+from councilsurvey.pipeline.terminal import compact_progress
+
+compact_progress()
+
 
 def library(script, *notebooks):
     """Input: the library files that the rule's script workflow/scripts/<script>.py (and the
@@ -112,7 +117,8 @@ def bundle_raw_inputs(wildcards):
 
 
 def print_claims_summary():
-    """Print every wave's claims check at the end of a run; FAILs stand out."""
+    """Print every wave's claims check at the end of a run (FAILs stand out) and the path
+    of every bundle written or found unchanged."""
     import pandas as pd
 
     for wave in WAVES:
@@ -128,6 +134,13 @@ def print_claims_summary():
         for row in failed.itertuples():
             print(f"  FAIL {row.claim_id}: published {row.published:g}, "
                   f"reproduced {row.reproduced:.4g} (tolerance {row.tolerance:g})")
+    for wave in WAVES + ([paths.TRENDS] if len(WAVES) > 1 else []):
+        receipt = Path(paths.bundle_receipt(wave))
+        if receipt.exists():
+            import json
+
+            got = json.loads(receipt.read_text(encoding="utf-8"))
+            print(f"Bundle {got['bundle']} ({got['status']}; zip {got['zip']})")
 
 
 def all_outputs():

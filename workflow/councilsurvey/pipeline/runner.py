@@ -17,12 +17,28 @@ from pathlib import Path
 from councilsurvey.core.errors import DesignError, InputError
 
 
+class _TerminalFilter(logging.Filter):
+    """What the terminal shows: the project's own warnings and errors, and other
+    libraries' errors; their INFO and warnings (svy's weight-adjustment audit, Jupyter's
+    kernel notices) go only to the rule's log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] == "councilsurvey":
+            return record.levelno >= logging.WARNING
+        return record.levelno >= logging.ERROR
+
+
 def setup_logging(log_file=None) -> None:
-    """Log to stderr and, if given, to ``log_file``."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    """Log everything from INFO up to ``log_file`` (if given); the terminal (stderr)
+    shows only what :class:`_TerminalFilter` lets through, and everything when there
+    is no log file."""
+    terminal = logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [terminal]
     if log_file:
+        terminal.addFilter(_TerminalFilter())
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
+    logging.captureWarnings(True)  # warnings.warn(...) -> logger py.warnings
     logging.basicConfig(
         level=logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
