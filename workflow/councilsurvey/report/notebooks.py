@@ -129,6 +129,9 @@ def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
             progress_bar=False,
             log_output=False,
             cwd=str(cwd),
+            # the kernel's own notices (e.g. "running over TCP without encryption") stay
+            # off the terminal; its errors still show
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except pm.PapermillExecutionError as exc:
         failed = executed.with_suffix(".failed.ipynb")
