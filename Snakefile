@@ -1,6 +1,11 @@
 # Councillor survey pipeline: validate + clean -> weight -> segment -> segmentation / attitudes / robustness -> bundle.
 # See README.md. Run: snakemake --cores 4
-from snakemake.utils import min_version, validate
+import sys
+
+from snakemake.utils import min_version
+
+from councilsurvey.core.errors import InputError
+from councilsurvey.pipeline.paths import check_config
 
 min_version("9.0")
 
@@ -8,7 +13,10 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+try:  # a bad config.yaml: one line naming the section and key, no schema dump or traceback
+    check_config(config)
+except InputError as exc:
+    sys.exit(f"Error: {exc}")
 
 
 include: "workflow/rules/common.smk"

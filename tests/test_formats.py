@@ -311,7 +311,7 @@ def _drop(d, *keys):
     [
         (
             lambda cb: _drop(cb["variables"][1], "header", "subheader", "column"),
-            r"'header' is a required property \(at variables/1\)",
+            r"variables\.1: 'header' is a required property",
         ),
         (
             lambda cb: _drop(cb["variables"][1], "subheader", "column"),
@@ -319,9 +319,9 @@ def _drop(d, *keys):
         ),
         (
             lambda cb: _drop(cb["metadata"][0], "header", "names"),
-            r"'header' is a required property \(at metadata/0\)",
+            r"metadata\.0: 'header' is a required property",
         ),
-        (lambda cb: cb["metadata"][0].update(names=[]), r"metadata/0/names"),
+        (lambda cb: cb["metadata"][0].update(names=[]), r"metadata\.0\.names"),
         (lambda cb: cb.update(format="stata"), r"'stata' is not one of"),
     ],
     ids=[

@@ -202,7 +202,7 @@ def test_hand_run_with_an_unknown_method_is_one_clear_line(
     assert exit_.value.code == 1
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert lines == [
-        "ERROR councilsurvey: config.yaml: 'kmeans' is not one of ['rule', 'latent'] "
-        "(at segments/method)"
+        "ERROR councilsurvey: config.yaml: segments.method: 'kmeans' is not one of "
+        "['rule', 'latent']"
     ]
     assert not (tmp_path / "data" / "processed").exists()

@@ -97,7 +97,7 @@ def test_codebook_may_point_at_another_wave(cfg, raw):
         ({"fieldwork": {"end_before": "2019-12-06"}}, "'note' is a required property"),
         ({"fieldwork": {"end_before": "soon", "note": "x"}}, "'soon' does not match"),
         ({"fieldwork": {"end_before": "2019-12-06", "note": ""}}, "should be non-empty"),
-        ({"fieldwork": {"before": "2019-12-06", "note": "x"}}, "'before' was unexpected"),
+        ({"fieldwork": {"before": "2019-12-06", "note": "x"}}, "fieldwork: unknown key 'before'"),
         ({"fieldwork": "autumn 2019"}, "'autumn 2019' is not of type 'object'"),
         (
             {"fieldwork": {"end_before": "2019-02-30", "note": "x"}},

@@ -46,16 +46,35 @@ def load_yaml(path) -> object:
     raise InputError(path, "not valid YAML: libyaml refuses it")  # PyYAML reads it
 
 
+def _short(value, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def schema_message(err) -> str:
+    """One line for a schema violation: the dotted path of the section and key, then what
+    is wrong, without the schema or the whole offending value."""
+    path = [str(p) for p in err.absolute_path]
+    where = ".".join(path) or "(top level)"
+    inst, schema = err.instance, err.schema
+    if err.validator == "additionalProperties" and isinstance(inst, dict):
+        allowed = schema.get("properties", {})
+        unknown = [k for k in inst if k not in allowed]
+        known = f" (known keys: {', '.join(allowed)})" if allowed else ""
+        return f"{where}: unknown key {', '.join(map(repr, unknown))}{known}"
+    if len(err.message) > 120:  # e.g. anyOf/oneOf, whose message repeats the whole value
+        return f"{where}: {_short(inst)} is not valid here"
+    return f"{where}: {err.message}"
+
+
 def validate(data, schema_path, source) -> None:
     """Validate ``data`` against the JSON schema at ``schema_path``.
 
-    The error names ``source`` (the file the data came from) and the JSON path of the
-    first offending value.
+    The error (one line) names ``source`` (the file the data came from), the dotted path
+    of the first offending section and key, and what is wrong (:func:`schema_message`).
     """
     schema = load_yaml(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        err = errors[0]
-        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise InputError(source, f"{err.message} (at {where})")
+        raise InputError(source, schema_message(errors[0]))

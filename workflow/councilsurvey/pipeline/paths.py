@@ -30,6 +30,17 @@ def load_config(path="config.yaml") -> dict:
     return cfg
 
 
+def check_config(cfg: dict, source="config.yaml") -> None:
+    """Validate a parsed configuration (the Snakefile's ``config``).
+
+    Raises
+    ------
+    InputError
+        One line naming ``source``, the section and key, and what is wrong.
+    """
+    validate(cfg, SCHEMA, source)
+
+
 def discover_waves(cfg: dict, root=RAW_ROOT) -> list[str]:
     """Every folder ``<root>/<wave>/`` holding a ``wave.yaml``, sorted; restricted to
     ``config.yaml``'s ``waves`` list when one is given. Each is validated (see
