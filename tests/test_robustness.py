@@ -283,3 +283,52 @@ def test_spec_stage_names_an_unknown_specification(tmp_path):
             segments_cfg=CFG["segments"],
             robustness=CFG["robustness"],
         )
+
+
+def test_baseline_follows_the_pipelines_weighting_and_segmentation():
+    """Issue 19 item 2: with weighting.trim 5 the pipeline's weights are trimmed_5x's, not
+    raked_all's; with segments.method latent the latent classes are the baseline."""
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert rb.baseline(cfg) == ("raked_all", "rule")
+    trimmed = dict(cfg, weighting=dict(cfg["weighting"], trim=5))
+    assert rb.baseline(trimmed) == ("trimmed_5x", "rule")
+    latent = dict(cfg, segments=dict(cfg["segments"], method="latent"))
+    assert rb.baseline(latent) == ("raked_all", "latent")
+    odd = dict(cfg, weighting=dict(cfg["weighting"], trim=4))  # no scheme trims at 4
+    assert rb.baseline(odd) == ("raked_all", "rule")
+    assert not rb.scheme_is_pipelines(cfg["robustness"]["weighting"]["raked_all"], odd["weighting"])
+
+
+def test_readme_does_not_call_an_untrimmed_baseline_the_pipelines():
+    from councilsurvey.report.robustness import readme_section
+
+    rows = []
+    for scheme, base in (("raked_all", True), ("trimmed_5x", False)):
+        for segment in ("enthusiast", "sceptic"):
+            rows.append(
+                dict(
+                    weighting=scheme,
+                    segmentation="rule",
+                    segment=segment,
+                    share=0.4,
+                    lci=0.3,
+                    uci=0.5,
+                    n=300,
+                    published=None,
+                    covers_published=None,
+                    baseline=base,
+                    enthusiasts_outnumber_sceptics=True,
+                )
+            )
+    table = pd.DataFrame(rows)
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    same = readme_section(table, cfg["robustness"], cfg["weighting"])
+    assert "| raked_all (pipeline) |" in same
+    other = readme_section(table, cfg["robustness"], dict(cfg["weighting"], trim=4))
+    assert "(pipeline)" not in other
+    assert "| raked_all (baseline) |" in other
+    assert "No scheme of the grid gives the pipeline's own weights" in other

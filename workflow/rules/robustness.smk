@@ -51,6 +51,9 @@ rule robustness_summary:
         fig_robustness_curve_svg=robustness_out("fig_robustness_curve_svg"),
     params:
         robustness=ROBUSTNESS,
+        # the baseline follows the pipeline's own weighting and segmentation
+        weighting=config["weighting"],
+        segments_cfg=config["segments"],
         statement=data_statement,
         k=config.get("disclosure", {}).get("k", 5),
     log:

@@ -86,10 +86,40 @@ SEGMENTATION_KEYS = {
 # specifications
 
 
+def scheme_is_pipelines(scheme: dict | None, weighting: dict) -> bool:
+    """Whether a robustness weighting scheme gives the pipeline's own weights: raked on
+    the same margins (``config.yaml`` ``weighting.margins``) with the same trimming."""
+    scheme = scheme or {}
+    if "margins" not in scheme:
+        return False
+    return set(scheme["margins"]) == set(weighting.get("margins", [])) and scheme.get(
+        "trim"
+    ) == weighting.get("trim")
+
+
 def baseline(cfg: dict) -> tuple[str, str]:
-    """The specification the pipeline's own tables use."""
-    base = cfg["robustness"]["baseline"]
-    return str(base["weighting"]), str(base["segmentation"])
+    """The specification the pipeline's own tables use.
+
+    ``robustness.baseline`` names it. With ``weighting`` in ``cfg`` the baseline follows
+    the pipeline's effective weighting: when the named scheme does not give the
+    pipeline's weights (e.g. ``weighting.trim: 5`` with ``raked_all``) the first scheme
+    that does is used instead; with ``segments`` in ``cfg`` and ``segments.method:
+    latent`` the latent-class segmentation is. Where no scheme matches, the named one
+    stays (:func:`scheme_is_pipelines` tells the README to say so).
+    """
+    rob = cfg["robustness"]
+    scheme, segmentation = str(rob["baseline"]["weighting"]), str(rob["baseline"]["segmentation"])
+    weighting = cfg.get("weighting")
+    if weighting and not scheme_is_pipelines(rob["weighting"].get(scheme), weighting):
+        scheme = next(
+            (n for n, s in rob["weighting"].items() if scheme_is_pipelines(s, weighting)), scheme
+        )
+    if (cfg.get("segments") or {}).get("method") == "latent":
+        segmentation = next(
+            (n for n, s in rob["segmentation"].items() if (s or {}).get("method") == "latent"),
+            segmentation,
+        )
+    return scheme, segmentation
 
 
 def scheme_weights(

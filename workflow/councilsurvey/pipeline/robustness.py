@@ -104,13 +104,18 @@ def robustness_summary(
     statement,
     wave="",
     k=5,
+    weighting=None,
+    segments_cfg=None,
 ) -> None:
     """Rule ``robustness_summary``: the table and specification curve of a wave, from the
-    estimates of every specification (in the order of ``estimates``)."""
+    estimates of every specification (in the order of ``estimates``). The baseline
+    follows the pipeline's ``weighting`` and ``segments_cfg`` settings (see
+    :func:`councilsurvey.analysis.robustness.baseline`)."""
     est = pd.concat([pd.read_csv(p) for p in estimates], ignore_index=True)
     claims = load_claims(published) if published else []
     pub = published_shares(claims, robustness.get("published", {}))
-    table = summarise(est, baseline({"robustness": robustness}), pub)
+    spec = baseline({"robustness": robustness, "weighting": weighting, "segments": segments_cfg})
+    table = summarise(est, spec, pub)
     write_csv(table, robustness_table)
     curve_figure(
         table, fig_robustness_curve_png, fig_robustness_curve_svg, str(wave), statement, k=k

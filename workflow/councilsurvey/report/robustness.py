@@ -10,12 +10,22 @@ from councilsurvey.analysis.robustness import SEGMENTS
 from councilsurvey.report.figures import save_all, stamp
 
 
-def readme_section(table: pd.DataFrame) -> str:
+def readme_section(
+    table: pd.DataFrame, robustness: dict | None = None, weighting: dict | None = None
+) -> str:
     """Markdown for a bundle README: where the published findings hold across the grid.
 
     ``table`` is the bundled (disclosure-controlled) table; suppressed estimates show as
-    "suppressed".
+    "suppressed". Given the ``robustness`` and effective ``weighting`` settings, the
+    baseline row is called the pipeline's only when its scheme gives the pipeline's
+    weights; otherwise the section says that it does not.
     """
+    from councilsurvey.analysis.robustness import scheme_is_pipelines
+
+    base = table.loc[table["baseline"].astype(str) == "True", "weighting"]
+    own = True
+    if robustness is not None and weighting is not None and len(base):
+        own = scheme_is_pipelines(robustness["weighting"].get(base.iloc[0]), weighting)
     specs = table.drop_duplicates(["weighting", "segmentation"])
     n = len(specs)
     lines = [
@@ -28,6 +38,14 @@ def readme_section(table: pd.DataFrame) -> str:
         "`provenance/config.yaml`, `robustness`).",
         "",
     ]
+    if not own:
+        lines += [
+            f"No scheme of the grid gives the pipeline's own weights (margins "
+            f"{', '.join(weighting.get('margins', []))}, trim {weighting.get('trim')}): the "
+            f"row marked (baseline), `{base.iloc[0]}`, is `robustness.baseline`, not the "
+            "weighting of the other tables.",
+            "",
+        ]
     for segment in SEGMENTS:
         rows = table[table["segment"] == segment]
         share = pd.to_numeric(rows["share"], errors="coerce")
@@ -57,7 +75,9 @@ def readme_section(table: pd.DataFrame) -> str:
         rows = table[
             (table["weighting"] == spec.weighting) & (table["segmentation"] == spec.segmentation)
         ].set_index("segment")
-        mark = " (pipeline)" if str(spec.baseline) == "True" else ""
+        mark = ""
+        if str(spec.baseline) == "True":
+            mark = " (pipeline)" if own else " (baseline)"
         lines.append(
             f"| {spec.weighting}{mark} | {spec.segmentation} | "
             f"{cell(rows.loc['enthusiast'])} | {cell(rows.loc['sceptic'])} |"
