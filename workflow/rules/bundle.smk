@@ -32,6 +32,7 @@ rule bundle:
         report_targets=bundle_files,
         bundles=lambda wc, output: str(Path(output.manifest).parent.parent),
         k=config.get("disclosure", {}).get("k", 5),
+        questionnaire=wave_field("questionnaire"),
     log:
         "logs/{wave}/bundle.log",
     benchmark:

@@ -59,6 +59,7 @@ rule bundle_trends:
         report_targets=list(paths.trends_contents().values()),
         bundles=lambda wc, output: str(Path(output.manifest).parent.parent),
         k=config.get("disclosure", {}).get("k", 5),
+        wave_statements=lambda wc: paths.wave_statements(config, WAVES),
     log:
         "logs/trends/bundle.log",
     benchmark:

@@ -55,14 +55,20 @@ def bundle_wave(
     bundles,
     receipt,
     k=5,
+    questionnaire=None,
+    wave_statements=None,
 ) -> None:
     """Assemble, check and publish a wave's results bundle (see
-    :mod:`councilsurvey.publish.bundle`)."""
+    :mod:`councilsurvey.publish.bundle`).
+
+    ``questionnaire`` (a wave's) gives the key results' labels in the question's words;
+    ``wave_statements`` (the trends bundle's) maps every wave to its data statement.
+    """
     import shutil
 
     import pandas as pd
 
-    from councilsurvey.core.statement import data_statement
+    from councilsurvey.core.statement import data_statement, wave_statement
     from councilsurvey.publish import bundle as b
     from councilsurvey.publish.crate import write_crate
     from councilsurvey.publish.disclosure import suppress, violations
@@ -106,6 +112,11 @@ def bundle_wave(
         else pd.DataFrame(columns=["claim_id", "published", "reproduced", "status"])
     )
     statement = data_statement(bool(synthetic))
+    readme_statement = statement
+    if wave != "trends":
+        readme_statement = wave_statement(bool(synthetic), not claims.empty)
+    if wave_statements:
+        readme_statement = " ".join(f"Wave {w}: {s}" for w, s in wave_statements.items())
     what = "trends across survey waves" if wave == "trends" else f"wave {wave}"
     meta = {
         "name": f"Councillors and digital technology, {what}: results bundle",
@@ -114,7 +125,8 @@ def bundle_wave(
             f"of the study {study}, re-analysing 'The Start of the Possible' "
             "(LGiU, 2017)."
         ),
-        "statement": statement,
+        "statement": readme_statement,
+        "what": what,
         "version": version,
         "wave": str(wave),
         "study": study,
@@ -125,17 +137,21 @@ def bundle_wave(
         "k": k,
         "suppressed": suppressed,
     }
+    cfg = load_config(config)
+    meta.update(readme_sections(staging, cfg, questionnaire))
     if (staging / "tables/weighting_diagnostics.csv").exists():
         collapses = staging / "tables/weighting_collapses.csv"
         meta["weighting"] = b.weighting_section(
             pd.read_csv(staging / "tables/weighting_diagnostics.csv"),
             pd.read_csv(collapses, keep_default_na=False) if collapses.exists() else None,
-            variance=load_config(config).get("variance"),
+            variance=cfg.get("variance"),
         )
     if (staging / "tables/robustness.csv").exists():
         from councilsurvey.report.robustness import readme_section
 
-        meta["robustness"] = readme_section(pd.read_csv(staging / "tables/robustness.csv"))
+        meta["robustness"] = readme_section(
+            pd.read_csv(staging / "tables/robustness.csv"), cfg["robustness"], cfg["weighting"]
+        )
     if (staging / "tables/validation.csv").exists():
         from councilsurvey.report.validation import readme_section as validation_section
 
@@ -150,7 +166,7 @@ def bundle_wave(
             "version": version,
             "license": "https://spdx.org/licenses/CC-BY-4.0",
             "date_published": str(date),
-            "data_statement": statement,
+            "data_statement": readme_statement,
             "files": [
                 {
                     "path": f,
@@ -197,6 +213,31 @@ def bundle_wave(
         encoding="utf-8",
     )
     log.info("bundle %s: %s (%d files)", final, status, len(b.read_manifest(manifest)))
+
+
+DEFAULTS = Path(__file__).with_name("defaults.yaml")
+
+
+def readme_sections(staging: Path, cfg: dict, questionnaire=None) -> dict[str, str]:
+    """The README's key results, analytic choices and (trends) summary of changes, from
+    the staged, disclosure-controlled tables."""
+    import pandas as pd
+    import yaml
+
+    from councilsurvey.report import bundle_sections as sec
+
+    def table(rel):
+        path = staging / rel
+        return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else None
+
+    defaults = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    return {
+        "key_results": sec.key_results(
+            table("tables/segments.csv"), table("tables/headlines.csv"), questionnaire
+        ),
+        "choices": sec.choices_section(cfg, defaults),
+        "trends": sec.trends_summary(table("tables/trend_changes.csv")),
+    }
 
 
 def _describe(rel: str) -> str:

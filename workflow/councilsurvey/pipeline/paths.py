@@ -298,6 +298,19 @@ def trends_parameters(cfg: dict, waves: list[str]) -> dict:
     }
 
 
+def wave_statements(cfg: dict, waves: list[str]) -> dict[str, str]:
+    """Wave -> the data statement true for it (the trends bundle's README)."""
+    from councilsurvey.core.statement import wave_statement
+
+    out = {}
+    for w in waves:
+        info = wave_info(cfg, w)
+        out[str(w)] = wave_statement(
+            bool(info.get("synthetic", False)), bool(info.get("published"))
+        )
+    return out
+
+
 def trends_contents() -> dict[str, str]:
     """Bundle path -> output of the trends notebook."""
     contents = {p.split("results/trends/", 1)[1]: p for p in trends_files().values()}
@@ -457,6 +470,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             bundles="results/bundles",
             receipt=bundle_receipt(wave),
             k=cfg.get("disclosure", {}).get("k", 5),
+            questionnaire=w["questionnaire"],
         )
     if stage.startswith("render:"):
         name = stage.split(":", 1)[1]

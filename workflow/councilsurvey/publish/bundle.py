@@ -310,21 +310,28 @@ def weighting_section(
 
 
 def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
-    """The bundle's README: what it is, how it was produced, how to verify it."""
+    """The bundle's README: what it is, its key results, the claims check, the analytic
+    choices, how it was produced, how to verify it. ``meta`` holds the template's fields;
+    the optional sections (``key_results``, ``choices``, ``trends``, ``weighting``,
+    ``robustness``, ``validation``) default to nothing."""
+    from councilsurvey.report.bundle_sections import claims_section
+
     passed = int((claims["status"] == "PASS").sum())
-    rows = "\n".join(
-        f"| {r.claim_id} | {r.published:g} | {r.reproduced:.4g} | {r.status} |"
-        for r in claims.itertuples()
+    claims_row = (
+        f"| `claims.csv` | every published claim against the reproduced figure "
+        f"({passed} of {len(claims)} PASS) |\n"
+        if len(claims)
+        else ""
     )
     fields = dict(
         meta,
-        passed=passed,
-        total=len(claims),
-        rows=rows,
+        claims_row=claims_row,
+        claims=claims_section(claims),
+        k_below=int(meta["k"]) - 1,
         tree="with uncommitted changes" if meta["dirty"] else "clean",
     )
-    fields.setdefault("robustness", "")
-    fields.setdefault("validation", "")
-    fields.setdefault("weighting", "")
+    fields.setdefault("what", f"wave {meta['wave']}")
+    for key in ("key_results", "choices", "trends", "robustness", "validation", "weighting"):
+        fields.setdefault(key, "")
     text = README_TEMPLATE.read_text(encoding="utf-8").format(**fields)
     Path(path).write_text(text, encoding="utf-8")

@@ -6,6 +6,7 @@ import platform
 import subprocess
 from importlib import metadata
 
+from councilsurvey.core.yamlio import load_yaml
 from councilsurvey.publish.bundle import sha256
 
 #: packages whose versions are recorded (the rest are pinned in requirements.lock)
@@ -59,10 +60,11 @@ def versions() -> dict:
 
 
 def collect(raw_inputs: list[str], config: str, lock: str, cwd=".") -> dict:
-    """Everything ``provenance.json`` records."""
+    """Everything ``provenance.json`` records; ``config.effective`` is the parsed
+    configuration the run used (written with sorted keys)."""
     return {
         "raw_inputs": {p: sha256(p) for p in sorted(raw_inputs)},
-        "config": {"path": config, "sha256": sha256(config)},
+        "config": {"path": config, "sha256": sha256(config), "effective": load_yaml(config)},
         "lock": {"path": lock, "sha256": sha256(lock)},
         "versions": versions(),
         "git": git_state(cwd),

@@ -1,0 +1,196 @@
+"""Bundle READMEs a reader can use (issue 19 items 2 and 7): key results in the
+questionnaire's words, the claims with kind, tolerance and reading, the analytic choices
+against the project's defaults, the effective configuration in provenance, a data
+statement true for each wave, and the trends bundle's summary of changes."""
+
+import json
+
+import pandas as pd
+import yaml
+
+from councilsurvey.core.yamlio import load_yaml
+from councilsurvey.pipeline.bundling import DEFAULTS
+from councilsurvey.pipeline.paths import load_config, wave_statements
+from councilsurvey.publish import bundle as b
+from councilsurvey.publish.provenance import collect
+from councilsurvey.report import bundle_sections as sec
+
+from .conftest import ROOT
+
+QUESTIONNAIRE = ROOT / "data/raw/2017/questionnaire.yaml"
+SEGMENTS = pd.DataFrame(
+    {
+        "segment": ["enthusiast", "middle", "sceptic", "unclassified"],
+        "n": [373, 305, 118, 12],
+        "unweighted_share": [0.461634, 0.377475, 0.14604, 0.0148515],
+        "weighted_share": [0.455204, 0.378598, 0.150666, 0.015531],
+        "se": [0.02, 0.02, 0.015, 0.005],
+        "lci": [0.416252, 0.339634, 0.123726, 0.00855666],
+        "uci": [0.494712, 0.419195, 0.182253, 0.0280292],
+        "df": [277] * 4,
+    }
+)
+CHAMPION_BASIS = (
+    "respondents answering digital_champion (Don't know counts as an answer; blank excluded)"
+)
+HEADLINES = pd.DataFrame(
+    [
+        [
+            "wellbeing_positive",
+            "Agree or Strongly agree",
+            "respondents answering att_wellbeing (Don't know/blank excluded); Agree or Strongly "
+            "agree (codes 4-5)",
+            786,
+            0.64,
+            0.626744,
+            0.02,
+            0.586462,
+            0.665342,
+        ],
+        [
+            "digital_champion",
+            "leader_or_chief_executive",
+            CHAMPION_BASIS + "; the leader of the council or the chief executive",
+            808,
+            0.0668,
+            0.0657,
+            0.01,
+            0.0486,
+            0.0883,
+        ],
+        ["digital_champion", "Nobody", CHAMPION_BASIS, 808, 0.2, None, None, None, None],
+    ],
+    columns=["indicator", "category", "basis", "n", "unweighted", "weighted", "se", "lci", "uci"],
+)
+CLAIMS = pd.DataFrame(
+    [
+        [
+            "n_respondents",
+            "Blackwell surveyed 808 elected councillors",
+            "count",
+            808,
+            808,
+            0,
+            "PASS",
+        ],
+        ["wellbeing_positive", "64% saying ...", "proportion", 0.64, 0.639949, 0.005, "PASS"],
+        [
+            "champion_leader_or_ceo",
+            "few respondents identified the leader",
+            "upper_bound",
+            0.1,
+            0.0668317,
+            0,
+            "PASS",
+        ],
+    ],
+    columns=["claim_id", "text", "kind", "published", "reproduced", "tolerance", "status"],
+)
+
+
+def meta(**extra):
+    return {
+        "name": "x",
+        "description": "d",
+        "statement": "s",
+        "version": "0.0.1",
+        "wave": "2017",
+        "study": "study",
+        "bundle": "study-2017-v0.0.1",
+        "commit": "abc",
+        "dirty": False,
+        "command": "snakemake --cores 4",
+        "k": 5,
+        "suppressed": 0,
+        **extra,
+    }
+
+
+def test_key_results_use_the_questions_words_and_give_cis():
+    text = sec.key_results(SEGMENTS, HEADLINES, QUESTIONNAIRE)
+    assert text.startswith("## Key results")
+    assert "| Digital enthusiasts | 373 | 45.5% (41.6% to 49.5%) |" in text
+    assert "| Digital sceptics | 118 | 15.1% (12.4% to 18.2%) |" in text
+    assert (
+        "Over the next decade digital technology will have a positive impact on the "
+        "wellbeing of residents: agree or strongly agree" in text
+    )
+    assert (
+        "Who, if anyone, is the digital champion in your council: the leader of the council "
+        "or the chief executive | 808 | 6.6% (4.9% to 8.8%)" in text
+    )
+    assert "suppressed (n 808)" in text  # a disclosure-controlled row stays blank
+    assert "att_" not in text and "leader_or_chief_executive" not in text
+
+
+def test_claims_table_gives_kind_tolerance_and_reading():
+    text = sec.claims_section(CLAIMS)
+    assert "| claim | kind | published | reproduced | tolerance | reading | status |" in text
+    assert "published 'few' (at most 10%); reproduced 6.7% ≤ 10%" in text
+    assert "published 64.0%; reproduced 64.0% (within ±0.5 points)" in text
+    assert "published 808; reproduced 808 (exact)" in text
+    assert sec.claims_section(CLAIMS.iloc[0:0]) == ""
+
+
+def test_readme_renders_k_and_leaves_out_absent_claims(tmp_path):
+    path = tmp_path / "README.md"
+    b.write_readme(path, meta(), CLAIMS)
+    text = path.read_text()
+    assert "between 1 and 4 shows" in text and "{k}" not in text and "- 1" not in text
+    assert "(3 of 3 PASS)" in text and "## Claims" in text
+    b.write_readme(path, meta(wave="trends", what="trends across survey waves"), CLAIMS[:0])
+    text = path.read_text()
+    assert "claims.csv" not in text and "## Claims" not in text and "0 of 0" not in text
+    assert "of trends across survey waves of the study" in text
+    assert "wave trends" not in text
+
+
+def test_shipped_config_keeps_every_default_and_a_change_is_listed():
+    cfg = load_config(ROOT / "config.yaml")
+    defaults = yaml.safe_load(DEFAULTS.read_text())
+    assert sec.analytic_choices(cfg, defaults) == []
+    assert "none: the project's defaults." in sec.choices_section(cfg, defaults)
+    trimmed = dict(cfg, weighting=dict(cfg["weighting"], trim=5), disclosure={"k": 10})
+    text = sec.choices_section(trimmed, defaults)
+    assert "| `weighting.trim` | null | 5 |" in text
+    assert "| `disclosure.k` | 5 | 10 |" in text
+    assert "none" not in text
+
+
+def test_provenance_holds_the_effective_configuration(tmp_path):
+    prov = collect([], str(ROOT / "config.yaml"), str(ROOT / "requirements.lock"), cwd=ROOT)
+    effective = json.loads(json.dumps(prov["config"]["effective"], sort_keys=True))
+    assert effective["weighting"]["trim"] is None
+    assert effective == json.loads(json.dumps(load_yaml(ROOT / "config.yaml"), sort_keys=True))
+
+
+def test_each_waves_data_statement_is_true_for_it(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    statements = wave_statements(load_config(ROOT / "config.yaml"), ["2017", "2019"])
+    assert "agree with the published figures" in statements["2017"]
+    assert "agree with the published figures" not in statements["2019"]
+    assert "no published figures" in statements["2019"]
+
+
+def test_trends_summary_names_what_changed():
+    changes = pd.DataFrame(
+        {
+            "indicator": ["segment", "digital_strategy"],
+            "category": ["enthusiast", "Yes"],
+            "wave_from": [2017, 2017],
+            "wave_to": [2019, 2019],
+            "estimate_from": [0.455, 0.334],
+            "estimate_to": [0.52, 0.35],
+            "difference": [0.065, 0.016],
+            "lci": [0.01, -0.03],
+            "uci": [0.12, 0.06],
+            "p": [0.01, 0.5],
+            "p_adjusted": [0.02, 0.5],
+        }
+    )
+    text = sec.trends_summary(changes)
+    assert "2 weighted shares were compared between consecutive waves (2017 to 2019" in text
+    assert "1 changed at the 5% level" in text
+    assert "segment (enthusiast), 2017 to 2019: 45.5% to 52.0%, +6.5 points" in text
+    assert "digital_strategy" not in text
+    assert "none changed" in sec.trends_summary(changes.iloc[1:])

@@ -1,0 +1,228 @@
+"""Sections of a bundle README a reader can use: the key results in the questionnaire's
+words, the claims check with each claim's kind, tolerance and reading, the analytic
+choices that differ from the project's defaults, and what changed between waves.
+
+Every function takes the bundled (disclosure-controlled) tables and returns Markdown;
+:mod:`councilsurvey.pipeline.bundling` puts the sections into the README template.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from councilsurvey.inputs.instrument import load_instrument
+
+#: segments in reading order, with the words the README uses
+SEGMENT_WORDS = {
+    "enthusiast": "Digital enthusiasts",
+    "middle": "In the middle",
+    "sceptic": "Digital sceptics",
+    "unclassified": "Unclassified (fewer than two benefit items answered)",
+}
+_ANSWERING = re.compile(r"answering (\w+)")
+
+
+def _pct(value) -> str:
+    value = pd.to_numeric(value, errors="coerce")
+    return "suppressed" if pd.isna(value) else f"{float(value):.1%}"
+
+
+def _estimate(row) -> str:
+    if pd.isna(pd.to_numeric(row.get("weighted"), errors="coerce")):
+        return f"suppressed (n {row.get('n')})"
+    return f"{_pct(row['weighted'])} ({_pct(row['lci'])} to {_pct(row['uci'])})"
+
+
+def question_words(questionnaire) -> dict[str, str]:
+    """Variable id -> the question's words, from a wave's ``questionnaire.yaml``."""
+    if questionnaire is None:
+        return {}
+    inst = load_instrument(questionnaire)
+    out = {}
+    for section in ("respondent", "attitudes", "strategy", "open_ended"):
+        for item in inst.raw.get(section, []) or []:
+            out[item["id"]] = str(item["text"]).strip()
+    return out
+
+
+def headline_label(row, words: dict[str, str]) -> str:
+    """A headline row in words: "<question's words>: <answer counted>"."""
+    found = _ANSWERING.search(str(row["basis"]))
+    var = found.group(1) if found else str(row["indicator"])
+    question = words.get(var, var).rstrip("?.")
+    answer = str(row["category"])
+    if "_" in answer and "; " in str(row["basis"]):  # a derived category, e.g. two options
+        answer = str(row["basis"]).rsplit("; ", 1)[1]
+    if not any(len(w) > 1 and w.isupper() for w in answer.split()):  # keep "CIO"
+        answer = answer.lower()
+    return f"{question}: {answer}"
+
+
+def key_results(
+    segments: pd.DataFrame | None, headlines: pd.DataFrame | None, questionnaire=None
+) -> str:
+    """The "Key results" section: segment shares and the headline estimates, weighted,
+    with their 95% confidence intervals, labelled in the questionnaire's words."""
+    if segments is None and headlines is None:
+        return ""
+    lines = [
+        "## Key results",
+        "",
+        "Weighted shares of councillors with 95% confidence intervals (councils as "
+        "clusters; `tables/segments.csv`, `tables/headlines.csv`).",
+        "",
+        "| result | respondents | weighted share (95% CI) |",
+        "| --- | ---: | --- |",
+    ]
+    if segments is not None:
+        rows = {r["segment"]: r for r in segments.to_dict("records")}
+        for seg, words in SEGMENT_WORDS.items():
+            if seg in rows:
+                row = dict(rows[seg], weighted=rows[seg].get("weighted_share"))
+                lines.append(f"| {words} | {row['n']} | {_estimate(row)} |")
+    if headlines is not None:
+        words = question_words(questionnaire)
+        for row in headlines.to_dict("records"):
+            lines.append(f"| {headline_label(row, words)} | {row['n']} | {_estimate(row)} |")
+    return "\n".join(lines) + "\n\n"
+
+
+def claim_reading(row) -> str:
+    """One claim's check in words, e.g. "published 'few' (at most 10%); reproduced 6.7% ≤
+    10%"."""
+    kind, pub, rep = row["kind"], float(row["published"]), float(row["reproduced"])
+    tol = float(row["tolerance"]) if pd.notna(row["tolerance"]) else 0.0
+    if kind == "count":
+        return f"published {pub:g}; reproduced {rep:g}" + (
+            " (exact)" if tol == 0 else f" (within {tol:g})"
+        )
+    if kind == "proportion":
+        return f"published {pub:.1%}; reproduced {rep:.1%} (within ±{100 * tol:.1f} points)"
+    word = str(row.get("text", "")).split()[0] if str(row.get("text", "")).strip() else ""
+    quoted = f"'{word}' " if word and not any(c.isdigit() for c in word) else ""
+    if kind == "upper_bound":
+        return (
+            f"published {quoted}(at most {pub + tol:.0%}); reproduced {rep:.1%} ≤ {pub + tol:.0%}"
+        )
+    if kind == "lower_bound":
+        return (
+            f"published {quoted}(at least {pub - tol:.0%}); reproduced {rep:.1%} ≥ {pub - tol:.0%}"
+        )
+    return f"published {pub:g}; reproduced {rep:g}"
+
+
+def claims_section(claims: pd.DataFrame) -> str:
+    """The "Claims" section: every published claim with its kind, tolerance, reading and
+    status; empty when there are no claims (as for the trends bundle)."""
+    if claims.empty:
+        return ""
+    lines = [
+        "## Claims",
+        "",
+        "| claim | kind | published | reproduced | tolerance | reading | status |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in claims.to_dict("records"):
+        tol = r.get("tolerance")
+        lines.append(
+            f"| {r['claim_id']} | {r.get('kind', '')} | {float(r['published']):g} | "
+            f"{float(r['reproduced']):.4g} | {'' if pd.isna(tol) else f'{float(tol):g}'} | "
+            f"{claim_reading(r)} | {r['status']} |"
+        )
+    lines += [
+        "",
+        "A count PASSes when it equals the published count (within the tolerance), a "
+        "proportion when it is within the tolerance of the published share, an upper "
+        "(lower) bound when it is at most (at least) the published value plus (minus) the "
+        "tolerance: a word such as 'few' is read as a bound, an interpretation the "
+        "`note` column of `claims.csv` states. Reproduced values are unweighted, on the "
+        "basis stated with each claim; `claims.csv` also gives a weighted estimate with "
+        "its 95% confidence interval for context.",
+        "",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _flatten(value, prefix="") -> dict[str, object]:
+    if isinstance(value, dict) and value:
+        out = {}
+        for key in sorted(value, key=str):
+            out.update(_flatten(value[key], f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def _show(value) -> str:
+    """A setting as YAML writes it inline (``null``, ``[4, 5]``, ``5``)."""
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def analytic_choices(config: dict, defaults: dict) -> list[tuple[str, object, object]]:
+    """(setting, default, value) of every setting of the sections ``defaults`` holds
+    whose value in ``config`` differs from the project's default (missing: None)."""
+    have = _flatten({k: config.get(k) for k in defaults})
+    want = _flatten(defaults)
+    return [
+        (key, want.get(key), have.get(key))
+        for key in sorted(set(have) | set(want))
+        if have.get(key) != want.get(key)
+    ]
+
+
+def choices_section(config: dict, defaults: dict) -> str:
+    """The "Analytic choices" section: the settings that differ from the defaults."""
+    diff = analytic_choices(config, defaults)
+    lines = [
+        "## Analytic choices",
+        "",
+        f"The analytic settings ({', '.join(f'`{k}`' for k in defaults)}) of "
+        "`provenance/config.yaml`, as run (also in `provenance.json`, `config.effective`), "
+        "compared with the project's defaults "
+        "(`workflow/councilsurvey/pipeline/defaults.yaml`):",
+        "",
+    ]
+    if not diff:
+        lines += ["none: the project's defaults.", ""]
+        return "\n".join(lines) + "\n"
+    lines += ["| setting | default | this bundle |", "| --- | --- | --- |"]
+    lines += [f"| `{key}` | {_show(old)} | {_show(new)} |" for key, old, new in diff]
+    return "\n".join(lines) + "\n\n"
+
+
+def trends_summary(changes: pd.DataFrame, alpha: float = 0.05) -> str:
+    """The "What changed between waves" section: every change whose Holm-adjusted p-value
+    is below ``alpha``, and how many comparisons showed none."""
+    if changes is None or changes.empty:
+        return ""
+    p = pd.to_numeric(changes["p_adjusted"], errors="coerce")
+    sig = changes[p < alpha]
+    pairs = ", ".join(
+        f"{a} to {b}"
+        for a, b in changes[["wave_from", "wave_to"]].drop_duplicates().itertuples(index=False)
+    )
+    verdict = (
+        f"none changed at the {alpha:.0%} level."
+        if sig.empty
+        else f"{len(sig)} changed at the {alpha:.0%} level:"
+    )
+    lines = [
+        "## What changed between waves",
+        "",
+        f"{len(changes)} weighted shares were compared between consecutive waves ({pairs}; "
+        "`tables/trend_changes.csv`; p-values Holm-adjusted within each pair of waves): "
+        f"{verdict}",
+        "",
+    ]
+    for r in sig.to_dict("records"):
+        lines.append(
+            f"- {r['indicator']} ({r['category']}), {r['wave_from']} to {r['wave_to']}: "
+            f"{_pct(r['estimate_from'])} to {_pct(r['estimate_to'])}, "
+            f"{100 * float(r['difference']):+.1f} points "
+            f"(95% CI {100 * float(r['lci']):+.1f} to {100 * float(r['uci']):+.1f}; "
+            f"adjusted p {float(r['p_adjusted']):.3g})"
+        )
+    return "\n".join(lines) + "\n\n"
