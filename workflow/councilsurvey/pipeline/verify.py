@@ -16,6 +16,8 @@ everything matches and every claim passes.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -44,8 +46,6 @@ UNTRACKED = {
 
 def raw_input_changes(bundle: Path, repo: Path) -> list[str]:
     """Raw inputs whose checksum differs from the bundle's provenance."""
-    import json
-
     prov = json.loads((bundle / "provenance.json").read_text(encoding="utf-8"))
     changes = []
     for rel, digest in sorted(prov["raw_inputs"].items()):
@@ -163,6 +163,39 @@ def print_table(table: pd.DataFrame) -> None:
         print(f"{r.file:<{width}}  {r.expected[:12]:<12}  {r.got[:12]:<12}  {r.status}")
 
 
+_PROGRESS = re.compile(r"\d+ of \d+ steps")
+
+
+def run_with_progress(cmd: list[str], cwd: Path) -> tuple[int, str]:
+    """Run ``cmd`` (Snakemake) in ``cwd``, echoing its progress lines ("K of M steps
+    done") as they come; return its exit code and its whole output (stdout and stderr)."""
+    lines = []
+    with subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as proc:
+        for line in proc.stdout:
+            lines.append(line)
+            if _PROGRESS.search(line):
+                print(f"  {line.strip()}", flush=True)
+    return proc.returncode, "".join(lines)
+
+
+def dirty_warning(bundle: Path) -> str:
+    """A warning when the bundle's ``provenance.json`` says it was made from a working
+    tree with uncommitted changes (empty otherwise)."""
+    prov = bundle / "provenance.json"
+    if not prov.exists():
+        return ""
+    git = json.loads(prov.read_text(encoding="utf-8")).get("git") or {}
+    if not git.get("dirty"):
+        return ""
+    return (
+        f"WARNING: {bundle.name} was made from a working tree with uncommitted changes "
+        f"(provenance.json: git commit {str(git.get('commit'))[:12]}, dirty): a checkout of "
+        "that commit need not reproduce it, and VERIFIED below holds only for this tree."
+    )
+
+
 def verify(
     bundles: list[Path],
     repo: Path,
@@ -186,6 +219,9 @@ def verify(
                 print(f"FAIL: {line}")
             print(f"{bundle.name}: raw inputs changed; the bundle cannot be reproduced from them")
             return 1
+        dirty = dirty_warning(bundle)
+        if dirty:
+            print(dirty, flush=True)
     work = rerun_root or Path(tempfile.mkdtemp(prefix="councilsurvey-verify-"))
     try:
         if rerun_root is None:
@@ -194,11 +230,9 @@ def verify(
             print(
                 f"Re-executing the pipeline in {work} (snakemake --cores {cores}) ...", flush=True
             )
-            proc = subprocess.run(
-                [str(exe), "--cores", str(cores)], cwd=work, capture_output=True, text=True
-            )
-            if proc.returncode != 0:
-                print(proc.stderr[-4000:])
+            returncode, output = run_with_progress([str(exe), "--cores", str(cores)], work)
+            if returncode != 0:
+                print(output[-4000:])
                 print("FAIL: the pipeline did not run to the end in the clean copy")
                 return 1
         for bundle in bundles:
