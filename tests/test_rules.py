@@ -20,6 +20,11 @@ from .test_layers import GRAPH, MODULES, imports_of
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 
+#: the default profile is quiet about each job (`quiet: [rules, host]`); a dry run whose
+#: jobs a test reads asks for them
+LIST_JOBS = ("--quiet", "host")
+
+
 def snakemake(workdir: Path, *args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(SNAKEMAKE), "--cores", "1", *args],
@@ -51,7 +56,7 @@ def planned(tmp_path_factory):
     work = copy_repository(
         ROOT, tmp_path_factory.mktemp("rules"), waves=("2017", "2019"), git=False
     )
-    proc = snakemake(work, "--dry-run")
+    proc = snakemake(work, "--dry-run", *LIST_JOBS)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return work, dry_run_jobs(proc.stdout)
 
@@ -200,7 +205,7 @@ def test_parsing_changes_nothing_and_a_deleted_bundle_is_rebuilt(planned):
 
     folder = next(p for p in (work / "results/bundles").iterdir() if "-2017-" in p.name)
     shutil.rmtree(folder)
-    proc = snakemake(work, "--dry-run")
+    proc = snakemake(work, "--dry-run", *LIST_JOBS)
     due = dry_run_jobs(proc.stdout)
     assert sorted(due) == ["all", "bundle wave=2017"], proc.stdout[-3000:]
     assert (work / "results/2017/bundle.json").exists()  # a dry run deletes nothing
