@@ -55,8 +55,10 @@ def headline_label(row, words: dict[str, str]) -> str:
     answer = str(row["category"])
     if "_" in answer and "; " in str(row["basis"]):  # a derived category, e.g. two options
         answer = str(row["basis"]).rsplit("; ", 1)[1]
-    if not any(len(w) > 1 and w.isupper() for w in answer.split()):  # keep "CIO"
+    if not any(len(w) > 1 and w.isupper() for w in answer.split()):
         answer = answer.lower()
+    else:  # keep "CIO"
+        answer = answer[:1].lower() + answer[1:]
     return f"{question}: {answer}"
 
 
