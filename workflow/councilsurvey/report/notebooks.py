@@ -129,9 +129,10 @@ def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
             progress_bar=False,
             log_output=False,
             cwd=str(cwd),
-            # the kernel's own notices (e.g. "running over TCP without encryption") stay
-            # off the terminal; its errors still show
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # the kernel's own notices ("running over TCP without encryption", a
+            # "KeyboardInterrupt caught" at shutdown) stay off the terminal; a failing
+            # cell is still reported, by papermill
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         failed = executed.with_suffix(".failed.ipynb")
