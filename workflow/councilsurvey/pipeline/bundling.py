@@ -121,8 +121,9 @@ def bundle_wave(
     meta = {
         "name": f"Councillors and digital technology, {what}: results bundle",
         "description": (
-            f"Tables, figures, notebooks"
-            f"{' and the published-claims check' if len(claims) else ''} of {what} "
+            "Tables, figures"
+            f"{', notebooks and the published-claims check' if len(claims) else ' and notebooks'}"
+            f" of {what} "
             f"of the study {study}, re-analysing 'The Start of the Possible' "
             "(LGiU, 2017)."
         ),
