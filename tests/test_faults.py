@@ -312,3 +312,24 @@ def test_failed_write_leaves_nothing_and_names_the_path(tmp_path):
     assert ro.startswith("results/x.csv: read-only file system /")
     arrow = describe(OSError("Error writing bytes to file. Detail: [errno 28] No space left"))
     assert "no space left on the file system" in arrow
+
+
+def test_notebook_cell_os_error_is_the_machine_s_fault():
+    """A full disk met inside a notebook cell (a figure being saved) is reported as the
+    OSError it was, not as a failed notebook."""
+    from papermill.exceptions import PapermillExecutionError
+
+    from councilsurvey.core.faults import describe
+    from councilsurvey.report.notebooks import _kernel_os_error
+
+    def failed(ename, evalue):
+        return PapermillExecutionError(3, 3, "save(fig)", ename, evalue, [])
+
+    err = _kernel_os_error(
+        failed("OSError", "[Errno 28] No space left on device: 'results/2017/figures/a.png'"),
+        "results/2017/notebooks/attitudes.ipynb",
+    )
+    assert describe(err).startswith("results/2017/figures/a.png: no space left")
+    nameless = _kernel_os_error(failed("OSError", "[Errno 28] No space left on device"), "x.ipynb")
+    assert nameless.filename == "x.ipynb"
+    assert _kernel_os_error(failed("ValueError", "bad"), "x.ipynb") is None
