@@ -20,6 +20,16 @@ except InputError as exc:
 
 
 include: "workflow/rules/common.smk"
+
+
+# One run per folder: before the first job, Snakemake's main process takes an OS lock
+# (fcntl.flock on .snakemake/councilsurvey.lock) that it holds until it ends; a second
+# run is refused with one line naming the first. The kernel releases it when its holder
+# dies, even by SIGKILL, so it never goes stale (councilsurvey.pipeline.lock).
+onstart:
+    run_lock.onstart(workflow)
+
+
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/weight.smk"

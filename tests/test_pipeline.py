@@ -441,7 +441,8 @@ def test_notebooks_rendered_and_figures_written(run):
         nb = (run / f"results/2017/notebooks/{name}.ipynb").read_text()
         assert '"papermill"' not in nb and '"id": "injected-parameters"' in nb
     figs = sorted(p.name for p in (run / "results/2017/figures").iterdir())
-    assert len(figs) == 14 and sum(f.endswith(".svg") for f in figs) == 7
+    # 7 figures (PNG + SVG), 8 with the validation study's
+    assert len(figs) == 16 and sum(f.endswith(".svg") for f in figs) == 8
     svg = (run / "results/2017/figures/segment_shares.svg").read_text()
     assert "<dc:date>" not in svg
 

@@ -9,7 +9,7 @@ import logging
 import os
 from pathlib import Path
 
-from councilsurvey.core.writers import write_csv
+from councilsurvey.core.writers import write_csv, write_text
 from councilsurvey.pipeline.paths import bundle_name, load_config
 
 log = logging.getLogger("councilsurvey")
@@ -81,125 +81,128 @@ def bundle_wave(
     staging = bundles / f".staging-{name}"
     if staging.exists():
         shutil.rmtree(staging)
-    staging.mkdir()
-    for rel, src in contents.items():
-        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, staging / rel)
-    for src in (snakefile, config, lock):
-        (staging / "provenance").mkdir(exist_ok=True)
-        shutil.copyfile(src, staging / "provenance" / Path(src).name)
-    report = staging / "report.html"
-    snakemake_report(report_targets, report)
-    report.write_text(b.normalise_report(report.read_text(encoding="utf-8")), encoding="utf-8")
-    tables = {rel: staging / rel for rel in contents if rel.endswith(".csv")}
-    suppressed = 0
-    for rel, path in tables.items():
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        safe, hidden = suppress(Path(rel).name, table, k)
-        if hidden:
-            write_csv(safe, path)
-            suppressed += hidden
-        if violations(Path(rel).name, pd.read_csv(path), k):
-            raise RuntimeError(f"{rel}: a cell still rests on fewer than {k} respondents")
-    write_csv(b.data_dictionary(tables), staging / "data_dictionary.csv")
-    prov = collect(list(raw_inputs), config, lock)
-    (staging / "provenance.json").write_text(
-        json.dumps(prov, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    claims = (
-        pd.read_csv(staging / "claims.csv")
-        if (staging / "claims.csv").exists()
-        else pd.DataFrame(columns=["claim_id", "published", "reproduced", "status"])
-    )
-    statement = data_statement(bool(synthetic))
-    readme_statement = statement
-    if wave != "trends":
-        readme_statement = wave_statement(bool(synthetic), not claims.empty)
-    if wave_statements:
-        readme_statement = " ".join(f"Wave {w}: {s}" for w, s in wave_statements.items())
-    what = "trends across survey waves" if wave == "trends" else f"wave {wave}"
-    meta = {
-        "name": f"Councillors and digital technology, {what}: results bundle",
-        "description": (
-            "Tables, figures"
-            f"{', notebooks and the published-claims check' if len(claims) else ' and notebooks'}"
-            f" of {what} "
-            f"of the study {study}, re-analysing 'The Start of the Possible' "
-            "(LGiU, 2017)."
-        ),
-        "statement": readme_statement,
-        "what": what,
-        "version": version,
-        "wave": str(wave),
-        "study": study,
-        "bundle": name,
-        "commit": prov["git"]["commit"],
-        "dirty": prov["git"]["dirty"],
-        "command": prov["command"],
-        "k": k,
-        "suppressed": suppressed,
-    }
-    cfg = load_config(config)
-    meta.update(readme_sections(staging, cfg, questionnaire))
-    if (staging / "tables/weighting_diagnostics.csv").exists():
-        collapses = staging / "tables/weighting_collapses.csv"
-        meta["weighting"] = b.weighting_section(
-            pd.read_csv(staging / "tables/weighting_diagnostics.csv"),
-            pd.read_csv(collapses, keep_default_na=False) if collapses.exists() else None,
-            variance=cfg.get("variance"),
+    try:  # a failed or interrupted job leaves no staging folder behind
+        staging.mkdir()
+        for rel, src in contents.items():
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, staging / rel)
+        for src in (snakefile, config, lock):
+            (staging / "provenance").mkdir(exist_ok=True)
+            shutil.copyfile(src, staging / "provenance" / Path(src).name)
+        report = staging / "report.html"
+        snakemake_report(report_targets, report)
+        report.write_text(b.normalise_report(report.read_text(encoding="utf-8")), encoding="utf-8")
+        tables = {rel: staging / rel for rel in contents if rel.endswith(".csv")}
+        suppressed = 0
+        for rel, path in tables.items():
+            table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+            safe, hidden = suppress(Path(rel).name, table, k)
+            if hidden:
+                write_csv(safe, path)
+                suppressed += hidden
+            if violations(Path(rel).name, pd.read_csv(path), k):
+                raise RuntimeError(f"{rel}: a cell still rests on fewer than {k} respondents")
+        write_csv(b.data_dictionary(tables), staging / "data_dictionary.csv")
+        prov = collect(list(raw_inputs), config, lock)
+        (staging / "provenance.json").write_text(
+            json.dumps(prov, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-    if (staging / "tables/robustness.csv").exists():
-        from councilsurvey.report.robustness import readme_section
-
-        meta["robustness"] = readme_section(
-            pd.read_csv(staging / "tables/robustness.csv"), cfg["robustness"], cfg["weighting"]
+        claims = (
+            pd.read_csv(staging / "claims.csv")
+            if (staging / "claims.csv").exists()
+            else pd.DataFrame(columns=["claim_id", "published", "reproduced", "status"])
         )
-    if (staging / "tables/validation.csv").exists():
-        from councilsurvey.report.validation import readme_section as validation_section
-
-        meta["validation"] = validation_section(pd.read_csv(staging / "tables/validation.csv"))
-    b.write_readme(staging / "README.md", meta, claims)
-    files = b.files_of(staging)
-    write_crate(
-        staging,
-        {
-            "name": meta["name"],
-            "description": meta["description"],
+        statement = data_statement(bool(synthetic))
+        readme_statement = statement
+        if wave != "trends":
+            readme_statement = wave_statement(bool(synthetic), not claims.empty)
+        if wave_statements:
+            readme_statement = " ".join(f"Wave {w}: {s}" for w, s in wave_statements.items())
+        what = "trends across survey waves" if wave == "trends" else f"wave {wave}"
+        parts = ", notebooks and the published-claims check" if len(claims) else " and notebooks"
+        meta = {
+            "name": f"Councillors and digital technology, {what}: results bundle",
+            "description": (
+                f"Tables, figures{parts} of {what} "
+                f"of the study {study}, re-analysing 'The Start of the Possible' "
+                "(LGiU, 2017)."
+            ),
+            "statement": readme_statement,
+            "what": what,
             "version": version,
-            "license": "https://spdx.org/licenses/CC-BY-4.0",
-            "date_published": str(date),
-            "data_statement": readme_statement,
-            "files": [
-                {
-                    "path": f,
-                    "description": _describe(f),
-                    "encoding_format": b.MIME.get(Path(f).suffix, "text/plain"),
-                }
-                for f in files + [b.MANIFEST]
-            ],
-            "workflow": {
-                "path": "provenance/Snakefile",
-                "name": "councilsurvey pipeline",
-                "language": "Snakemake",
-                "language_version": prov["versions"]["snakemake"],
-            },
-            "inputs": [
-                {"id": p, "sha256": d, "description": f"raw input {p} (not in the bundle)"}
-                for p, d in prov["raw_inputs"].items()
-            ],
-            "outputs": [f for f in files if not f.startswith("provenance/")],
+            "wave": str(wave),
+            "study": study,
+            "bundle": name,
+            "commit": prov["git"]["commit"],
+            "dirty": prov["git"]["dirty"],
             "command": prov["command"],
-            "software": [{"name": k, "version": v} for k, v in prov["versions"].items() if v],
-        },
-    )
-    b.write_manifest(staging)
-    status = b.publish(staging, final, bundles / f"{name}.zip")
+            "k": k,
+            "suppressed": suppressed,
+        }
+        cfg = load_config(config)
+        meta.update(readme_sections(staging, cfg, questionnaire))
+        if (staging / "tables/weighting_diagnostics.csv").exists():
+            collapses = staging / "tables/weighting_collapses.csv"
+            meta["weighting"] = b.weighting_section(
+                pd.read_csv(staging / "tables/weighting_diagnostics.csv"),
+                pd.read_csv(collapses, keep_default_na=False) if collapses.exists() else None,
+                variance=cfg.get("variance"),
+            )
+        if (staging / "tables/robustness.csv").exists():
+            from councilsurvey.report.robustness import readme_section
+
+            meta["robustness"] = readme_section(
+                pd.read_csv(staging / "tables/robustness.csv"), cfg["robustness"], cfg["weighting"]
+            )
+        if (staging / "tables/validation.csv").exists():
+            from councilsurvey.report.validation import readme_section as validation_section
+
+            meta["validation"] = validation_section(pd.read_csv(staging / "tables/validation.csv"))
+        b.write_readme(staging / "README.md", meta, claims)
+        files = b.files_of(staging)
+        write_crate(
+            staging,
+            {
+                "name": meta["name"],
+                "description": meta["description"],
+                "version": version,
+                "license": "https://spdx.org/licenses/CC-BY-4.0",
+                "date_published": str(date),
+                "data_statement": readme_statement,
+                "files": [
+                    {
+                        "path": f,
+                        "description": _describe(f),
+                        "encoding_format": b.MIME.get(Path(f).suffix, "text/plain"),
+                    }
+                    for f in files + [b.MANIFEST]
+                ],
+                "workflow": {
+                    "path": "provenance/Snakefile",
+                    "name": "councilsurvey pipeline",
+                    "language": "Snakemake",
+                    "language_version": prov["versions"]["snakemake"],
+                },
+                "inputs": [
+                    {"id": p, "sha256": d, "description": f"raw input {p} (not in the bundle)"}
+                    for p, d in prov["raw_inputs"].items()
+                ],
+                "outputs": [f for f in files if not f.startswith("provenance/")],
+                "command": prov["command"],
+                "software": [{"name": k, "version": v} for k, v in prov["versions"].items() if v],
+            },
+        )
+        b.write_manifest(staging)
+        status = b.publish(staging, final, bundles / f"{name}.zip")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     manifest = final / b.MANIFEST
     # the manifest is a declared output of the rule (update: Snakemake never deletes it):
     # a bundle found unchanged keeps its bytes but gets a fresh modification time, so that
     # the output is not older than the inputs that made this job run
     os.utime(manifest)
-    Path(receipt).write_text(
+    write_text(
         json.dumps(
             {
                 "bundle": str(final),
@@ -212,7 +215,7 @@ def bundle_wave(
             sort_keys=True,
         )
         + "\n",
-        encoding="utf-8",
+        receipt,
     )
     log.info("bundle %s: %s (%d files)", final, status, len(b.read_manifest(manifest)))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from councilsurvey.cleaning.clean import clean
 from councilsurvey.cleaning.matching import CouncilMatcher
 from councilsurvey.cleaning.pseudonym import load_key
-from councilsurvey.core.writers import write_csv, write_parquet
+from councilsurvey.core.writers import write_csv, write_parquet, write_text
 from councilsurvey.inputs.codebook import load_codebook
 from councilsurvey.inputs.export import read_export
 from councilsurvey.inputs.frame import load_frame, load_outside_england
@@ -41,7 +41,7 @@ def validate_raw(
         "outside_england_councils": len(out),
     }
     Path(report).parent.mkdir(parents=True, exist_ok=True)
-    Path(report).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_text(json.dumps(result, indent=2) + "\n", report)
     log.info(
         "validated %s: %d rows, %d variables", export, result["rows"], len(result["variables"])
     )

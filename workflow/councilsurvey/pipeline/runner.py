@@ -3,18 +3,62 @@
 Scripts in ``workflow/scripts/`` are thin: they read the ``snakemake`` object (or, run by
 hand, command-line arguments) and call the library through :func:`run_step`, which
 logs to the rule's log file and turns an :class:`~councilsurvey.core.errors.InputError` into
-one clear line on stderr and a non-zero exit instead of a traceback.
+one clear line on stderr and a non-zero exit instead of a traceback. Operating-system
+faults (a full disk, a folder it may not write to, a read-only file system) give one line
+too, naming the path and what to do (:func:`councilsurvey.core.faults.describe`), and so do
+Ctrl-C and SIGTERM: the writers remove their temporaries, nothing half-written stands at a
+final path, and the next run completes the work.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from councilsurvey.core.errors import DesignError, InputError
+from councilsurvey.core.faults import describe
+from councilsurvey.core.writers import with_path
+
+#: exit status of a job stopped by SIGINT or SIGTERM (as a shell reports a signal)
+INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupted(BaseException):
+    """SIGTERM (or SIGINT) received: unwinds the step so that writers remove their
+    temporaries (a ``BaseException``, so that no ``except Exception`` swallows it)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+def _stopped(signum: int) -> str:
+    return (
+        f"stopped by {signal.Signals(signum).name}; nothing half-written was kept: "
+        "rerun to complete the work (completed outputs are kept)"
+    )
+
+
+_default_excepthook = sys.excepthook
+
+
+def _quiet_interrupt(kind, value, tb) -> None:
+    """Ctrl-C while a script still imports its modules: one line, not a traceback."""
+    if issubclass(kind, (KeyboardInterrupt, Interrupted)):
+        print(_stopped(getattr(value, "signum", signal.SIGINT)), file=sys.stderr)
+    else:
+        _default_excepthook(kind, value, tb)
+
+
+sys.excepthook = _quiet_interrupt
 
 
 class _TerminalFilter(logging.Filter):
@@ -49,13 +93,34 @@ def setup_logging(log_file=None) -> None:
 
 def run_step(func: Callable[[], None], log_file=None) -> None:
     """Call ``func``; on bad input (or a design that cannot give valid estimates) print
-    one line naming file, row and column, exit 1."""
-    setup_logging(log_file)
+    one line naming file, row and column, exit 1.
+
+    An ``OSError`` (no space, permission denied, read-only file system) gives one line
+    with the path, the cause and what to do, exit 1; Ctrl-C (SIGINT) and SIGTERM one line
+    saying that a rerun completes the work, exit 130 and 143.
+    """
+    log = logging.getLogger("councilsurvey")
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
+        try:
+            setup_logging(log_file)
+        except OSError as exc:  # the log folder itself cannot be written
+            setup_logging()
+            raise with_path(exc, log_file) from None
+        logging.raiseExceptions = False  # a log write on a full disk: no traceback
         func()
     except (InputError, DesignError) as exc:
-        logging.getLogger("councilsurvey").error("%s", exc)
+        log.error("%s", exc)
         sys.exit(1)
+    except OSError as exc:
+        log.error("%s", describe(exc))
+        sys.exit(1)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        log.error("%s", _stopped(signum))
+        sys.exit(INTERRUPTED.get(signum, 1))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def script_main(stage: str, func: Callable[..., None], smk=None) -> None:

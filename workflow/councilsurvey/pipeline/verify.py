@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from councilsurvey.pipeline.lock import FolderBusy, hold
 from councilsurvey.pipeline.paths import bundle_dir, discover_waves, load_config
 from councilsurvey.publish.bundle import MANIFEST, read_manifest, sha256
 
@@ -283,6 +284,11 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
+    try:  # one run per folder: no run may change the bundles while they are verified
+        hold(repo, "make verify")
+    except FolderBusy as exc:
+        print(f"Refused: {exc}", file=sys.stderr)
+        return 1
     if args.bundle:
         bundles = [b.resolve() for b in args.bundle]
     else:

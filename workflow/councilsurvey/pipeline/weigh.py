@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
-from councilsurvey.core.writers import write_csv, write_parquet
+from councilsurvey.core.writers import write_csv, write_parquet, write_text
 from councilsurvey.inputs.frame import load_frame
 
 log = logging.getLogger("councilsurvey")
@@ -60,9 +59,9 @@ def weight_wave(
     write_csv(result.diagnostics, diagnostics)
     if collapses is not None:
         write_csv(result.collapses, collapses)
-    Path(trimming).write_text(
+    write_text(
         json.dumps(result.trimming or {"trimming": "off"}, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8",
+        trimming,
     )
     plot_margins(
         result.margins,

@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from councilsurvey.core.errors import InputError
-from councilsurvey.core.writers import atomic_path
+from councilsurvey.core.writers import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -158,15 +158,16 @@ def write_zip(folder, zip_path) -> None:
     """Zip ``folder`` deterministically: sorted entries under ``<folder name>/``, fixed
     timestamps and permissions, deflate level 9."""
     folder = Path(folder)
-    tmp = atomic_path(zip_path)
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with (
+        atomic_write(zip_path) as tmp,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf,
+    ):
         for rel in files_of(folder):
             info = zipfile.ZipInfo(f"{folder.name}/{rel}", date_time=ZIP_DATE)
             info.external_attr = 0o100644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             zf.writestr(info, (folder / rel).read_bytes(), compresslevel=9)
-    tmp.replace(zip_path)
 
 
 def differences(a, b) -> list[str]:
@@ -216,13 +217,16 @@ def publish(staging, final, zip_path) -> str:
                 f"would change: {shown}. Set a new bundle.version in config.yaml",
             )
         fresh = atomic_path(zip_path.with_suffix(".check.zip"))
-        write_zip(final, fresh)
-        if zip_path.exists() and zip_path.read_bytes() != fresh.read_bytes():
-            fresh.unlink()
-            raise BundleExists(
-                zip_path, "differs from the zip of the published bundle; it was changed by hand"
-            )
-        fresh.replace(zip_path)
+        try:
+            write_zip(final, fresh)
+            if zip_path.exists() and zip_path.read_bytes() != fresh.read_bytes():
+                raise BundleExists(
+                    zip_path,
+                    "differs from the zip of the published bundle; it was changed by hand",
+                )
+            fresh.replace(zip_path)
+        finally:  # on failure too: no temporary left behind
+            fresh.unlink(missing_ok=True)
         return "unchanged"
     staging.replace(final)
     write_zip(final, zip_path)

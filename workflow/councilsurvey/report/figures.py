@@ -11,7 +11,7 @@ import pandas as pd
 import seaborn as sns
 
 from councilsurvey.core.statement import SYNTHETIC, data_statement  # noqa: F401  (re-exported)
-from councilsurvey.core.writers import atomic_path
+from councilsurvey.core.writers import atomic_write
 
 matplotlib.rcParams["svg.hashsalt"] = "councilsurvey"  # fixed ids: byte-identical SVG
 
@@ -22,11 +22,12 @@ def save(fig, path, close: bool = True) -> None:
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
-    tmp = atomic_path(path)
-    fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
-    tmp.replace(path)
-    if close:
-        plt.close(fig)
+    try:
+        with atomic_write(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
+    finally:
+        if close:
+            plt.close(fig)
 
 
 def save_all(fig, png, svg, close: bool = True) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from councilsurvey.core.errors import InputError
-from councilsurvey.core.writers import atomic_path
+from councilsurvey.core.writers import atomic_path, atomic_write, with_path
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,22 @@ def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def write_notebook(nb: nbformat.NotebookNode, path) -> None:
-    tmp = atomic_path(path)
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with atomic_write(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         nbformat.write(nb, fh)
-    tmp.replace(path)
+
+
+def _kernel_os_error(exc, default_path) -> OSError | None:
+    """The ``OSError`` a notebook cell raised (a full disk while saving a figure), rebuilt
+    from papermill's report of it; None if the cell failed otherwise."""
+    import builtins
+
+    kind = getattr(builtins, exc.ename, None)
+    if not (isinstance(kind, type) and issubclass(kind, OSError)):
+        return None
+    m = re.match(r"\[Errno (\d+)\] ([^:]*)(?:: '(.*)')?", str(exc.evalue))
+    if not m:
+        return None
+    return OSError(int(m.group(1)), m.group(2), m.group(3) or str(default_path))
 
 
 def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
@@ -135,6 +147,10 @@ def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
+        fault = _kernel_os_error(exc, executed)
+        if fault is not None:  # the machine's fault, not the notebook's: nothing to keep
+            tmp.unlink(missing_ok=True)
+            raise fault from None
         failed = executed.with_suffix(".failed.ipynb")
         tmp.replace(failed)
         raise InputError(
@@ -142,6 +158,12 @@ def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
             f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue} "
             f"(executed notebook kept at {failed})",
         ) from None
+    except OSError as exc:  # papermill writing the notebook (a full disk)
+        tmp.unlink(missing_ok=True)
+        raise with_path(exc, executed) from None
+    except BaseException:  # interrupted: no temporary left behind
+        tmp.unlink(missing_ok=True)
+        raise
     nb = nbformat.read(tmp, as_version=4)
     tmp.unlink()
     write_notebook(normalise(nb), executed)
@@ -163,9 +185,8 @@ def render_html(executed, html) -> None:
     exporter.exclude_input_prompt = False
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": Path(html).stem}})
     body = _strip_remote(body)
-    tmp = atomic_path(html)
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(html)
+    with atomic_write(html) as tmp:
+        tmp.write_text(body, encoding="utf-8")
 
 
 def _strip_remote(html: str) -> str:

@@ -1,0 +1,335 @@
+"""Faults a lab machine throws (issue 20): a second run in the same folder, a full disk, a
+read-only ``results/``, Ctrl-C and SIGTERM. Each gives one readable line, and the next plain
+run gives the same outputs, byte for byte, as an undisturbed run.
+
+The runs target the 2017 wave's first stages only (validation, cleaning, weighting: about
+20 s each on two cores), in copies of the repository that share one pseudonym key so that
+their outputs can be compared byte for byte. The mount tests need root (CI runs them so);
+elsewhere they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from .test_pipeline import SNAKEMAKE, copy_repo
+
+pytestmark = pytest.mark.pipeline
+
+#: the weight stage's outputs: the run's targets (validation and cleaning come before)
+TARGET = "data/processed/2017/weighted.parquet"
+#: the stage each interrupted run is held in (see held_in)
+MARKER = "logs/2017/weight.log"
+#: outputs compared with the undisturbed run's
+OUTPUTS = ("data/processed/2017", "results/2017")
+
+ROOT_ONLY = pytest.mark.skipif(
+    os.geteuid() != 0, reason="mounting a tmpfs or a read-only bind mount needs root"
+)
+
+
+def run(work: Path, *args, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(SNAKEMAKE), "--cores", "2", *args, TARGET],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def outputs(work: Path) -> dict[str, bytes]:
+    """Every output file's bytes, by path; fails on a temporary left behind."""
+    out = {}
+    for base in OUTPUTS:
+        for p in sorted((work / base).rglob("*")):
+            if p.is_file():
+                rel = str(p.relative_to(work))
+                assert not p.name.startswith("."), f"temporary left behind: {rel}"
+                out[rel] = p.read_bytes()
+    return out
+
+
+def fresh_copy(dest: Path, key: Path) -> Path:
+    work = copy_repo(dest)
+    (work / ".secrets").mkdir(exist_ok=True)
+    shutil.copy2(key, work / ".secrets/pseudonym.key")
+    return work
+
+
+def one_line_summary(stderr: str) -> None:
+    """Snakemake's summary of the failed run shows no traceback."""
+    assert "Traceback" not in stderr, stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An undisturbed run of the targeted stages: (its outputs, the pseudonym key)."""
+    work = copy_repo(tmp_path_factory.mktemp("reference"))
+    proc = run(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return outputs(work), work / ".secrets/pseudonym.key"
+
+
+@contextlib.contextmanager
+def held_in(work: Path, marker: str = MARKER, *args):
+    """Start a run in ``work`` and hold it while the stage whose log is ``marker`` opens
+    its log (the read-lease technique of ``test_pipeline.kill_during``: the kernel holds the
+    stage's ``open`` until the lease is given up, at most ``fs.lease-break-time`` seconds).
+    Yields the running ``Popen`` (in its own process group) and a file with its stderr;
+    leaving the block gives the lease up, so the stage goes on."""
+    log = work / marker
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.touch()  # a placeholder: Snakemake deletes it just before starting the job
+    stderr = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(
+        [str(SNAKEMAKE), "--cores", "2", *args, TARGET],
+        cwd=work,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+
+    def wait_for(done, what):
+        while not done():
+            if proc.poll() is not None:
+                stderr.seek(0)
+                raise AssertionError(f"snakemake ended before {what}:\n{stderr.read()[-3000:]}")
+            assert time.monotonic() < deadline, f"no {what} within 300 s"
+            time.sleep(0.01)
+
+    sigio = signal.signal(signal.SIGIO, signal.SIG_IGN)
+    fd = None
+    try:
+        wait_for(lambda: not log.exists(), f"the job that writes {marker}")
+        fd = os.open(log, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+        wait_for(lambda: fcntl.fcntl(fd, fcntl.F_GETLEASE) == fcntl.F_UNLCK, "its log opened")
+        yield proc, stderr
+    finally:
+        if fd is not None:
+            os.close(fd)  # gives the lease up: the held stage goes on
+        signal.signal(signal.SIGIO, sigio)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=300)
+        with contextlib.suppress(ProcessLookupError):  # on failure too: leave nothing running
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+
+
+def test_second_run_is_refused_and_first_run_is_undisturbed(reference, tmp_path):
+    expected, key = reference
+    work = fresh_copy(tmp_path / "two", key)
+    with held_in(work) as (first, first_err):
+        second = run(work, timeout=120)
+        assert second.returncode == 1
+        refusal = [ln for ln in second.stderr.splitlines() if ln.startswith("Refused:")]
+        assert len(refusal) == 1, second.stderr[-3000:]
+        assert f"is in use by another run: pid {first.pid} (snakemake --cores 2" in refusal[0]
+        assert ", since 20" in refusal[0] and "then rerun" in refusal[0]
+        one_line_summary(second.stderr)
+    first_err.seek(0)
+    assert first.returncode == 0, first_err.read()[-3000:]
+    assert outputs(work) == expected
+    assert run(work).returncode == 0  # the lock went with its holder
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_is_completed_by_the_next_run(reference, tmp_path, signum):
+    """Ctrl-C (SIGINT to the terminal's process group) or a cluster's time limit (SIGTERM
+    to every process of the job) while the weight stage is under way."""
+    expected, key = reference
+    work = fresh_copy(tmp_path / signum.name, key)
+    with held_in(work) as (proc, stderr):
+        os.killpg(proc.pid, signum)
+    stderr.seek(0)
+    text = stderr.read()
+    assert proc.returncode != 0, text[-3000:]
+    assert "Traceback" not in text, text[-3000:]
+    assert f"stopped by {signum.name}; nothing half-written was kept" in text, text[-3000:]
+    assert not (work / "data/processed/2017/weighted.parquet").exists()
+    again = run(work)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert outputs(work) == expected
+
+
+@contextlib.contextmanager
+def mounted(*args):
+    """``mount *args``, unmounted when the block ends; skips if mounting is refused."""
+    proc = subprocess.run(["mount", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.skip(f"mount {' '.join(args)} is not available: {proc.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", args[-1]], capture_output=True)
+
+
+#: free space left on the small disk: validation fits, the cleaning stage's outputs do not
+ROOM = 80 * 1024
+
+
+def remount(disk: Path, size: int) -> None:
+    subprocess.run(["mount", "-o", f"remount,size={size}", str(disk)], check=True)
+
+
+@ROOT_ONLY
+def test_full_disk_gives_one_line_and_a_rerun_after_freeing_space_completes(reference, tmp_path):
+    expected, key = reference
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    copy = fresh_copy(tmp_path / "src", key)
+    with mounted("-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)):
+        work = disk / "repo"
+        shutil.copytree(copy, work)
+        # room for the copy and a little more: the run fills the disk part-way
+        fs = os.statvfs(disk)
+        used = (fs.f_blocks - fs.f_bfree) * fs.f_frsize
+        remount(disk, used + ROOM)
+        full = run(work)
+        assert full.returncode != 0
+        lines = [ln for ln in full.stderr.splitlines() if "no space left on the file system" in ln]
+        assert lines, full.stderr[-3000:]
+        assert f"the file system {disk}; free space there and rerun" in lines[0]
+        one_line_summary(full.stderr)
+        remount(disk, 64 * 2**20)
+        again = run(work)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert outputs(work) == expected
+
+
+@ROOT_ONLY
+def test_read_only_results_gives_one_line_and_a_rerun_completes(reference, tmp_path):
+    """``results/`` read-only (a read-only bind mount: root ignores chmod): the run is
+    refused before its first job (Snakemake would stop with a traceback creating the
+    job's output folders), and a job that meets it gives one line too."""
+    expected, key = reference
+    work = fresh_copy(tmp_path / "ro", key)
+    results = work / "results"
+    (results / "2017/validation").mkdir(parents=True, exist_ok=True)
+    with mounted("--bind", str(results), str(results)):
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(results)], check=True)
+        proc = run(work)
+        assert proc.returncode == 1
+        refusal = [ln for ln in proc.stderr.splitlines() if ln.startswith("Refused:")]
+        assert refusal == [
+            f"Refused: results: read-only file system {results}; run from a writable copy "
+            f"(or remount {results} read-write) and rerun: completed outputs are kept"
+        ], proc.stderr[-3000:]
+        one_line_summary(proc.stderr)
+        # a job that meets it (run by hand, or the folder turned read-only mid-run)
+        job = subprocess.run(
+            [sys.executable, "workflow/scripts/validate_raw.py", "2017"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert job.returncode == 1
+        assert job.stderr.strip().splitlines()[-1] == (
+            "ERROR councilsurvey: results/2017/validation/validation.json: read-only file "
+            f"system {results}; run from a writable copy (or remount {results} read-write) "
+            "and rerun: completed outputs are kept"
+        ), job.stderr
+    again = run(work)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert outputs(work) == expected
+
+
+# --- the pieces, without a pipeline run -------------------------------------------------
+
+
+def test_lock_names_its_holder_and_dies_with_it(tmp_path):
+    from councilsurvey.pipeline.lock import FolderBusy, hold, release
+
+    code = f"from councilsurvey.pipeline.lock import hold; hold({str(tmp_path)!r}); input()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+    )
+    lock = tmp_path / ".snakemake/councilsurvey.lock"
+    try:
+        deadline = time.monotonic() + 30
+        while not (lock.exists() and lock.read_text()):
+            assert time.monotonic() < deadline and holder.poll() is None
+            time.sleep(0.02)
+        with pytest.raises(FolderBusy, match=rf"in use by another run: pid {holder.pid} \("):
+            hold(tmp_path)
+    finally:
+        holder.kill()  # SIGKILL: the kernel releases the lock
+        holder.wait()
+    assert hold(tmp_path) == lock.resolve()
+    assert f"pid {os.getpid()} (" in lock.read_text()
+    release(tmp_path)
+
+
+def test_temporaries_of_live_writers_are_kept_and_of_dead_ones_removed(tmp_path):
+    from councilsurvey.core.writers import _owner_tag, atomic_path
+
+    final = tmp_path / "figure.png"
+    host = _owner_tag().rsplit("-", 1)[0]
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = tmp_path / f".figure.{host}-{os.getppid()}-abc.png"
+    gone = tmp_path / f".figure.{host}-{dead.pid}-abc.png"
+    other = tmp_path / ".figure.otherhost-1-abc.png"  # a cluster node's: left alone
+    for p in (live, gone, other):
+        p.write_bytes(b"x")
+    tmp = atomic_path(final)
+    assert live.exists() and other.exists() and not gone.exists()
+    assert tmp.name.startswith(f".figure.{host}-{os.getpid()}-")
+
+
+def test_failed_write_leaves_nothing_and_names_the_path(tmp_path):
+    import errno
+
+    import pandas as pd
+
+    from councilsurvey.core.faults import describe
+    from councilsurvey.core.writers import atomic_write
+
+    final = tmp_path / "t.csv"
+    with pytest.raises(OSError) as info, atomic_write(final) as tmp:
+        pd.DataFrame({"a": [1]}).to_csv(tmp)
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert not list(tmp_path.iterdir())
+    line = describe(info.value)
+    assert line.startswith(f"{final}: no space left on the file system /")
+    assert line.endswith("free space there and rerun: completed outputs are kept")
+    ro = describe(OSError(errno.EROFS, "Read-only file system", "results/x.csv"))
+    assert ro.startswith("results/x.csv: read-only file system /")
+    arrow = describe(OSError("Error writing bytes to file. Detail: [errno 28] No space left"))
+    assert "no space left on the file system" in arrow
+
+
+def test_notebook_cell_os_error_is_the_machine_s_fault():
+    """A full disk met inside a notebook cell (a figure being saved) is reported as the
+    OSError it was, not as a failed notebook."""
+    from papermill.exceptions import PapermillExecutionError
+
+    from councilsurvey.core.faults import describe
+    from councilsurvey.report.notebooks import _kernel_os_error
+
+    def failed(ename, evalue):
+        return PapermillExecutionError(3, 3, "save(fig)", ename, evalue, [])
+
+    err = _kernel_os_error(
+        failed("OSError", "[Errno 28] No space left on device: 'results/2017/figures/a.png'"),
+        "results/2017/notebooks/attitudes.ipynb",
+    )
+    assert describe(err).startswith("results/2017/figures/a.png: no space left")
+    nameless = _kernel_os_error(failed("OSError", "[Errno 28] No space left on device"), "x.ipynb")
+    assert nameless.filename == "x.ipynb"
+    assert _kernel_os_error(failed("ValueError", "bad"), "x.ipynb") is None
