@@ -172,10 +172,11 @@ def test_lonely_psu_fails_by_default_as_in_r(r_api):
         SurveyDesign(lone, weight="pw", psu=None, strata="stype")
 
 
-def jackknife_design(out) -> SurveyDesign:
-    """apiclus1 raked, with delete-one-district jackknife replicates each raked again."""
+def raked_wave(out) -> pd.DataFrame:
+    """apiclus1 raked, in the columns the weight stage writes: districts as ``code``, the
+    base and final weights, and the raking's record (``calibration_*``)."""
     raked = designs(out)["clus1_raked"].data
-    data = raked.assign(
+    return raked.assign(
         code=raked["dnum"].astype(str),
         base_weight=raked["pw"],
         weight=raked["raked"],
@@ -183,6 +184,11 @@ def jackknife_design(out) -> SurveyDesign:
         calibration_stype=raked["stype"],
         calibration_schwide=raked["sch.wide"],
     )
+
+
+def jackknife_design(out) -> SurveyDesign:
+    """apiclus1 raked, with delete-one-district jackknife replicates each raked again."""
+    data = raked_wave(out)
     reps = replicate_weights(data, "jackknife", tol=1e-13, max_iter=1000)
     assert reps.shape == (len(data), data["code"].nunique())
     return SurveyDesign.of_wave(pd.concat([data, reps], axis=1))
@@ -208,15 +214,7 @@ def test_bootstrap_replicates_give_the_textbook_variance(r_api):
     """Rao-Wu bootstrap: the SE of a mean is the spread of its replicate estimates,
     sqrt(sum((m_r - mean m_r)^2) / (R - 1)), computed here in numpy."""
     out, _ = r_api
-    raked = designs(out)["clus1_raked"].data
-    data = raked.assign(
-        code=raked["dnum"].astype(str),
-        base_weight=raked["pw"],
-        weight=raked["raked"],
-        calibration_weight=raked["pw"],
-        calibration_stype=raked["stype"],
-        calibration_schwide=raked["sch.wide"],
-    )
+    data = raked_wave(out)
     reps = replicate_weights(data, "bootstrap", replicates=50, seed=7, tol=1e-13, max_iter=1000)
     again = replicate_weights(data, "bootstrap", replicates=50, seed=7, tol=1e-13, max_iter=1000)
     pd.testing.assert_frame_equal(reps, again)  # seeded: the same draws every run
