@@ -109,6 +109,8 @@ def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
             first = out.index[np.flatnonzero(unknown)[0]]
             known_texts = ", ".join(repr(k) for k in var["values"])
             message = f"answer {values[first]!r} is not a known answer to {col!r} (codebook: "
+            if raw.path.suffix.lower() in (".sav", ".zsav") and "codes" not in var:
+                known_texts += "; SPSS codes are read as their value labels: map the labels"
             raise _cell_error(raw, out, first, col, f"{message}{known_texts})")
         coded = [lookup[k] for k in keys]
         if var["kind"] == "likert":

@@ -14,8 +14,11 @@ from councilsurvey.core.errors import InputError
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(path) -> object:
+def load_yaml(path, loader=None) -> object:
     """Read a YAML file, raising :class:`InputError` naming the file on failure.
+
+    ``loader``: a PyYAML loader class other than the safe one (e.g. the codebook's, which
+    reads ``Yes`` as text).
 
     The file is parsed with libyaml when PyYAML has it; a file libyaml refuses is parsed
     again by PyYAML's own parser, whose messages say what was expected where.
@@ -28,7 +31,7 @@ def load_yaml(path) -> object:
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not valid YAML: {str(exc).splitlines()[0]}") from None
     try:
-        return yaml.load(text, Loader=_FAST_LOADER)  # noqa: S506  (a safe loader)
+        return yaml.load(text, Loader=loader or _FAST_LOADER)  # noqa: S506  (a safe loader)
     except yaml.YAMLError:
         pass
     try:

@@ -12,9 +12,13 @@ is checked against ``workflow/schemas/codebook.schema.yaml``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from councilsurvey.core.errors import InputError
 from councilsurvey.core.yamlio import load_yaml, validate
 from councilsurvey.inputs.instrument import ORDERED, Instrument
 
@@ -86,10 +90,90 @@ class Codebook:
 
 
 def load_codebook(path) -> Codebook:
-    """Read and schema-check a codebook YAML file."""
-    data = load_yaml(path)
+    """Read and schema-check a codebook YAML file.
+
+    Answer maps are read as the user meant them (:func:`answer_keys`): ``Yes: Yes``
+    stays the text "Yes" (YAML 1.1 would read it as ``True``), and a map whose keys are
+    all integers (``1: 5``, the natural way for an SPSS user) maps numeric codes: it is
+    read as ``codes``. After validation every variable's ``values`` also holds its
+    ``codes`` (keys as text), so that recoding sees one map.
+    """
+    data = load_yaml(path, loader=_CodebookLoader)
+    if isinstance(data, dict) and isinstance(data.get("variables"), list):
+        for i, var in enumerate(data["variables"]):
+            if isinstance(var, dict):
+                answer_keys(var, Path(path), i)
     validate(data, SCHEMA, path)
+    for var in data["variables"]:
+        if "codes" in var:
+            var["values"] = {**var.get("values", {}), **var["codes"]}
     return Codebook(raw=data, path=Path(path))
+
+
+_NUMBER = re.compile(r"-?[0-9]+(?:\.0+)?")
+
+
+class _CodebookLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML as a codebook's author means it: only ``true``/``false`` are booleans, so
+    that ``Yes: Yes`` and ``No: No`` stay answer texts (YAML 1.1 reads them as True and
+    False)."""
+
+
+_CodebookLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_CodebookLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _key_text(key):
+    if isinstance(key, bool):
+        return "Yes" if key else "No"
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    if isinstance(key, int | float):
+        return str(key)
+    if isinstance(key, str) and _NUMBER.fullmatch(key.strip()):
+        return str(int(float(key)))
+    return key
+
+
+def answer_keys(var: dict, path: Path, index: int) -> None:
+    """Read a variable's answer maps as the user meant them, in place.
+
+    Boolean keys (``true: ...``) and single-choice labels become "Yes"/"No". A ``values`` map whose keys are all numbers
+    (``1: 5``, or ``"1": 5``) becomes ``codes``: it maps an export's numeric codes, not answer texts.
+    ``codes`` keys become text ("1"). Anything else that is not a mapping is refused
+    with one line naming the variable.
+    """
+    label = f"variables.{index} ({var.get('id', '?')})"
+    for key in ("values", "codes"):
+        if key not in var:
+            continue
+        table = var[key]
+        if not isinstance(table, dict):
+            raise InputError(
+                path,
+                f"{label}: {key} must be a mapping of answer -> code, not "
+                f"{type(table).__name__} {str(table)[:40]!r}",
+            )
+        numeric = table and all(
+            (isinstance(k, int | float) and not isinstance(k, bool))
+            or (isinstance(k, str) and _NUMBER.fullmatch(k.strip()))
+            for k in table
+        )
+        out = {}
+        for k, v in table.items():
+            if isinstance(v, bool) and var.get("kind") != "likert":
+                v = "Yes" if v else "No"
+            out[_key_text(k)] = v
+        if key == "values" and numeric and "codes" not in var:
+            del var["values"]
+            var["codes"] = out
+        else:
+            var[key] = out
 
 
 def codebook_from_instrument(instrument: Instrument, wave: str, columns: bool = False) -> dict:

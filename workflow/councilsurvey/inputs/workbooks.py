@@ -25,6 +25,7 @@ from councilsurvey.inputs.columns import (
     finish,
     from_header_rows,
     locate_by_name,
+    norm_text,
 )
 
 
@@ -154,37 +155,67 @@ def read_spss(path, codebook: Codebook) -> RawExport:
     columns, headers, unknown = locate_by_name(path, names, codebook, "SPSS")
     if len(df) == 0:
         raise InputError(path, "no data rows: the .sav file has variables but no cases")
-    closed = {v["id"] for v in codebook.variables if v["kind"] != "free_text"}
+    closed = {v["id"]: v for v in codebook.variables if v["kind"] != "free_text"}
     rows = list(range(1, len(df) + 1))
     values = {}
     for target, idx in columns.items():
         name = names[idx]
         labels = meta.variable_value_labels.get(name, {})
+        missing = meta.missing_ranges.get(name, []) if meta.missing_ranges else []
         values[target] = _spss_texts(
-            path, name, df[name], labels, target in closed, codebook.date_format
+            path, name, df[name], labels, closed.get(target), codebook.date_format, missing
         )
     return finish(build(path, rows, values, headers, unknown))
 
 
-def _spss_texts(path, name, series, labels, closed, date_format) -> list[str | None]:
+def _declared_missing(value, ranges) -> bool:
+    """Whether ``value`` is one of the variable's declared (user-) missing values."""
+    for r in ranges:
+        lo, hi = r.get("lo"), r.get("hi")
+        try:
+            if lo <= value <= hi:
+                return True
+        except TypeError:
+            continue
+    return False
+
+
+def _spss_texts(path, name, series, labels, var, date_format, missing=()) -> list[str | None]:
+    """The texts of one SPSS variable, as a CSV export would hold them.
+
+    For a closed question (``var``), a code the codebook maps under ``codes`` is its
+    number as text; another code is its value label. A declared missing value (or in a
+    declared missing range) whose label the codebook does not map is missing, as the
+    file's author declared; one it maps (e.g. ``Don't know: null``) is its label.
+    """
     if pd.api.types.is_datetime64_any_dtype(series):
         return [None if pd.isna(v) else _datetime_text(v, date_format) for v in series]
     if not pd.api.types.is_numeric_dtype(series):
         return [None if _missing(v) else cell_text(v, date_format) for v in series]
-    if not labels and not closed:
+    if not labels and var is None:
         return [None if pd.isna(v) else _number_text(v) for v in series]
+    codes = {float(k) for k in (var or {}).get("codes", {})}
+    known = {norm_text(str(k)) for k in (var or {}).get("values", {})}
     out = []
     for case, v in enumerate(series, start=1):
         if pd.isna(v):
             out.append(None)
-        elif v in labels:
+        elif float(v) in codes:
+            out.append(_number_text(v))
+        elif v in labels and (norm_text(labels[v]) in known or not _declared_missing(v, missing)):
             out.append(labels[v])
+        elif _declared_missing(v, missing):
+            out.append(None)
         else:
-            known = ", ".join(f"{_number_text(k)} = {lab!r}" for k, lab in labels.items())
+            listed = ", ".join(f"{_number_text(k)} = {lab!r}" for k, lab in labels.items())
+            hint = (
+                "labels: " + listed
+                if listed
+                else "the variable has no value labels: map its codes under `codes:`"
+            )
             raise InputError(
                 path,
-                f"code {_number_text(v)} has no value label "
-                f"({'labels: ' + known if known else 'the variable has no value labels'})",
+                f"code {_number_text(v)} has no value label ({hint})",
                 row=case,
                 column=name,
             )
