@@ -42,7 +42,7 @@ test-slurm: $(STAMP)
 	VENV_PYTHON=$(BIN)/python tools/slurm/test_slurm.sh
 
 verify: $(STAMP)
-	$(BIN)/python -m councilsurvey.pipeline.verify --cores $(CORES) $(if $(BUNDLE),--bundle $(BUNDLE))
+	$(BIN)/councilsurvey verify --cores $(CORES) $(if $(BUNDLE),--bundle $(BUNDLE))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -57,4 +57,4 @@ lock:
 diff: $(STAMP)
 	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
 		echo "usage: make diff A=<bundle dir> B=<bundle dir> [TOL=1e-12] [CSV=<path>]" >&2; exit 2; fi
-	$(BIN)/python -m councilsurvey.publish.diff "$(A)" "$(B)" $(if $(TOL),--tol $(TOL)) $(if $(CSV),--csv "$(CSV)")
+	$(BIN)/councilsurvey diff "$(A)" "$(B)" $(if $(TOL),--tol $(TOL)) $(if $(CSV),--csv "$(CSV)")

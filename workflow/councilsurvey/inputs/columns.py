@@ -217,7 +217,8 @@ def _locate(path, keys, codebook):
         if not found:
             raise InputError(
                 path,
-                f"export metadata column {label!r} from the codebook is missing",
+                f"export metadata column {label!r} from the codebook is missing"
+                + _near((norm_text(label), ""), keys),
                 row=1,
                 column=label,
             )
@@ -234,7 +235,9 @@ def _locate(path, keys, codebook):
         if key not in index:
             label = var["header"] if var["kind"] != "likert" else var["subheader"]
             raise InputError(
-                path, f"codebook question {var['id']!r} is not in the export", column=label
+                path,
+                f"codebook question {var['id']!r} is not in the export{_near(key, keys)}",
+                column=label,
             )
         columns[var["id"]] = index[key]
         headers[var["id"]] = var["subheader"] if var["kind"] == "likert" else var["header"]
@@ -246,6 +249,25 @@ def _locate(path, keys, codebook):
         if i not in known
     ]
     return columns, headers, warnings
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """A header for a message: at most ``width`` characters, cut with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
+def _near(key: tuple[str, str], keys: list[tuple[str, str]]) -> str:
+    """A hint naming an export column whose header differs from ``key`` only by white
+    space, case or punctuation spacing (e.g. "RespondentID"), if there is one."""
+    squash = tuple(re.sub(r"\s+", "", k) for k in key)
+    for i, k in enumerate(keys):
+        if tuple(re.sub(r"\s+", "", x) for x in k) == squash:
+            sub = f" / {shorten(k[1], 40)}" if k[1] else ""
+            return (
+                f" (column {i + 1}, {shorten(k[0])!r}{sub}, differs from it only in white "
+                "space or case: copy the export's text into the codebook)"
+            )
+    return ""
 
 
 def locate_by_name(path, names, codebook, kind, row=None):

@@ -28,6 +28,7 @@ CSV exports are UTF-8 (with or without a byte-order mark) or Windows-1252; see
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from councilsurvey.core.errors import InputError
@@ -153,7 +154,7 @@ def _sniff(path: Path, encoding, warnings) -> tuple[str, list[list[str]] | None]
         raise InputError(path, "a legacy .xls workbook: save it as .xlsx or export a CSV")
     if suffix == ".csv":
         records = read_records(path, encoding, warnings)
-        if len(records) >= 3 and is_import_id_row(records[2]):
+        if (len(records) >= 3 and is_import_id_row(records[2])) or _is_legacy(records):
             return "qualtrics", records
         return "surveymonkey", records
     if not path.is_file():
@@ -238,7 +239,15 @@ def _import_id_missing(path) -> InputError:
     )
 
 
+def _is_legacy(records) -> bool:
+    """A legacy Qualtrics export: row 1 names its metadata columns V1, V2, ..., row 2
+    holds their names (ResponseID, ...) and the question texts; data from row 3."""
+    return len(records) >= 3 and [c.strip() for c in records[0][:2]] == ["V1", "V2"]
+
+
 def _qualtrics(path, records, codebook, warnings) -> RawExport:
+    if _is_legacy(records):
+        return _legacy_qualtrics(path, records, codebook, warnings)
     if len(records) < 3 or not is_import_id_row(records[2]):
         raise _import_id_missing(path)
     names = records[0]
@@ -254,5 +263,26 @@ def _qualtrics(path, records, codebook, warnings) -> RawExport:
     rows = list(range(QUALTRICS_FIRST_DATA_ROW, QUALTRICS_FIRST_DATA_ROW + len(body)))
     check_widths(path, body, rows, len(names))
     check_not_empty(path, body, QUALTRICS_FIRST_DATA_ROW)
+    values = {name: column_values(body, idx) for name, idx in columns.items()}
+    return build(path, rows, values, headers, warnings + unknown)
+
+
+def _legacy_qualtrics(path, records, codebook, warnings) -> RawExport:
+    """A legacy Qualtrics export: metadata columns by their row-2 names (``V3`` is
+    ``ResponseID``...), questions by their row-1 names; the first data row is row 3."""
+    head1, head2 = records[0], records[1]
+    if len(head2) != len(head1):
+        raise InputError(
+            path, f"header rows differ in length ({len(head1)} vs {len(head2)} columns)", row=2
+        )
+    names = [
+        h2 if re.fullmatch(r"V[0-9]+", h1.strip()) else h1
+        for h1, h2 in zip(head1, head2, strict=True)
+    ]
+    columns, headers, unknown = locate_by_name(path, names, codebook, "Qualtrics", row=1)
+    body = records[2:]
+    rows = list(range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(body)))
+    check_widths(path, body, rows, len(names))
+    check_not_empty(path, body, FIRST_DATA_ROW)
     values = {name: column_values(body, idx) for name, idx in columns.items()}
     return build(path, rows, values, headers, warnings + unknown)

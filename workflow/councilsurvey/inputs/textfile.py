@@ -33,7 +33,9 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CP1252_TYPICAL = frozenset(b"\x80\x85\x91\x92\x93\x94\x96\x97\xa3")
 #: UTF-8 spellings of ’ “ ” – — … € and £: a file holding them is (partly) UTF-8
 _UTF8_PUNCTUATION = re.compile(rb"\xe2\x80[\x93\x94\x98\x99\x9c\x9d\xa6]|\xe2\x82\xac|\xc2\xa3")
-_IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"')
+#: the third header row of a Qualtrics export: {"ImportId": ...} JSON, or the older
+#: {'ImportId': 'QID2-1'} form with single quotes
+_IMPORT_ID = re.compile(r"""^\s*\{\s*["']ImportId["']""")
 #: longest CSV field accepted (characters). A longer one is almost always a quote left
 #: open that swallowed the rest of the file; a genuine answer this long is refused too
 #: (free text is cut to ``redact.MAX_FREE_TEXT`` characters anyway).

@@ -12,6 +12,7 @@ from councilsurvey.cleaning.matching import CouncilMatcher
 from councilsurvey.cleaning.pseudonym import load_key
 from councilsurvey.core.writers import write_csv, write_parquet, write_text
 from councilsurvey.inputs.codebook import load_codebook
+from councilsurvey.inputs.damage import check_damage
 from councilsurvey.inputs.export import read_export
 from councilsurvey.inputs.frame import load_frame, load_outside_england
 
@@ -27,6 +28,7 @@ def validate_raw(
 
     cb = load_codebook(codebook)
     raw = read_export(export, cb, format=export_format, encoding=encoding)
+    check_damage(raw, cb)  # spreadsheet damage and dates, here rather than at clean
     recode(raw, cb)
     fr = load_frame(frame, n_councils)
     out = load_outside_england(outside)

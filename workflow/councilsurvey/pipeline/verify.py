@@ -265,8 +265,10 @@ def verify(
     return 0 if ok else 1
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Verify results bundles by re-execution.")
+def main(argv=None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Verify results bundles by re-execution."
+    )
     parser.add_argument(
         "--bundle",
         type=Path,

@@ -382,9 +382,9 @@ def format_report(result: dict, a, b) -> str:
     return "\n".join(out)
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = "python -m councilsurvey.publish.diff") -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m councilsurvey.publish.diff",
+        prog=prog,
         description="Compare two results bundles' tables cell by cell (exit 0 whatever differs).",
     )
     parser.add_argument("a", metavar="A", help="old bundle folder")

@@ -1,0 +1,574 @@
+"""Drafting a codebook from an export itself (``councilsurvey codebook draft``).
+
+Everything a codebook says can be read from the export, except a few judgements:
+
+* SurveyMonkey CSV / xlsx: the two header rows give each column's question and
+  sub-question (a matrix stem spans its block); the distinct answers give the options.
+* Qualtrics CSV: row 1 the column names, row 2 the question texts (a legacy export has
+  ``V1...Vn`` names for its metadata and their names in row 2); an optional ``.qsf``
+  survey file gives every choice's text and recode value, so that a numeric export maps.
+* SPSS .sav: variable labels, value labels and declared missing values.
+
+Each column becomes a metadata role (recognised by its name: respondent id, dates,
+contact fields; other survey-tool metadata is left out), or a variable of one kind:
+
+``likert``
+    every answer is a point of a standard five-point scale (agreement, satisfaction,
+    importance, likelihood, frequency), whatever order the file stores them in:
+    "Strongly agree" is always 5. Don't know / N/A / declared missing -> ``null``.
+``single_choice``
+    a closed question (few distinct answers); one option column of a multi-select block
+    or a ranking item is one single-choice variable each.
+``free_text``
+    open-ended answers, numbers and dates (kept as text).
+
+What a person must confirm is marked ``# CHECK:``: the scale direction, a guessed
+kind or order, the date format detected from the data, unlabelled numeric codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.columns import norm_text
+from councilsurvey.inputs.textfile import column_values, is_import_id_row, read_records
+
+#: standard five-point scales, lowest point first; any order in the file maps the same
+SCALES = [
+    ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
+    [
+        "Very dissatisfied",
+        "Dissatisfied",
+        "Neither satisfied nor dissatisfied",
+        "Satisfied",
+        "Very satisfied",
+    ],
+    [
+        "Not at all important",
+        "Slightly important",
+        "Moderately important",
+        "Very important",
+        "Extremely important",
+    ],
+    ["Very unlikely", "Unlikely", "Neither likely nor unlikely", "Likely", "Very likely"],
+    ["Never", "Rarely", "Sometimes", "Often", "Always"],
+]
+#: spellings of a scale point read as the same point
+_ALIASES = {"neutral": "neither agree nor disagree", "agree strongly": "strongly agree",
+            "disagree strongly": "strongly disagree",
+            "neither disagree nor agree": "neither agree nor disagree"}  # fmt: skip
+#: answers that are missing on a Likert item (never a middle point)
+NON_ANSWERS = {
+    "don't know", "dont know", "do not know", "n/a", "na", "not applicable", "not answered",
+    "no answer", "prefer not to say", "refused", "can't say", "cannot say", "no opinion",
+}  # fmt: skip
+#: normalised column name -> role (SurveyMonkey headers, Qualtrics and SPSS names)
+ROLES = {
+    "respondentid": "respondent_id", "responseid": "respondent_id", "respid": "respondent_id",
+    "collectorid": "collector_id",
+    "startdate": "start_date", "enddate": "end_date",
+    "ipaddress": "ip_address",
+    "emailaddress": "email", "email": "email", "recipientemail": "email",
+    "firstname": "first_name", "recipientfirstname": "first_name",
+    "lastname": "last_name", "recipientlastname": "last_name",
+    "customdata1": "custom", "customdata": "custom", "custom1": "custom", "externalreference": "custom",
+    "externaldatareference": "custom",
+}  # fmt: skip
+#: survey-tool metadata that is neither a role nor a question (left out of the draft)
+TOOL_METADATA = {
+    "status", "progress", "durationinseconds", "duration", "finished", "recordeddate",
+    "distributionchannel", "userlanguage", "locationlatitude", "locationlongitude",
+    "responseset", "name", "locationaccuracy",
+}  # fmt: skip
+#: variable ids the bundled questionnaire uses, recognised from question texts
+KNOWN_IDS = [
+    (r"\bwhich council\b", "council_text"),
+    (r"\bparty\b", "party"),
+    (r"\brole\b", "role"),
+    (r"\bhow long\b.*\bcouncillor\b", "tenure"),
+    (r"\bage\b", "age_band"),
+    (r"\bgender\b", "gender"),
+]
+#: date formats tried on the date columns, most common first
+DATE_FORMATS = [
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+]
+DEFAULT_DATE_FORMAT = "%m/%d/%Y %I:%M:%S %p"
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+#: more distinct answers than this (and than half the answered rows) is free text
+MAX_OPTIONS = 15
+
+
+@dataclass
+class Column:
+    """One export column as the draft sees it."""
+
+    name: str  # column name (Qualtrics, SPSS) or first-header text (SurveyMonkey)
+    sub: str = ""  # second-header text (SurveyMonkey)
+    text: str = ""  # question text (Qualtrics row 2, SPSS variable label)
+    values: list = field(default_factory=list)  # texts, None for blank
+    labels: dict = field(default_factory=dict)  # SPSS code -> label
+    missing: set = field(default_factory=set)  # SPSS declared missing codes
+    recodes: dict = field(default_factory=dict)  # .qsf: recode value text -> choice text
+    block: bool = False  # part of a SurveyMonkey matrix block
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", norm_text(text or ""))
+
+
+def _scale_point(text: str) -> tuple[int, int] | None:
+    """(scale, point 1-5) of a standard scale label, else None."""
+    t = norm_text(text)
+    t = _ALIASES.get(t, t)
+    for s, scale in enumerate(SCALES):
+        for p, label in enumerate(scale, start=1):
+            if t == label.casefold():
+                return s, p
+    return None
+
+
+def _is_non_answer(text: str) -> bool:
+    return norm_text(text).replace("\u2019", "'") in NON_ANSWERS
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def _surveymonkey_columns(records) -> list[Column]:
+    head1, head2 = records[0], records[1]
+    body = records[2:]
+    cols, current = [], ""
+    for i, (h1, h2) in enumerate(zip(head1, head2, strict=False)):
+        block = not h1.strip() and bool(h2.strip()) and bool(current)
+        if h1.strip():
+            current = h1.strip()
+        values = column_values(body, i)
+        values = values.to_pylist() if hasattr(values, "to_pylist") else list(values)
+        col = Column(current if block else h1.strip(), h2.strip(), values=values, block=block)
+        if block:
+            cols[-1].block = True
+        cols.append(col)
+    return cols
+
+
+def _qualtrics_columns(records, qsf) -> list[Column]:
+    names, texts = records[0], records[1]
+    legacy = _is_legacy(names)
+    body = records[2:] if legacy else records[3:]
+    recodes = _qsf_recodes(qsf) if qsf else {}
+    cols = []
+    for i, name in enumerate(names):
+        values = column_values(body, i)
+        values = values.to_pylist() if hasattr(values, "to_pylist") else list(values)
+        if legacy and re.fullmatch(r"V[0-9]+", name.strip()):
+            name = texts[i]
+        cols.append(Column(name.strip(), text=texts[i].strip(), values=values))
+        cols[-1].recodes = recodes.get(name.strip(), {})
+    return cols
+
+
+def _is_legacy(names: list[str]) -> bool:
+    """A legacy Qualtrics export: its first columns are named V1, V2, ..."""
+    return len(names) >= 2 and [n.strip() for n in names[:2]] == ["V1", "V2"]
+
+
+def _qsf_recodes(qsf) -> dict[str, dict[str, str]]:
+    """Export column -> {recode value text: choice text} from a Qualtrics ``.qsf``."""
+    try:
+        survey = json.loads(Path(qsf).read_text(encoding="utf-8"))
+        elements = survey["SurveyElements"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(qsf, f"not a readable Qualtrics .qsf survey file: {exc}") from None
+    out: dict[str, dict[str, str]] = {}
+    for el in elements:
+        p = el.get("Payload") if el.get("Element") == "SQ" else None
+        if not isinstance(p, dict):
+            continue
+        tag = p.get("DataExportTag") or p.get("QuestionID")
+        matrix = p.get("QuestionType") == "Matrix"
+        options = p.get("Answers") if matrix else p.get("Choices")
+        recode = (p.get("RecodeValues") if not matrix else p.get("RecodeValues")) or {}
+        if not isinstance(options, dict):
+            continue
+        table = {
+            str(recode.get(k, k)): re.sub(r"<[^>]+>", "", str(v.get("Display", ""))).strip()
+            for k, v in options.items()
+        }
+        if matrix and isinstance(p.get("Choices"), dict):
+            tags = p.get("ChoiceDataExportTags") or {}
+            for k in p["Choices"]:
+                out[str(tags.get(k) or f"{tag}_{k}")] = table
+        else:
+            out[str(tag)] = table
+    return out
+
+
+def _spss_columns(path) -> list[Column]:
+    import pandas as pd
+    import pyreadstat
+
+    from councilsurvey.inputs.workbooks import cell_text
+
+    try:
+        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, ValueError) as exc:
+        raise InputError(path, f"not a readable SPSS .sav file: {exc}") from None
+    cols = []
+    label_of = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
+    for name in meta.column_names:
+        series = df[name]
+        labels = meta.variable_value_labels.get(name, {})
+        missing = set()
+        for r in (meta.missing_ranges or {}).get(name, []):
+            lo, hi = r.get("lo"), r.get("hi")
+            missing |= {k for k in labels if _in(k, lo, hi)}
+            missing |= {v for v in series.dropna().unique() if _in(v, lo, hi)}
+        if pd.api.types.is_numeric_dtype(series):
+            values = [None if pd.isna(v) else float(v) for v in series]
+        else:
+            values = [None if v is None or v == "" else cell_text(v, DEFAULT_DATE_FORMAT)
+                      for v in series]  # fmt: skip
+        cols.append(
+            Column(name, text=(label_of.get(name) or "").strip(), values=values,
+                   labels=labels, missing=missing)  # fmt: skip
+        )
+    return cols
+
+
+def _in(v, lo, hi) -> bool:
+    try:
+        return lo <= v <= hi
+    except TypeError:
+        return False
+
+
+def _xlsx_records(path) -> list[list[str]]:
+    import openpyxl
+
+    from councilsurvey.inputs.workbooks import cell_text
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds)
+        raise InputError(path, f"not a readable .xlsx workbook: {exc}") from None
+    try:
+        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    width = max((len(r) for r in rows[:2]), default=0)
+    records = [[cell_text(v, DEFAULT_DATE_FORMAT) for v in (r + [None] * width)[:width]]
+               for r in rows]  # fmt: skip
+    return [records[0], records[1]] + [r for r in records[2:] if any(c.strip() for c in r)]
+
+
+# ------------------------------------------------------------------------ judging
+
+
+def _number(v) -> float | None:
+    if isinstance(v, float | int):
+        return float(v)
+    if isinstance(v, str) and _NUMBER.fullmatch(v.strip()):
+        return float(v)
+    return None
+
+
+def _num_text(v) -> str:
+    f = float(v)
+    return str(int(f)) if f.is_integer() else repr(f)
+
+
+def detect_date_format(texts) -> tuple[str | None, list[str]]:
+    """The first of :data:`DATE_FORMATS` that reads every text, and every one that does."""
+    texts = [t.strip() for t in texts if isinstance(t, str) and t.strip()][:500]
+    if not texts:
+        return None, []
+    fits = []
+    for fmt in DATE_FORMATS:
+        try:
+            for t in texts:
+                dt.datetime.strptime(t, fmt)
+        except ValueError:
+            continue
+        fits.append(fmt)
+    return (fits[0] if fits else None), fits
+
+
+def _variable(col: Column, fmt: str) -> tuple[dict, list[str]]:
+    """The codebook entry of a question column (without id and locator) and its CHECKs."""
+    checks: list[str] = []
+    answered = [v for v in col.values if v is not None and str(v).strip()]
+    if col.labels:  # SPSS value labels: every label, not only those seen
+        return _labelled(col, answered, checks), checks
+    if col.sub.casefold().startswith("open-ended"):
+        return {"kind": "free_text"}, checks
+    texts = [v.strip() if isinstance(v, str) else _num_text(v) for v in answered]
+    distinct = list(dict.fromkeys(texts))
+    if col.recodes and distinct and all(d in col.recodes for d in distinct):
+        return _recoded(col, distinct, checks), checks
+    likert = _likert(distinct)
+    if likert is not None:
+        checks.append("scale direction: 'Strongly agree' (the scale's top) = 5")
+        return {"kind": "likert", "values": likert}, checks
+    numbers = [_number(d) for d in distinct]
+    if distinct and all(n is not None for n in numbers):
+        if all(n.is_integer() and 1 <= n <= 5 for n in numbers) and (
+            col.block or len(distinct) >= 3
+        ):
+            checks.append(
+                "unlabelled numeric codes read as scale points 1-5: confirm the direction "
+                "(is 5 'Strongly agree'?), or make it single_choice"
+            )
+            codes = {_num_text(k): int(k) for k in sorted({int(n) for n in numbers})}
+            return {"kind": "likert", "codes": codes}, checks
+        checks.append("numeric answers: kept as text (kind free_text)")
+        return {"kind": "free_text"}, checks
+    if distinct and detect_date_format(distinct)[0]:
+        checks.append("dates: kept as text (kind free_text)")
+        return {"kind": "free_text"}, checks
+    if col.block and len(distinct) == 1 and norm_text(distinct[0]) == norm_text(col.sub):
+        checks.append("one option of a multi-select question (blank = not chosen)")
+        return {"kind": "single_choice", "ordered": False, "values": {col.sub: col.sub}}, checks
+    many = len(distinct) > MAX_OPTIONS or (len(answered) >= 20 and len(distinct) > len(answered) / 2)
+    if not distinct or many:
+        if not distinct:
+            checks.append("no answers in the export: free text or a closed question?")
+        return {"kind": "free_text"}, checks
+    ordered = _looks_ordered(distinct)
+    if ordered:
+        checks.append("ordered options? (guessed from numbers in the answers)")
+    if col.sub.casefold() not in ("", "response") and not col.block:
+        checks.append("free text or a closed question?")
+    if ordered:
+        distinct = sorted(distinct, key=_option_order)
+    return {"kind": "single_choice", "ordered": ordered, "values": {d: d for d in distinct}}, checks
+
+
+def _looks_ordered(options) -> bool:
+    return any(
+        re.search(r"[0-9]|\bless than\b|\bmore than\b|\bunder\b|\bor (over|more)\b", d, re.I)
+        for d in options
+    )
+
+
+def _option_order(text: str) -> tuple[int, float]:
+    """Sort key of an ordered option: "Under 35" / "Less than 2 years" first, then by
+    the first number, "75 or over" / "More than 10 years" after, non-answers last."""
+    t = norm_text(text)
+    number = re.search(r"[0-9]+(?:\.[0-9]+)?", t)
+    value = float(number.group()) if number else float("inf")
+    if _is_non_answer(t):
+        return 3, value
+    if re.search(r"\b(under|less than|fewer than|below)\b", t):
+        return 0, value
+    if re.search(r"\b(more than|or (over|more|older)|over|above)\b", t):
+        return 2, value
+    return 1, value
+
+
+def _likert(distinct: list[str]) -> dict | None:
+    """The answer map of a Likert item, or None if the answers are not one standard scale."""
+    points = [(d, _scale_point(d)) for d in distinct]
+    scales = {p[0] for _, p in points if p}
+    if len(scales) != 1 or any(p is None and not _is_non_answer(d) for d, p in points):
+        return None
+    scale = SCALES[scales.pop()]
+    values = {label: i for i, label in enumerate(scale, start=1)}
+    for d, p in points:
+        if p is None:
+            values[d] = None
+        elif d not in values:
+            values[d] = p[1]
+    return values
+
+
+def _labelled(col: Column, answered, checks) -> dict:
+    """SPSS value labels: Likert if the (non-missing) labels are one standard scale."""
+    labels = {k: str(v).strip() for k, v in col.labels.items()}
+    kept = {k: v for k, v in labels.items() if k not in col.missing}
+    likert = _likert(list(kept.values()))
+    unlabelled = sorted({v for v in answered if v not in labels and v not in col.missing})
+    if likert is not None:
+        checks.append("scale direction: 'Strongly agree' (the scale's top) = 5")
+        if unlabelled:
+            checks.append(f"codes without a label in the data: {unlabelled}")
+        return {"kind": "likert", "values": likert}
+    if unlabelled:
+        checks.append(f"codes without a label in the data: {[_num_text(u) for u in unlabelled]}")
+    ordered = _looks_ordered(kept.values())
+    if ordered:
+        checks.append("ordered options? (guessed from numbers in the labels; codes' order kept)")
+    return {"kind": "single_choice", "ordered": ordered, "values": {v: v for v in kept.values()}}
+
+
+def _recoded(col: Column, distinct, checks) -> dict:
+    """A numeric Qualtrics export mapped through the .qsf's recode values."""
+    table = {d: col.recodes[d] for d in distinct}
+    likert = _likert(list(col.recodes.values()))
+    if likert is not None:
+        checks.append("scale direction: 'Strongly agree' (the scale's top) = 5 (from the .qsf)")
+        return {"kind": "likert", "codes": {k: likert[v] for k, v in col.recodes.items()}}
+    return {"kind": "single_choice", "ordered": False, "codes": table}
+
+
+# ------------------------------------------------------------------------ writing
+
+
+def _slug(text: str, used: set[str], prefix: str = "") -> str:
+    words = re.findall(r"[a-z0-9]+", norm_text(text))
+    stop = {"the", "a", "an", "of", "to", "and", "or", "is", "are", "do", "you", "your", "in",
+            "for", "on", "what", "which", "how", "far", "will", "with", "my", "i"}  # fmt: skip
+    words = [w for w in words if w not in stop][:4] or ["q"]
+    base = prefix + "_".join(words)
+    if not base[0].isalpha():
+        base = "q_" + base
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}_{n}", n + 1
+    used.add(slug)
+    return slug
+
+
+def _var_id(col: Column, entry: dict, used: set[str], fmt: str) -> str:
+    if fmt in ("qualtrics", "spss") and re.fullmatch(r"[a-z][a-z0-9_]*", col.name):
+        if col.name not in used:  # an SPSS name such as att_big_data is kept
+            used.add(col.name)
+            return col.name
+    text = col.sub if (col.block and col.sub) else (col.text or col.name)
+    if not col.block:
+        for pattern, known in KNOWN_IDS:
+            if re.search(pattern, norm_text(col.text or col.name)) and known not in used:
+                if (known == "council_text") == (entry["kind"] == "free_text"):
+                    used.add(known)
+                    return known
+    return _slug(text, used, "att_" if entry["kind"] == "likert" and col.block else "")
+
+
+def _q(value) -> str:
+    """A YAML scalar (quoted where YAML would read it otherwise)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | int):
+        return json.dumps(value)
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6, allow_unicode=True)[
+        :-1
+    ].removesuffix("\n...")
+
+
+def draft_codebook(path, format=None, qsf=None, encoding=None, wave=None) -> str:
+    """A commented, schema-valid codebook of the export at ``path`` (YAML text).
+
+    Parameters
+    ----------
+    path : str or Path
+        The export (SurveyMonkey or Qualtrics CSV, xlsx, SPSS .sav).
+    format : str, optional
+        As for :func:`councilsurvey.inputs.export.read_export`; detected if not given.
+    qsf : str or Path, optional
+        A Qualtrics ``.qsf`` survey file: choice texts and recode values.
+    encoding : str, optional
+        Of a CSV export (see :func:`councilsurvey.inputs.textfile.decode`).
+    wave : str, optional
+        The wave id written (default: the name of the export's folder).
+
+    Returns
+    -------
+    str
+        The codebook, ``# CHECK:`` comments marking what a person must confirm.
+    """
+    from councilsurvey.inputs.export import FORMATS, detect_format
+
+    path = Path(path)
+    fmt = format or detect_format(path, encoding)
+    if fmt not in FORMATS:
+        raise InputError(path, f"unknown export format {fmt!r} (expected one of {FORMATS})")
+    if fmt == "spss":
+        cols = _spss_columns(path)
+    elif fmt == "xlsx":
+        cols = _surveymonkey_columns(_xlsx_records(path))
+    else:
+        records = read_records(path, encoding, [])
+        if len(records) < 2:
+            raise InputError(path, "fewer than two header rows: nothing to draft from")
+        legacy = _is_legacy(records[0])
+        if fmt == "qualtrics" or legacy or (len(records) >= 3 and is_import_id_row(records[2])):
+            fmt = "qualtrics"
+            cols = _qualtrics_columns(records, qsf)
+        else:
+            cols = _surveymonkey_columns(records)
+    lines = [
+        f"# Codebook drafted by `councilsurvey codebook draft` from {path.name}.",
+        "# Review every `# CHECK:` line, rename the variable ids to the questionnaire's",
+        "# ids, then check it with `councilsurvey read`.",
+        f"wave: {_q(str(wave or path.resolve().parent.name))}",
+        f"format: {fmt}",
+    ]
+    metadata, variables, skipped = [], [], []
+    roles: set[str] = set()
+    for col in cols:
+        role = None
+        if not (col.block or col.sub.strip()):
+            role = ROLES.get(_key(col.name)) or ROLES.get(_key(col.text))
+        if role and role not in roles:
+            roles.add(role)
+            metadata.append((col, role))
+        elif _key(col.name) in TOOL_METADATA and not col.block:
+            skipped.append(col.name)
+        else:
+            variables.append(col)
+    dates = [v for c, r in metadata if r in ("start_date", "end_date") for v in c.values]
+    date_format, fits = detect_date_format(dates) if fmt != "spss" else (None, [])
+    if date_format:
+        more = f"; also fits {', '.join(fits[1:])}" if len(fits) > 1 else ""
+        lines.append(f"# CHECK: date format detected from the data{more}")
+    lines.append(f"date_format: {_q(date_format or DEFAULT_DATE_FORMAT)}")
+    if "respondent_id" not in roles:
+        lines.append("# CHECK: no respondent ID column: the clean stage numbers the rows")
+    lines.append("metadata:" if metadata else "metadata: []")
+    for col, role in metadata:
+        if fmt in ("qualtrics", "spss"):
+            lines += [f"- names: [{_q(col.name)}]", f"  role: {role}"]
+        else:
+            lines += [f"- header: {_q(col.name)}", f"  role: {role}"]
+    if skipped:
+        lines.append(f"# left out (survey-tool metadata): {', '.join(skipped)}")
+    lines.append("variables:")
+    used: set[str] = set()
+    for col in variables:
+        entry, checks = _variable(col, fmt)
+        var_id = _var_id(col, entry, used, fmt)
+        if col.text and fmt in ("qualtrics", "spss"):
+            lines.append(f"# {col.name}: {col.text[:100]}")
+        lines += [f"# CHECK: {c}" for c in checks]
+        lines.append(f"- id: {var_id}")
+        if fmt in ("qualtrics", "spss"):
+            lines.append(f"  column: {_q(col.name)}")
+        else:
+            lines += [f"  header: {_q(col.name)}", f"  subheader: {_q(col.sub)}"]
+        lines.append(f"  kind: {entry['kind']}")
+        if "ordered" in entry:
+            lines.append(f"  ordered: {_q(entry['ordered'])}")
+        for key in ("values", "codes"):
+            if key in entry:
+                lines.append(f"  {key}:")
+                lines += [f"    {_q(k)}: {_q(v)}" for k, v in entry[key].items()]
+    if not variables:
+        raise InputError(path, "no question columns found: nothing to draft")
+    return "\n".join(lines) + "\n"
