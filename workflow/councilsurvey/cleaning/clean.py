@@ -395,9 +395,16 @@ def clean(
     if "respondent_id" not in kept:  # no id column (common in SPSS files): the row number
         kept["respondent_id"] = kept[ROW].astype(int).astype(str)
         note = "no respondent ID column: identified by its raw row number"
-        entries.append(pd.DataFrame({"raw_row": kept[ROW].astype(int).to_numpy(),
-                                     "action": "numbered", "reason": "no_respondent_id",
-                                     "detail": note}))  # fmt: skip
+        entries.append(
+            pd.DataFrame(
+                {
+                    "raw_row": kept[ROW].astype(int).to_numpy(),
+                    "action": "numbered",
+                    "reason": "no_respondent_id",
+                    "detail": note,
+                }
+            )
+        )
     kept["respondent_id"] = pseudonymise_all(kept["respondent_id"], key, f"wave {wave}")
     attrs = frame.set_index("code")
     kept["type"] = _lookup(kept["code"], attrs["type"].to_dict())

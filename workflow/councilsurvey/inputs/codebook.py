@@ -143,9 +143,10 @@ def _key_text(key):
 def answer_keys(var: dict, path: Path, index: int) -> None:
     """Read a variable's answer maps as the user meant them, in place.
 
-    Boolean keys (``true: ...``) and single-choice labels become "Yes"/"No". A ``values`` map whose keys are all numbers
-    (``1: 5``, or ``"1": 5``) becomes ``codes``: it maps an export's numeric codes, not answer texts.
-    ``codes`` keys become text ("1"). Anything else that is not a mapping is refused
+    Boolean keys (``true: ...``) and single-choice labels become "Yes"/"No". A
+    ``values`` map whose keys are all numbers (``1: 5``, or ``"1": 5``) becomes
+    ``codes``: it maps an export's numeric codes, not answer texts. ``codes`` keys become
+    text ("1"). Anything else that is not a mapping is refused
     with one line naming the variable.
     """
     label = f"variables.{index} ({var.get('id', '?')})"

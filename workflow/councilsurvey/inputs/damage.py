@@ -48,7 +48,10 @@ def check_damage(raw: RawExport, codebook: Codebook) -> None:
         if sci.any():
             i = sci[sci].index[0]
             raise _error(
-                raw, i, "respondent_id", f"Respondent ID {ids[i]!r} in scientific notation: {_SAVED}"
+                raw,
+                i,
+                "respondent_id",
+                f"Respondent ID {ids[i]!r} in scientific notation: {_SAVED}",
             )
         fields = [c for c in data.columns if c != ROW]
         dup = ids.notna() & ids.duplicated(keep=False)
@@ -91,5 +94,8 @@ def _check_dates(raw: RawExport, codebook: Codebook, role: str) -> None:
         fits = detect_date_format(present.tolist())[0]
         hint = f" (the dates fit {fits!r}: set date_format to it)" if fits else ""
         raise _error(
-            raw, i, role, f"date {values[i]!r} does not fit the codebook's date_format {fmt!r}{hint}"
+            raw,
+            i,
+            role,
+            f"date {values[i]!r} does not fit the codebook's date_format {fmt!r}{hint}",
         )

@@ -31,14 +31,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.columns import norm_text
-from councilsurvey.inputs.textfile import column_values, is_import_id_row, read_records
+from councilsurvey.inputs.draftsource import (
+    DEFAULT_DATE_FORMAT,
+    Column,
+    is_legacy,
+    qualtrics_columns,
+    spss_columns,
+    surveymonkey_columns,
+    xlsx_records,
+)
+from councilsurvey.inputs.textfile import is_import_id_row, read_records
 
 #: standard five-point scales, lowest point first; any order in the file maps the same
 SCALES = [
@@ -61,32 +69,66 @@ SCALES = [
     ["Never", "Rarely", "Sometimes", "Often", "Always"],
 ]
 #: spellings of a scale point read as the same point
-_ALIASES = {"neutral": "neither agree nor disagree", "agree strongly": "strongly agree",
-            "disagree strongly": "strongly disagree",
-            "neither disagree nor agree": "neither agree nor disagree"}  # fmt: skip
+_ALIASES = {
+    "neutral": "neither agree nor disagree",
+    "agree strongly": "strongly agree",
+    "disagree strongly": "strongly disagree",
+    "neither disagree nor agree": "neither agree nor disagree",
+}
 #: answers that are missing on a Likert item (never a middle point)
 NON_ANSWERS = {
-    "don't know", "dont know", "do not know", "n/a", "na", "not applicable", "not answered",
-    "no answer", "prefer not to say", "refused", "can't say", "cannot say", "no opinion",
-}  # fmt: skip
+    "don't know",
+    "dont know",
+    "do not know",
+    "n/a",
+    "na",
+    "not applicable",
+    "not answered",
+    "no answer",
+    "prefer not to say",
+    "refused",
+    "can't say",
+    "cannot say",
+    "no opinion",
+}
 #: normalised column name -> role (SurveyMonkey headers, Qualtrics and SPSS names)
 ROLES = {
-    "respondentid": "respondent_id", "responseid": "respondent_id", "respid": "respondent_id",
+    "respondentid": "respondent_id",
+    "responseid": "respondent_id",
+    "respid": "respondent_id",
     "collectorid": "collector_id",
-    "startdate": "start_date", "enddate": "end_date",
+    "startdate": "start_date",
+    "enddate": "end_date",
     "ipaddress": "ip_address",
-    "emailaddress": "email", "email": "email", "recipientemail": "email",
-    "firstname": "first_name", "recipientfirstname": "first_name",
-    "lastname": "last_name", "recipientlastname": "last_name",
-    "customdata1": "custom", "customdata": "custom", "custom1": "custom", "externalreference": "custom",
+    "emailaddress": "email",
+    "email": "email",
+    "recipientemail": "email",
+    "firstname": "first_name",
+    "recipientfirstname": "first_name",
+    "lastname": "last_name",
+    "recipientlastname": "last_name",
+    "customdata1": "custom",
+    "customdata": "custom",
+    "custom1": "custom",
+    "externalreference": "custom",
     "externaldatareference": "custom",
-}  # fmt: skip
+}
 #: survey-tool metadata that is neither a role nor a question (left out of the draft)
 TOOL_METADATA = {
-    "status", "progress", "durationinseconds", "duration", "finished", "recordeddate",
-    "distributionchannel", "userlanguage", "locationlatitude", "locationlongitude",
-    "responseset", "name", "locationaccuracy",
-}  # fmt: skip
+    "status",
+    "progress",
+    "durationinseconds",
+    "duration",
+    "finished",
+    "recordeddate",
+    "distributionchannel",
+    "userlanguage",
+    "locationlatitude",
+    "locationlongitude",
+    "responseset",
+    "name",
+    "locationaccuracy",
+}
 #: variable ids the bundled questionnaire uses, recognised from question texts
 KNOWN_IDS = [
     (r"\bwhich council\b", "council_text"),
@@ -110,24 +152,9 @@ DATE_FORMATS = [
     "%d/%m/%Y",
     "%Y-%m-%d",
 ]
-DEFAULT_DATE_FORMAT = "%m/%d/%Y %I:%M:%S %p"
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 #: more distinct answers than this (and than half the answered rows) is free text
 MAX_OPTIONS = 15
-
-
-@dataclass
-class Column:
-    """One export column as the draft sees it."""
-
-    name: str  # column name (Qualtrics, SPSS) or first-header text (SurveyMonkey)
-    sub: str = ""  # second-header text (SurveyMonkey)
-    text: str = ""  # question text (Qualtrics row 2, SPSS variable label)
-    values: list = field(default_factory=list)  # texts, None for blank
-    labels: dict = field(default_factory=dict)  # SPSS code -> label
-    missing: set = field(default_factory=set)  # SPSS declared missing codes
-    recodes: dict = field(default_factory=dict)  # .qsf: recode value text -> choice text
-    block: bool = False  # part of a SurveyMonkey matrix block
 
 
 def _key(text: str) -> str:
@@ -147,136 +174,6 @@ def _scale_point(text: str) -> tuple[int, int] | None:
 
 def _is_non_answer(text: str) -> bool:
     return norm_text(text).replace("\u2019", "'") in NON_ANSWERS
-
-
-# ------------------------------------------------------------------------ reading
-
-
-def _surveymonkey_columns(records) -> list[Column]:
-    head1, head2 = records[0], records[1]
-    body = records[2:]
-    cols, current = [], ""
-    for i, (h1, h2) in enumerate(zip(head1, head2, strict=False)):
-        block = not h1.strip() and bool(h2.strip()) and bool(current)
-        if h1.strip():
-            current = h1.strip()
-        values = column_values(body, i)
-        values = values.to_pylist() if hasattr(values, "to_pylist") else list(values)
-        col = Column(current if block else h1.strip(), h2.strip(), values=values, block=block)
-        if block:
-            cols[-1].block = True
-        cols.append(col)
-    return cols
-
-
-def _qualtrics_columns(records, qsf) -> list[Column]:
-    names, texts = records[0], records[1]
-    legacy = _is_legacy(names)
-    body = records[2:] if legacy else records[3:]
-    recodes = _qsf_recodes(qsf) if qsf else {}
-    cols = []
-    for i, name in enumerate(names):
-        values = column_values(body, i)
-        values = values.to_pylist() if hasattr(values, "to_pylist") else list(values)
-        if legacy and re.fullmatch(r"V[0-9]+", name.strip()):
-            name = texts[i]
-        cols.append(Column(name.strip(), text=texts[i].strip(), values=values))
-        cols[-1].recodes = recodes.get(name.strip(), {})
-    return cols
-
-
-def _is_legacy(names: list[str]) -> bool:
-    """A legacy Qualtrics export: its first columns are named V1, V2, ..."""
-    return len(names) >= 2 and [n.strip() for n in names[:2]] == ["V1", "V2"]
-
-
-def _qsf_recodes(qsf) -> dict[str, dict[str, str]]:
-    """Export column -> {recode value text: choice text} from a Qualtrics ``.qsf``."""
-    try:
-        survey = json.loads(Path(qsf).read_text(encoding="utf-8"))
-        elements = survey["SurveyElements"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(qsf, f"not a readable Qualtrics .qsf survey file: {exc}") from None
-    out: dict[str, dict[str, str]] = {}
-    for el in elements:
-        p = el.get("Payload") if el.get("Element") == "SQ" else None
-        if not isinstance(p, dict):
-            continue
-        tag = p.get("DataExportTag") or p.get("QuestionID")
-        matrix = p.get("QuestionType") == "Matrix"
-        options = p.get("Answers") if matrix else p.get("Choices")
-        recode = (p.get("RecodeValues") if not matrix else p.get("RecodeValues")) or {}
-        if not isinstance(options, dict):
-            continue
-        table = {
-            str(recode.get(k, k)): re.sub(r"<[^>]+>", "", str(v.get("Display", ""))).strip()
-            for k, v in options.items()
-        }
-        if matrix and isinstance(p.get("Choices"), dict):
-            tags = p.get("ChoiceDataExportTags") or {}
-            for k in p["Choices"]:
-                out[str(tags.get(k) or f"{tag}_{k}")] = table
-        else:
-            out[str(tag)] = table
-    return out
-
-
-def _spss_columns(path) -> list[Column]:
-    import pandas as pd
-    import pyreadstat
-
-    from councilsurvey.inputs.workbooks import cell_text
-
-    try:
-        df, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, ValueError) as exc:
-        raise InputError(path, f"not a readable SPSS .sav file: {exc}") from None
-    cols = []
-    label_of = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
-    for name in meta.column_names:
-        series = df[name]
-        labels = meta.variable_value_labels.get(name, {})
-        missing = set()
-        for r in (meta.missing_ranges or {}).get(name, []):
-            lo, hi = r.get("lo"), r.get("hi")
-            missing |= {k for k in labels if _in(k, lo, hi)}
-            missing |= {v for v in series.dropna().unique() if _in(v, lo, hi)}
-        if pd.api.types.is_numeric_dtype(series):
-            values = [None if pd.isna(v) else float(v) for v in series]
-        else:
-            values = [None if v is None or v == "" else cell_text(v, DEFAULT_DATE_FORMAT)
-                      for v in series]  # fmt: skip
-        cols.append(
-            Column(name, text=(label_of.get(name) or "").strip(), values=values,
-                   labels=labels, missing=missing)  # fmt: skip
-        )
-    return cols
-
-
-def _in(v, lo, hi) -> bool:
-    try:
-        return lo <= v <= hi
-    except TypeError:
-        return False
-
-
-def _xlsx_records(path) -> list[list[str]]:
-    import openpyxl
-
-    from councilsurvey.inputs.workbooks import cell_text
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds)
-        raise InputError(path, f"not a readable .xlsx workbook: {exc}") from None
-    try:
-        rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        book.close()
-    width = max((len(r) for r in rows[:2]), default=0)
-    records = [[cell_text(v, DEFAULT_DATE_FORMAT) for v in (r + [None] * width)[:width]]
-               for r in rows]  # fmt: skip
-    return [records[0], records[1]] + [r for r in records[2:] if any(c.strip() for c in r)]
 
 
 # ------------------------------------------------------------------------ judging
@@ -346,7 +243,9 @@ def _variable(col: Column, fmt: str) -> tuple[dict, list[str]]:
     if col.block and len(distinct) == 1 and norm_text(distinct[0]) == norm_text(col.sub):
         checks.append("one option of a multi-select question (blank = not chosen)")
         return {"kind": "single_choice", "ordered": False, "values": {col.sub: col.sub}}, checks
-    many = len(distinct) > MAX_OPTIONS or (len(answered) >= 20 and len(distinct) > len(answered) / 2)
+    many = len(distinct) > MAX_OPTIONS or (
+        len(answered) >= 20 and len(distinct) > len(answered) / 2
+    )
     if not distinct or many:
         if not distinct:
             checks.append("no answers in the export: free text or a closed question?")
@@ -433,8 +332,31 @@ def _recoded(col: Column, distinct, checks) -> dict:
 
 def _slug(text: str, used: set[str], prefix: str = "") -> str:
     words = re.findall(r"[a-z0-9]+", norm_text(text))
-    stop = {"the", "a", "an", "of", "to", "and", "or", "is", "are", "do", "you", "your", "in",
-            "for", "on", "what", "which", "how", "far", "will", "with", "my", "i"}  # fmt: skip
+    stop = {
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "and",
+        "or",
+        "is",
+        "are",
+        "do",
+        "you",
+        "your",
+        "in",
+        "for",
+        "on",
+        "what",
+        "which",
+        "how",
+        "far",
+        "will",
+        "with",
+        "my",
+        "i",
+    }
     words = [w for w in words if w not in stop][:4] or ["q"]
     base = prefix + "_".join(words)
     if not base[0].isalpha():
@@ -500,19 +422,19 @@ def draft_codebook(path, format=None, qsf=None, encoding=None, wave=None) -> str
     if fmt not in FORMATS:
         raise InputError(path, f"unknown export format {fmt!r} (expected one of {FORMATS})")
     if fmt == "spss":
-        cols = _spss_columns(path)
+        cols = spss_columns(path)
     elif fmt == "xlsx":
-        cols = _surveymonkey_columns(_xlsx_records(path))
+        cols = surveymonkey_columns(xlsx_records(path))
     else:
         records = read_records(path, encoding, [])
         if len(records) < 2:
             raise InputError(path, "fewer than two header rows: nothing to draft from")
-        legacy = _is_legacy(records[0])
+        legacy = is_legacy(records[0])
         if fmt == "qualtrics" or legacy or (len(records) >= 3 and is_import_id_row(records[2])):
             fmt = "qualtrics"
-            cols = _qualtrics_columns(records, qsf)
+            cols = qualtrics_columns(records, qsf)
         else:
-            cols = _surveymonkey_columns(records)
+            cols = surveymonkey_columns(records)
     lines = [
         f"# Codebook drafted by `councilsurvey codebook draft` from {path.name}.",
         "# Review every `# CHECK:` line, rename the variable ids to the questionnaire's",
@@ -568,7 +490,8 @@ def draft_codebook(path, format=None, qsf=None, encoding=None, wave=None) -> str
         for key in ("values", "codes"):
             if key in entry:
                 lines.append(f"  {key}:")
-                lines += [f"    {_q(k)}: {_q(v)}" for k, v in entry[key].items()]
+                keys = {k: (k if key == "codes" else _q(k)) for k in entry[key]}
+                lines += [f"    {keys[k]}: {_q(v)}" for k, v in entry[key].items()]
     if not variables:
         raise InputError(path, "no question columns found: nothing to draft")
     return "\n".join(lines) + "\n"

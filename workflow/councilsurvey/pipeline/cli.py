@@ -132,9 +132,7 @@ def main(argv=None) -> int:
             from councilsurvey.core.writers import write_text
             from councilsurvey.inputs.draft import draft_codebook
 
-            text = draft_codebook(
-                args.export, args.format, args.qsf, args.encoding, wave=args.wave
-            )
+            text = draft_codebook(args.export, args.format, args.qsf, args.encoding, wave=args.wave)
             args.output.parent.mkdir(parents=True, exist_ok=True)
             write_text(text, args.output)
             checks = text.count("# CHECK:")
