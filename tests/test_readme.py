@@ -11,6 +11,7 @@ import importlib.util
 import re
 import shlex
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,12 @@ def problems(command: str) -> list[str]:
     if program.startswith(".venv/bin/"):
         out += [p for p in [check_path(program)] if p]
         program = program.removeprefix(".venv/bin/")
+        scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+        if program in scripts:  # the project's own command, which `make` installs
+            module = scripts[program].split(":")[0]
+            if importlib.util.find_spec(module) is None:
+                out.append(f"{program}'s module {module} does not import")
+            return out + [p for p in map(check_path, args) if p]
         if not Path(sys.executable).with_name(program).exists():
             out.append(f"{program} is not installed in the environment")
     if program == "snakemake":
@@ -158,6 +165,8 @@ def test_readme_command_names_what_exists(command):
         "make verify BUNDEL=x",
         ".venv/bin/snakemake --cores 4 verifyy",
         ".venv/bin/python -m councilsurvey.dev.synthh",
+        ".venv/bin/councilsurvey read data/raw/2017/exports.csv",
+        ".venv/bin/councilsurveyy read",
         "snakemake --workflow-profile profiles/slurmm",
         "make verify BUNDLE=results/bundles/start-of-the-possible-2017-v0.0.9",
     ],

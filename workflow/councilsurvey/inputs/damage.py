@@ -10,6 +10,7 @@ date against the codebook's ``date_format`` here, at ``validate_raw``, rather th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
@@ -22,6 +23,20 @@ _SCIENTIFIC = re.compile(r"^[0-9](?:\.[0-9]+)?E[+-]?[0-9]+$", re.I)
 _HASHES = re.compile(r"^#+$")
 #: an Excel serial day number between 1954 and 2119
 _SERIAL = re.compile(r"^[2-7][0-9]{4}(?:\.[0-9]+)?$")
+#: date formats tried on the date columns, most common first
+DATE_FORMATS = [
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+]
 _SAVED = "the export was opened and saved in a spreadsheet (Excel): download it again"
 
 
@@ -75,8 +90,6 @@ def check_damage(raw: RawExport, codebook: Codebook) -> None:
 
 
 def _check_dates(raw: RawExport, codebook: Codebook, role: str) -> None:
-    from councilsurvey.inputs.draft import detect_date_format
-
     values = raw.data[role]
     present = values.dropna()
     if present.empty:
@@ -99,3 +112,19 @@ def _check_dates(raw: RawExport, codebook: Codebook, role: str) -> None:
             role,
             f"date {values[i]!r} does not fit the codebook's date_format {fmt!r}{hint}",
         )
+
+
+def detect_date_format(texts) -> tuple[str | None, list[str]]:
+    """The first of :data:`DATE_FORMATS` that reads every text, and every one that does."""
+    texts = [t.strip() for t in texts if isinstance(t, str) and t.strip()][:500]
+    if not texts:
+        return None, []
+    fits = []
+    for fmt in DATE_FORMATS:
+        try:
+            for t in texts:
+                dt.datetime.strptime(t, fmt)
+        except ValueError:
+            continue
+        fits.append(fmt)
+    return (fits[0] if fits else None), fits

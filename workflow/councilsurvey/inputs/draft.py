@@ -28,7 +28,6 @@ kind or order, the date format detected from the data, unlabelled numeric codes.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -37,6 +36,7 @@ import yaml
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.columns import norm_text
+from councilsurvey.inputs.damage import detect_date_format
 from councilsurvey.inputs.draftsource import (
     DEFAULT_DATE_FORMAT,
     Column,
@@ -138,20 +138,6 @@ KNOWN_IDS = [
     (r"\bage\b", "age_band"),
     (r"\bgender\b", "gender"),
 ]
-#: date formats tried on the date columns, most common first
-DATE_FORMATS = [
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-    "%Y-%m-%d",
-]
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 #: more distinct answers than this (and than half the answered rows) is free text
 MAX_OPTIONS = 15
@@ -190,22 +176,6 @@ def _number(v) -> float | None:
 def _num_text(v) -> str:
     f = float(v)
     return str(int(f)) if f.is_integer() else repr(f)
-
-
-def detect_date_format(texts) -> tuple[str | None, list[str]]:
-    """The first of :data:`DATE_FORMATS` that reads every text, and every one that does."""
-    texts = [t.strip() for t in texts if isinstance(t, str) and t.strip()][:500]
-    if not texts:
-        return None, []
-    fits = []
-    for fmt in DATE_FORMATS:
-        try:
-            for t in texts:
-                dt.datetime.strptime(t, fmt)
-        except ValueError:
-            continue
-        fits.append(fmt)
-    return (fits[0] if fits else None), fits
 
 
 def _variable(col: Column, fmt: str) -> tuple[dict, list[str]]:
