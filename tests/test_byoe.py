@@ -542,3 +542,63 @@ def test_codebook_mistakes_are_one_line(tmp_path, case):
     else:
         assert done.returncode == 1 and says in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _rounded(rec):
+    rec[0] = str(int(rec[0]) // 10**6 * 10**6)
+
+
+def test_ids_rounded_into_duplicates_fail_at_validate_raw(tmp_path):
+    export = _damaged(tmp_path, _rounded)
+    with pytest.raises(InputError, match="repeated on rows with different answers") as err:
+        validate_raw(export=export, codebook=WAVE / "codebook.yaml", frame=FRAME,
+                     n_councils=353, outside=OUTSIDE, report=tmp_path / "r.json",
+                     wave="2017")  # fmt: skip
+    assert err.value.column == "Respondent ID"
+
+
+BROKEN = {
+    "not_a_mapping": "- just\n- a list\n",
+    "yaml_syntax": "wave: x\nvariables: [\n",
+    "values_null": "wave: x\nmetadata: []\nvariables:\n- {id: q, header: Q, subheader: R, "
+    "kind: single_choice, values: null}\n",
+    "unknown_kind": "wave: x\nmetadata: []\nvariables:\n- {id: q, header: Q, subheader: R, "
+    "kind: multi}\n",
+    "no_variables": "wave: x\nmetadata: []\nvariables: []\n",
+    "bad_id": "wave: x\nmetadata: []\nvariables:\n- {id: Q 1, header: Q, subheader: R, "
+    "kind: free_text}\n",
+    "codes_not_numbers": "wave: x\nmetadata: []\nvariables:\n- {id: q, column: Q, "
+    "kind: likert, codes: {a: 1}}\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_codebooks_are_one_line(tmp_path, case):
+    (tmp_path / "codebook.yaml").write_text(BROKEN[case])
+    done = cli("read", WAVE / "export.csv", "--codebook", tmp_path / "codebook.yaml")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert str(tmp_path / "codebook.yaml") in done.stderr
+
+
+def test_spss_unlabelled_declared_missing_and_code_text_keys(tmp_path):
+    """An unlabelled declared missing code (9) is missing, not an error; keys written as
+    code text ("1": Female) map the codes of a labelled variable."""
+    pyreadstat = pytest.importorskip("pyreadstat")
+    frame = pd.DataFrame({"att": [1.0, 5.0, 9.0, 2.0], "sex": [1.0, 2.0, 2.0, 1.0]})
+    pyreadstat.write_sav(
+        frame, str(tmp_path / "x.sav"),
+        variable_value_labels={"att": dict(enumerate(AGREE, start=1)),
+                               "sex": {1.0: "Female", 2.0: "Male"}},
+        missing_ranges={"att": [{"lo": 8.0, "hi": 9.0}]},
+    )  # fmt: skip
+    (tmp_path / "codebook.yaml").write_text(
+        "wave: x\nmetadata: []\nvariables:\n"
+        "- {id: att, column: att, kind: likert, values: {Strongly disagree: 1, Disagree: 2,"
+        " Neither agree nor disagree: 3, Agree: 4, Strongly agree: 5}}\n"
+        "- {id: sex, column: sex, kind: single_choice, values: {'1': Female, '2': Male}}\n"
+    )
+    book = load_codebook(tmp_path / "codebook.yaml")
+    coded = recode(read_export(tmp_path / "x.sav", book), book)
+    assert [None if pd.isna(v) else int(v) for v in coded["att"]] == [1, 5, None, 2]
+    assert list(coded["sex"]) == ["Female", "Male", "Male", "Female"]
