@@ -92,6 +92,29 @@ def test_draft_of_the_2017_export_matches_the_hand_written_codebook(tmp_path):
     assert gender == dict(Counter(v for v in export["What is your gender?"] if v))
 
 
+def test_draft_of_the_2019_sav_matches_the_hand_written_codebook(tmp_path):
+    """The bundled SPSS wave: variable names, labels and value labels give the
+    hand-written codebook's kinds, order and answer maps exactly."""
+    draft, summary = draft_and_read(ROOT / "data" / "raw" / "2019" / "export.sav", tmp_path)
+    hand = yaml.safe_load((ROOT / "data" / "raw" / "2019" / "codebook.yaml").read_text())
+    assert [(m["names"], m["role"]) for m in draft["metadata"]] == [
+        (m["names"], m["role"]) for m in hand["metadata"]
+    ]
+    drafted = {v["column"]: v for v in draft["variables"]}
+    assert len(drafted) == len(hand["variables"])
+    for var in hand["variables"]:
+        got = drafted[var["column"]]
+        assert (got["id"], got["kind"], got.get("ordered")) == (
+            var["id"],
+            var["kind"],
+            var.get("ordered"),
+        )
+        assert list(got.get("values", {}).items()) == list(var.get("values", {}).items())
+    pyreadstat = pytest.importorskip("pyreadstat")
+    frame, _ = pyreadstat.read_sav(str(ROOT / "data" / "raw" / "2019" / "export.sav"))
+    assert summary["rows"] == len(frame)
+
+
 # --------------------------------------------------------------- SurveyMonkey variants
 
 
@@ -500,7 +523,10 @@ def test_header_differing_only_in_spacing_is_suggested(tmp_path):
     )
     done = cli("read", tmp_path / "export.csv", "--codebook", WAVE / "codebook.yaml")
     assert done.returncode == 1
-    assert "differs from it only in white space or case" in done.stderr
+    assert (
+        "(column 15, 'What is your gender ?' / Response, differs from it only in white "
+        "space or case" in done.stderr
+    )
     assert len(done.stderr.strip().splitlines()) == 1
 
 

@@ -87,7 +87,8 @@ def from_header_rows(path, records, body, rows, codebook, warnings) -> RawExport
         raise InputError(path, "only one column: is the delimiter a comma?", row=1)
     _check_second_header_row(path, head1, head2, codebook)
     keys = _column_keys(path, head1, head2)
-    columns, headers, unknown = _locate(path, keys, codebook)
+    shown = [(h1.strip() or k[0], h2.strip()) for h1, h2, k in zip(head1, head2, keys, strict=True)]
+    columns, headers, unknown = _locate(path, keys, codebook, shown)
     check_widths(path, body, rows, len(head1))
     check_not_empty(path, body, FIRST_DATA_ROW)
     values = {name: column_values(body, idx) for name, idx in columns.items()}
@@ -206,7 +207,7 @@ def _meta_names(meta: dict) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _locate(path, keys, codebook):
+def _locate(path, keys, codebook, shown=None):
     """Columns by (header, subheader) texts: role/variable -> column index."""
     index = {key: i for i, key in enumerate(keys)}
     columns: dict[str, int] = {}
@@ -218,7 +219,7 @@ def _locate(path, keys, codebook):
             raise InputError(
                 path,
                 f"export metadata column {label!r} from the codebook is missing"
-                + _near((norm_text(label), ""), keys),
+                + _near((norm_text(label), ""), keys, shown),
                 row=1,
                 column=label,
             )
@@ -236,7 +237,7 @@ def _locate(path, keys, codebook):
             label = var["header"] if var["kind"] != "likert" else var["subheader"]
             raise InputError(
                 path,
-                f"codebook question {var['id']!r} is not in the export{_near(key, keys)}",
+                f"codebook question {var['id']!r} is not in the export{_near(key, keys, shown)}",
                 column=label,
             )
         columns[var["id"]] = index[key]
@@ -256,15 +257,17 @@ def shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
 
 
-def _near(key: tuple[str, str], keys: list[tuple[str, str]]) -> str:
+def _near(key, keys, shown=None) -> str:
     """A hint naming an export column whose header differs from ``key`` only by white
-    space, case or punctuation spacing (e.g. "RespondentID"), if there is one."""
+    space or case (e.g. "RespondentID"), if there is one, as the export spells it
+    (``shown``: each column's header texts), shortened."""
     squash = tuple(re.sub(r"\s+", "", k) for k in key)
     for i, k in enumerate(keys):
         if tuple(re.sub(r"\s+", "", x) for x in k) == squash:
-            sub = f" / {shorten(k[1], 40)}" if k[1] else ""
+            h1, h2 = shown[i] if shown else k
+            sub = f" / {shorten(h2, 40)}" if h2 else ""
             return (
-                f" (column {i + 1}, {shorten(k[0])!r}{sub}, differs from it only in white "
+                f" (column {i + 1}, {shorten(h1)!r}{sub}, differs from it only in white "
                 "space or case: copy the export's text into the codebook)"
             )
     return ""
