@@ -105,7 +105,7 @@ def main(argv=None) -> None:
     load = load_average()
     rerun, proc = snakemake(work, cores=args.cores, env=env)
     receipts = {}
-    for path in sorted((work / "results").glob("*/bundle.json")):
+    for path in sorted((work / "results").glob("*/bundle-*.json")):
         receipts[path.parent.name] = json.loads(path.read_text())["status"]
     print(f"rerun after editing: {rerun:.1f} s; bundles {receipts}")
     _, after = snakemake(work, "--dry-run", cores=args.cores, env=env)

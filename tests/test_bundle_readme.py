@@ -12,6 +12,7 @@ from councilsurvey.core.yamlio import load_yaml
 from councilsurvey.pipeline.bundling import DEFAULTS
 from councilsurvey.pipeline.paths import load_config, wave_statements
 from councilsurvey.publish import bundle as b
+from councilsurvey.publish.bundle import sha256
 from councilsurvey.publish.provenance import collect
 from councilsurvey.report import bundle_sections as sec
 
@@ -97,8 +98,8 @@ def meta(**extra):
         "wave": "2017",
         "study": "study",
         "bundle": "study-2017-v0.0.1",
-        "commit": "abc",
-        "dirty": False,
+        "code_sha256": "0123456789abcdef",
+        "n_code": 3,
         "command": "snakemake --cores 4",
         "k": 5,
         "suppressed": 0,
@@ -157,11 +158,18 @@ def test_shipped_config_keeps_every_default_and_a_change_is_listed():
     assert "none" not in text
 
 
-def test_provenance_holds_the_effective_configuration(tmp_path):
-    prov = collect([], str(ROOT / "config.yaml"), str(ROOT / "requirements.lock"), cwd=ROOT)
+def test_provenance_holds_the_effective_configuration_and_the_code(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    cfg = load_yaml(ROOT / "config.yaml")
+    prov = collect([], cfg, "requirements.lock", root=ROOT)
     effective = json.loads(json.dumps(prov["config"]["effective"], sort_keys=True))
     assert effective["weighting"]["trim"] is None
-    assert effective == json.loads(json.dumps(load_yaml(ROOT / "config.yaml"), sort_keys=True))
+    assert effective == json.loads(json.dumps(cfg, sort_keys=True))
+    files = prov["code"]["files"]
+    assert files["Snakefile"] == sha256(ROOT / "Snakefile")
+    assert "workflow/councilsurvey/pipeline/bundling.py" in files
+    assert not any("/dev/" in f or "__pycache__" in f for f in files)
+    assert "git" not in prov  # the git state changes without the code: not in a bundle
 
 
 def test_each_waves_data_statement_is_true_for_it(monkeypatch):

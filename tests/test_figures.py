@@ -11,6 +11,7 @@ import pytest
 
 from councilsurvey.analysis import attitudes, segmentation, trends
 from councilsurvey.core.statement import SYNTHETIC
+from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import attitude_figures, segment_figures, trend_figures
 from councilsurvey.survey.design import SurveyDesign
 
@@ -40,8 +41,15 @@ def tables(segmented, instrument):
     }
 
 
-def draw(name, tables):
-    """(function, table, wave argument, labels a reader must find) of each figure."""
+def short(instrument, var):
+    """The short label the questionnaire itself gives a question."""
+    return instrument.item(var)["short"]
+
+
+def draw(name, tables, instrument):
+    """(function, table, wave argument, labels a reader must find) of each figure: the
+    questionnaire's short labels and answers, the segments and groups in words."""
+    champ = short(instrument, "digital_champion")
     return {
         "shares": (
             segment_figures.shares_figure,
@@ -50,56 +58,69 @@ def draw(name, tables):
             ["Wave 2017: segments of the default rule", "share of councillors", "unweighted"]
             + [
                 f"{s} (n={n})"
-                for s, n in zip(tables["shares"]["segment"], tables["shares"]["n"], strict=True)
+                for s, n in zip(
+                    ["Digital enthusiasts", "In the middle", "Digital sceptics", "Unclassified"],
+                    tables["shares"]
+                    .set_index("segment")
+                    .loc[["enthusiast", "middle", "sceptic", "unclassified"], "n"],
+                    strict=True,
+                )
             ],
         ),
         "profiles": (
             segment_figures.profiles_figure,
             tables["profiles"],
             "2017",
-            ["Wave 2017: attitude profiles by segment", "att_big_data", "sceptic", "enthusiast"],
+            ["Wave 2017: attitude profiles by segment", "Digital sceptics", "Digital enthusiasts"]
+            + [short(instrument, i) for i in instrument.attitude_ids],
         ),
         "headlines": (
             attitude_figures.headlines_figure,
             tables["heads"],
             "2017",
             ["Wave 2017: headline estimates", "x = unweighted"]
+            + [f"{champ}: {o}" for o in instrument.options("digital_champion")]
             + [
-                f"{i}: {c}"
-                for i, c in zip(
-                    tables["heads"]["indicator"], tables["heads"]["category"], strict=True
-                )
+                f"{short(instrument, 'has_digital_strategy')}: Yes",
+                f"{short(instrument, 'exclusion_major_issue')}: Yes",
+                f"{short(instrument, 'att_wellbeing')}: Agree or Strongly agree",
+                f"{champ}: The leader or the chief executive",
             ],
         ),
         "composition": (
             attitude_figures.composition_figure,
             tables["comp"],
             "2017",
-            ["enthusiasts and sceptics by group", "by type", "by role", "enthusiast", "sceptic"],
+            ["enthusiasts and sceptics by group", "by council type", "London borough"]
+            + [f"by {short(instrument, 'role').lower()}", "Digital enthusiasts"],
         ),
         "caution": (
             attitude_figures.caution_figure,
             tables["dist"],
             "2017",
-            ["caution statements by segment", "too_complex", "cyber", "exclusion", "middle"],
+            ["caution statements by segment", "In the middle", "5 = strongly agree"]
+            + [short(instrument, i).split()[0] for i in instrument.caution_ids],
         ),
         "odds": (
             attitude_figures.odds_figure,
             tables["model"],
             "2017",
-            ["Wave 2017: who is an enthusiast?", "survey-weighted", "odds ratio"],
+            ["Wave 2017: who is an enthusiast?", "survey-weighted", "odds ratio"]
+            + ["Party group: Labour", "Council type: London borough"]
+            + [f"{short(instrument, 'role')}: Committee chair"],
         ),
         "trend_headlines": (
             trend_figures.headlines_figure,
             tables["estimates"],
             ["2017", "2019"],
-            ["Headline estimates by wave", "2017", "2019", "weighted share (95% CI)"],
+            ["Headline estimates by wave", "2017", "2019", "weighted share (95% CI)"]
+            + [f"{short(instrument, 'has_digital_strategy')}: Yes"],
         ),
         "trend_segments": (
             trend_figures.segments_figure,
             tables["estimates"],
             ["2017", "2019"],
-            ["Segments by wave", "segment: enthusiast", "segment: sceptic"],
+            ["Segments by wave", "Digital enthusiasts", "Digital sceptics"],
         ),
     }[name]
 
@@ -117,13 +138,16 @@ FIGURES = [
 
 
 @pytest.mark.parametrize("name", FIGURES)
-def test_figure_is_written_deterministically_with_statement_and_labels(name, tables, tmp_path):
-    func, table, wave, labels = draw(name, tables)
+def test_figure_is_written_deterministically_with_statement_and_labels(
+    name, tables, instrument, tmp_path
+):
+    func, table, wave, labels = draw(name, tables, instrument)
+    words = ReaderLabels.of(instrument)
     before = dict(matplotlib.rcParams)
     paths = []
     for run in ("a", "b"):
         png, svg = tmp_path / f"{run}.png", tmp_path / f"{run}.svg"
-        fig = func(table, png, svg, wave, STATEMENT)
+        fig = func(table, png, svg, wave, STATEMENT, words)
         assert not plt.fignum_exists(fig.number)  # closed: a pipeline run leaks no figures
         paths.append((png, svg))
     (png_a, svg_a), (png_b, svg_b) = paths
@@ -137,6 +161,9 @@ def test_figure_is_written_deterministically_with_statement_and_labels(name, tab
     assert STATEMENT in text
     missing = [label for label in labels if label not in text]
     assert missing == []
+    # no variable id or code reaches the reader
+    ids = [v for v in instrument.question_ids if "_" in v] + ["party_group", "london_borough"]
+    assert [v for v in ids if v in text] == []
     # the theme is applied inside the function only
     assert dict(matplotlib.rcParams) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "a.svg", "b.png", "b.svg"]

@@ -46,7 +46,21 @@ def digests(root: Path) -> dict:
 
 #: the stages the `run` fixture kills, by their log files: each run is SIGKILLed while that
 #: stage is under way (see kill_during)
-KILL_POINTS = ("logs/2017/clean.log", "logs/2017/segmentation.log", "logs/2017/bundle.log")
+def _current(what: str, wave: str = "2017") -> str:
+    """The current bundle's folder (``"dir"``) or log (``"log"``) of a wave: their names end
+    in the fingerprint of the repository's inputs and code, which a copy shares."""
+    import contextlib
+
+    from councilsurvey.pipeline import paths
+
+    with contextlib.chdir(ROOT):
+        cfg = paths.load_config("config.yaml")
+        if what == "dir":
+            return paths.bundle_dir(cfg, wave)
+        return paths.bundle_log(wave, paths.bundle_fingerprint(cfg, wave))
+
+
+KILL_POINTS = ("logs/2017/clean.log", "logs/2017/segmentation.log", _current("log"))
 
 #: seconds that kill_during may wait for its stage (as long as the `snakemake` helper gives a
 #: whole run: on two busy cores the bundle job starts only after several minutes)
@@ -301,7 +315,6 @@ def test_rerun_is_a_noop_and_adding_a_wave_changes_nothing_of_2017(run, full):
 
 
 def test_second_wave_and_trends(full):
-    import json
 
     seg = pd.read_csv(full / "results/2019/tables/segments.csv").set_index("segment")
     assert seg["n"].sum() == 652 and seg.at["enthusiast", "n"] == 335
@@ -317,7 +330,7 @@ def test_second_wave_and_trends(full):
     assert set(pairs) == {"2017>2019"}
     assert changes["p"].between(0, 1).all()
     for name in ("2019", "trends"):
-        receipt = json.loads((full / f"results/{name}/bundle.json").read_text())
+        receipt = receipt_of(full, name)
         bundle = full / receipt["bundle"]
         assert (bundle / "MANIFEST.sha256").exists() and Path(f"{bundle}.zip").exists()
     # disclosure control: the City of London's 4 respondents of 2019 are not published
@@ -325,7 +338,7 @@ def test_second_wave_and_trends(full):
     row = margins[margins["category"] == "sui_generis"].iloc[0]
     assert row["respondents"] == "<5" and pd.isna(row["weighted_share"])
     assert "Disclosure control" in (json_bundle(full, "2019") / "README.md").read_text()
-    trends = json.loads((full / "results/trends/bundle.json").read_text())["bundle"]
+    trends = receipt_of(full, "trends")["bundle"]
     assert "trends" in trends and (full / trends / "tables/trend_changes.csv").exists()
 
 
@@ -381,10 +394,16 @@ def test_make_diff_compares_two_bundles(full):
     assert "tables/segments.csv" in proc.stdout and "Summary:" in proc.stdout
 
 
-def json_bundle(root, wave):
+def receipt_of(root, wave) -> dict:
+    """The receipt of a run's (only) bundle of a wave."""
     import json
 
-    return root / json.loads((root / f"results/{wave}/bundle.json").read_text())["bundle"]
+    (path,) = (root / f"results/{wave}").glob("bundle-*.json")
+    return json.loads(path.read_text())
+
+
+def json_bundle(root, wave):
+    return root / receipt_of(root, wave)["bundle"]
 
 
 def test_bad_answer_fails_clearly_and_keeps_earlier_outputs(run, tmp_path):
@@ -469,13 +488,7 @@ def test_undeclared_notebook_parameter_fails_by_name(run, tmp_path):
     assert "parameter 'seed' is not declared" in proc.stderr
 
 
-def _bundle_2017() -> str:
-    from councilsurvey.pipeline.paths import bundle_dir, load_config
-
-    return bundle_dir(load_config(ROOT / "config.yaml"), "2017")
-
-
-BUNDLE = _bundle_2017()
+BUNDLE = _current("dir")
 
 
 def test_bundle_contents(run):
@@ -503,7 +516,9 @@ def test_bundle_contents(run):
     readme = (bundle / "README.md").read_text()
     assert "Synthetic reconstruction" in readme and "make verify" in readme
     crate = ROCrate(bundle)
-    assert crate.root_dataset["version"] == load_config(ROOT / "config.yaml")["bundle"]["version"]
+    version = load_config(ROOT / "config.yaml")["bundle"]["version"]
+    assert bundle.name.endswith(f"-v{crate.root_dataset['version']}")
+    assert crate.root_dataset["version"].startswith(f"{version}-")
     assert crate.mainEntity.id == "provenance/Snakefile"
     import json
 
@@ -512,8 +527,44 @@ def test_bundle_contents(run):
     assert prov["versions"]["snakemake"].startswith("9.")
     manifest = (bundle / "MANIFEST.sha256").read_text()
     assert "export.csv" not in manifest  # raw data (with personal data) never in the bundle
-    receipt = json.loads((run / "results/2017/bundle.json").read_text())
+    receipt = receipt_of(run, "2017")
     assert receipt["claims"] == {"PASS": 8}
+
+
+def test_bundle_speaks_the_questionnaire_s_words(run):
+    """Issue 19: the bundle carries the questionnaire and codebook, its data dictionary gives
+    every question's words, and its reader tables and figures use them, not variable ids."""
+    from councilsurvey.inputs.instrument import load_instrument
+
+    bundle = run / BUNDLE
+    for name in ("questionnaire", "codebook"):
+        assert (bundle / f"instrument/{name}.yaml").read_bytes() == (
+            run / f"data/raw/2017/{name}.yaml"
+        ).read_bytes()
+    inst = load_instrument(bundle / "instrument/questionnaire.yaml")
+    dictionary = pd.read_csv(bundle / "data_dictionary.csv")
+    questions = dictionary[dictionary["file"] == "instrument/questionnaire.yaml"]
+    assert questions["column"].tolist() == inst.question_ids
+    big_data = questions.loc[questions["column"] == "att_big_data", "description"].item()
+    assert "Big data and better use of data" in big_data
+    ids = [v for v in inst.question_ids if "_" in v] + ["party_group", "london_borough"]
+    for rel in (
+        "headlines",
+        "segments",
+        "segment_profiles",
+        "segment_composition",
+        "tests_association",
+        "tests_caution",
+        "tests_enthusiast_model",
+    ):
+        labels = pd.read_csv(bundle / f"tables/{rel}.csv")["label"]
+        assert labels.notna().all(), rel
+        assert [v for v in ids if labels.str.contains(v, regex=False).any()] == [], rel
+    for svg in sorted((run / "results/2017/figures").glob("*.svg")):
+        if svg.stem.startswith(("robustness", "weighting", "validation")):
+            continue  # specifications and margins: named in the config's own words
+        text = svg.read_text(encoding="utf-8")
+        assert [v for v in ids if v in text] == [], svg.name
 
 
 def verify(*args):

@@ -136,7 +136,7 @@ def print_claims_summary():
             print(f"  FAIL {row.claim_id}: published {row.published:g}, "
                   f"reproduced {row.reproduced:.4g} (tolerance {row.tolerance:g})")
     for wave in WAVES + ([paths.TRENDS] if len(WAVES) > 1 else []):
-        receipt = Path(paths.bundle_receipt(wave))
+        receipt = Path(paths.current_receipt(config, wave))
         if receipt.exists():
             import json
 
@@ -154,13 +154,14 @@ def all_outputs():
         targets += list(paths.robustness_files(wave).values())
         if wave in paths.validation_waves(config):
             targets += list(paths.validation_files(wave).values())
-        targets += [paths.claims_path(wave), paths.bundle_receipt(wave)]
+        targets += [paths.claims_path(wave), paths.current_receipt(config, wave)]
         # requested, so that a bundle whose folder was deleted is a missing output (Snakemake
         # checks only the outputs a target or a later job asks for)
         targets += [paths.bundle_manifest(config, wave)]
     if len(WAVES) > 1:
         targets += list(paths.trends_files().values())
         targets += [nb_executed("trends", "html", paths.TRENDS)]
-        targets += [paths.bundle_receipt(paths.TRENDS), paths.bundle_manifest(config, paths.TRENDS)]
+        targets += [paths.current_receipt(config, paths.TRENDS)]
+        targets += [paths.bundle_manifest(config, paths.TRENDS)]
     return targets
 

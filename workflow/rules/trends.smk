@@ -5,6 +5,7 @@ rule trends:
         notebook="notebooks/trends.ipynb",
         weighted=expand(paths.stage_outputs("{wave}")["weighted"], wave=WAVES),
         segments=expand(paths.stage_outputs("{wave}")["segments"], wave=WAVES),
+        questionnaire=lambda wc: paths.trends_parameters(config, WAVES)["questionnaire"],
     output:
         executed=nb_executed("trends", wave=paths.TRENDS),
         estimates_table=paths.trends_files()["estimates_table"],
@@ -40,30 +41,33 @@ rule bundle_trends:
     """The trends bundle, built and protected like the wave bundles."""
     input:
         lib=library("bundle"),
-        files=list(paths.trends_contents().values()),
+        files=lambda wc: list(paths.trends_contents(config, WAVES).values()),
         raw=sorted({f for w in WAVES for f in paths.raw_inputs(config, w)}),
         config="config.yaml",
         lock="requirements.lock",
         snakefile="Snakefile",
+        current=lambda wc: paths.current_fingerprint(config, paths.TRENDS, wc.fingerprint),
     output:
-        receipt=paths.bundle_receipt(paths.TRENDS),
-        manifest=update(paths.bundle_manifest(config, paths.TRENDS)),
+        receipt=paths.bundle_receipt(paths.TRENDS, "{fingerprint}"),
+        manifest=update(paths.bundle_manifest_pattern(config, paths.TRENDS)),
+    wildcard_constraints:
+        fingerprint=paths.FINGERPRINT_PATTERN,
     params:
         wave=paths.TRENDS,
         study=config["study"],
-        version=config["bundle"]["version"],
+        version=lambda wc: paths.bundle_version(config, paths.TRENDS, wc.fingerprint),
         date=config["bundle"]["date"],
         synthetic=lambda wc: "Synthetic" in paths.trends_parameters(config, WAVES)["statement"],
-        contents=paths.trends_contents(),
+        contents=lambda wc: paths.trends_contents(config, WAVES),
         raw_inputs=sorted({f for w in WAVES for f in paths.raw_inputs(config, w)}),
-        report_targets=list(paths.trends_contents().values()),
+        report_targets=lambda wc: list(paths.trends_contents(config, WAVES).values()),
         bundles=lambda wc, output: str(Path(output.manifest).parent.parent),
         k=config.get("disclosure", {}).get("k", 5),
         wave_statements=lambda wc: paths.wave_statements(config, WAVES),
     log:
-        "logs/trends/bundle.log",
+        paths.bundle_log(paths.TRENDS, "{fingerprint}"),
     benchmark:
-        "benchmarks/trends/bundle.tsv"
+        "benchmarks/trends/bundle-{fingerprint}.tsv"
     conda:
         "../../envs/councilsurvey.yaml"
     script:

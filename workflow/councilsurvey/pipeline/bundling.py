@@ -9,8 +9,9 @@ import logging
 import os
 from pathlib import Path
 
+from councilsurvey.core.fingerprint import relevant_config
 from councilsurvey.core.writers import write_csv, write_text
-from councilsurvey.pipeline.paths import bundle_name, load_config
+from councilsurvey.pipeline.paths import RAW_ROOT, TRENDS, bundle_name, load_config
 
 log = logging.getLogger("councilsurvey")
 
@@ -67,12 +68,13 @@ def bundle_wave(
     import shutil
 
     import pandas as pd
+    import yaml
 
     from councilsurvey.core.statement import data_statement, wave_statement
     from councilsurvey.publish import bundle as b
     from councilsurvey.publish.crate import write_crate
     from councilsurvey.publish.disclosure import suppress, violations
-    from councilsurvey.publish.provenance import collect
+    from councilsurvey.publish.provenance import collect, git_state
 
     name = bundle_name(study, str(wave), version)
     bundles = Path(bundles)
@@ -86,11 +88,20 @@ def bundle_wave(
         for rel, src in contents.items():
             (staging / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, staging / rel)
-        for src in (snakefile, config, lock):
-            (staging / "provenance").mkdir(exist_ok=True)
+        # the configuration in effect for this bundle, parsed: comments, key order and the
+        # selection of other bundles never change a bundle (core.fingerprint)
+        cfg = relevant_config(load_config(config), str(wave), TRENDS)
+        (staging / "provenance").mkdir()
+        for src in (snakefile, lock):
             shutil.copyfile(src, staging / "provenance" / Path(src).name)
+        write_text(
+            "# The configuration in effect for this bundle, as parsed from config.yaml\n"
+            + yaml.safe_dump(cfg, sort_keys=True, allow_unicode=True),
+            staging / "provenance" / "config.yaml",
+        )
         report = staging / "report.html"
-        snakemake_report(report_targets, report)
+        # the raw inputs a bundle carries (questionnaire, codebook) are no job's output
+        snakemake_report([t for t in report_targets if not t.startswith(RAW_ROOT)], report)
         report.write_text(b.normalise_report(report.read_text(encoding="utf-8")), encoding="utf-8")
         tables = {rel: staging / rel for rel in contents if rel.endswith(".csv")}
         suppressed = 0
@@ -102,8 +113,11 @@ def bundle_wave(
                 suppressed += hidden
             if violations(Path(rel).name, pd.read_csv(path), k):
                 raise RuntimeError(f"{rel}: a cell still rests on fewer than {k} respondents")
-        write_csv(b.data_dictionary(tables), staging / "data_dictionary.csv")
-        prov = collect(list(raw_inputs), config, lock)
+        questionnaires = {
+            rel: staging / rel for rel in contents if rel.endswith("questionnaire.yaml")
+        }
+        write_csv(b.data_dictionary(tables, questionnaires), staging / "data_dictionary.csv")
+        prov = collect(list(raw_inputs), json.loads(json.dumps(cfg, default=str)), lock)
         (staging / "provenance.json").write_text(
             json.dumps(prov, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
@@ -133,13 +147,12 @@ def bundle_wave(
             "wave": str(wave),
             "study": study,
             "bundle": name,
-            "commit": prov["git"]["commit"],
-            "dirty": prov["git"]["dirty"],
+            "code_sha256": prov["code"]["sha256"],
+            "n_code": len(prov["code"]["files"]),
             "command": prov["command"],
             "k": k,
             "suppressed": suppressed,
         }
-        cfg = load_config(config)
         meta.update(readme_sections(staging, cfg, questionnaire))
         if (staging / "tables/weighting_diagnostics.csv").exists():
             collapses = staging / "tables/weighting_collapses.csv"
@@ -210,6 +223,8 @@ def bundle_wave(
                 "status": status,
                 "manifest_sha256": b.sha256(manifest),
                 "claims": claims["status"].value_counts().to_dict(),
+                # the run's git state: not in the bundle, whose fingerprint names its code
+                "git": git_state(),
             },
             indent=2,
             sort_keys=True,
@@ -252,14 +267,15 @@ def _describe(rel: str) -> str:
         "figures": "figure",
         "notebooks": "executed analysis notebook",
         "provenance": "workflow file as run",
+        "instrument": "questionnaire (the questions' words) or codebook (export to variables)",
     }.get(
         folder,
         {
             "claims.csv": "published claims against reproduced figures",
-            "data_dictionary.csv": "every column of every table",
+            "data_dictionary.csv": "every column of every table, and every question",
             "report.html": "Snakemake report",
             "README.md": "about this bundle",
-            "provenance.json": "checksums, versions and git state",
+            "provenance.json": "checksums of inputs and code, configuration and versions",
             "MANIFEST.sha256": "SHA-256 of every file",
         }.get(rel, rel),
     )

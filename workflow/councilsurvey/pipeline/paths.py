@@ -284,12 +284,14 @@ def trends_files() -> dict:
 
 
 def trends_parameters(cfg: dict, waves: list[str]) -> dict:
-    """Parameters of the trends notebook."""
+    """Parameters of the trends notebook (its labels are the newest wave's questionnaire's
+    words)."""
     from councilsurvey.core.statement import data_statement
 
     synthetic = any(wave_info(cfg, w).get("synthetic", False) for w in waves)
     return {
         "waves": list(waves),
+        "questionnaire": wave_info(cfg, waves[-1])["questionnaire"],
         "weighted": [stage_outputs(w)["weighted"] for w in waves],
         "segments": [stage_outputs(w)["segments"] for w in waves],
         "statement": data_statement(synthetic),
@@ -311,11 +313,21 @@ def wave_statements(cfg: dict, waves: list[str]) -> dict[str, str]:
     return out
 
 
-def trends_contents() -> dict[str, str]:
-    """Bundle path -> output of the trends notebook."""
+def instrument_files(cfg: dict, wave: str, folder: str = "instrument") -> dict[str, str]:
+    """Bundle path -> a wave's questionnaire and codebook, so that a bundle's reader can
+    decode every variable."""
+    info = wave_info(cfg, wave)
+    return {f"{folder}/{key}.yaml": info[key] for key in ("questionnaire", "codebook")}
+
+
+def trends_contents(cfg: dict | None = None, waves: list[str] = ()) -> dict[str, str]:
+    """Bundle path -> output of the trends notebook, and every wave's questionnaire and
+    codebook (``instrument/<wave>/``) when ``cfg`` is given."""
     contents = {p.split("results/trends/", 1)[1]: p for p in trends_files().values()}
     for ext in ("ipynb", "html"):
         contents[f"notebooks/trends.{ext}"] = executed_notebook(TRENDS, "trends", ext)
+    for w in waves if cfg is not None else ():
+        contents.update(instrument_files(cfg, w, f"instrument/{w}"))
     return dict(sorted(contents.items()))
 
 
@@ -328,8 +340,70 @@ def bundle_name(study: str, wave: str, version: str) -> str:
     return f"{study}-{wave}-v{version}"
 
 
+def bundle_raw_inputs(cfg: dict, wave: str) -> list[str]:
+    """The raw inputs a bundle is made from: its wave's, or every wave's for the trends
+    bundle."""
+    if str(wave) == TRENDS:
+        return sorted({f for w in discover_waves(cfg) for f in raw_inputs(cfg, w)})
+    return raw_inputs(cfg, wave)
+
+
+_FINGERPRINTS: dict[tuple[str, str], str] = {}
+#: a fingerprint in a path (``councilsurvey.core.fingerprint.LENGTH`` hex digits)
+FINGERPRINT_PATTERN = "[0-9a-f]{10}"
+
+
+def bundle_fingerprint(cfg: dict, wave: str) -> str:
+    """The fingerprint of what a bundle is made from
+    (:func:`councilsurvey.core.fingerprint.fingerprint`), computed once per run."""
+    import json
+
+    from councilsurvey.core.fingerprint import fingerprint
+
+    key = (str(wave), json.dumps(cfg, sort_keys=True, default=str))
+    if key not in _FINGERPRINTS:
+        _FINGERPRINTS[key] = fingerprint(
+            cfg, str(wave), bundle_raw_inputs(cfg, wave), trends=TRENDS
+        )
+    return _FINGERPRINTS[key]
+
+
+def bundle_version(cfg: dict, wave: str, fingerprint: str | None = None) -> str:
+    """A bundle's version: ``bundle.version`` (the release) and the bundle's own
+    fingerprint, e.g. ``0.7.0-3fa9c2d1e0``. Each bundle has its own: the same inputs give
+    the same version, a changed input a new one, for that bundle only."""
+    fp = fingerprint or bundle_fingerprint(cfg, wave)
+    return f"{cfg['bundle']['version']}-{fp}"
+
+
 def bundle_dir(cfg: dict, wave: str) -> str:
-    return f"results/bundles/{bundle_name(cfg['study'], str(wave), cfg['bundle']['version'])}"
+    return f"results/bundles/{bundle_name(cfg['study'], str(wave), bundle_version(cfg, wave))}"
+
+
+def bundle_manifest_pattern(cfg: dict, wave: str = "{wave}") -> str:
+    """The bundle rules' output: the manifest of ``<study>-<wave>-v<version>-<fingerprint>``
+    with ``{fingerprint}`` a wildcard (checked by :func:`current_fingerprint`)."""
+    name = bundle_name(cfg["study"], wave, f"{cfg['bundle']['version']}-{{fingerprint}}")
+    return f"results/bundles/{name}/{BUNDLE_MANIFEST}"
+
+
+def current_fingerprint(cfg: dict, wave: str, fingerprint: str) -> list:
+    """No inputs (an input function's check): raises when a bundle is asked for under a
+    fingerprint that is not its inputs' current one.
+
+    Raises
+    ------
+    InputError
+        Naming the folder asked for and the current one.
+    """
+    now = bundle_fingerprint(cfg, wave)
+    if fingerprint != now:
+        raise InputError(
+            bundle_dir(cfg, wave).replace(now, fingerprint),
+            f"is not what the current inputs, configuration and code make (their bundle is "
+            f"{bundle_dir(cfg, wave)}); run `snakemake` without naming a bundle folder",
+        )
+    return []
 
 
 #: the checksum list of a bundle, written last: its presence marks a complete bundle (the
@@ -344,8 +418,19 @@ def bundle_manifest(cfg: dict, wave: str) -> str:
     return f"{bundle_dir(cfg, wave)}/{BUNDLE_MANIFEST}"
 
 
-def bundle_receipt(wave: str) -> str:
-    return f"{results_dir(wave)}/bundle.json"
+def bundle_receipt(wave: str, fingerprint: str) -> str:
+    """The bundle job's receipt (bundle path, manifest checksum, claims summary), one per
+    fingerprint, as bundles are."""
+    return f"{results_dir(wave)}/bundle-{fingerprint}.json"
+
+
+def current_receipt(cfg: dict, wave: str) -> str:
+    """The receipt of the bundle the current inputs make."""
+    return bundle_receipt(wave, bundle_fingerprint(cfg, wave))
+
+
+def bundle_log(wave: str, fingerprint: str) -> str:
+    return f"logs/{wave}/bundle-{fingerprint}.log"
 
 
 def bundle_contents(wave: str, cfg: dict | None = None) -> dict[str, str]:
@@ -361,6 +446,8 @@ def bundle_contents(wave: str, cfg: dict | None = None) -> dict[str, str]:
         "tables/latent_class_selection.csv": outs["latent_selection"],
         "claims.csv": claims_path(wave),
     }
+    if cfg is not None:
+        contents.update(instrument_files(cfg, wave))
     for path in robustness_files(wave).values():
         contents[path.split(f"{results_dir(wave)}/", 1)[1]] = path
     if str(wave) in validation_waves(cfg):
@@ -459,7 +546,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
     if stage == "bundle":
         args.update(
             study=cfg["study"],
-            version=cfg["bundle"]["version"],
+            version=bundle_version(cfg, wave),
             date=cfg["bundle"]["date"],
             contents=bundle_contents(wave, cfg),
             raw_inputs=raw_inputs(cfg, wave),
@@ -468,7 +555,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             snakefile="Snakefile",
             report_targets=list(bundle_contents(wave, cfg).values()),
             bundles="results/bundles",
-            receipt=bundle_receipt(wave),
+            receipt=current_receipt(cfg, wave),
             k=cfg.get("disclosure", {}).get("k", 5),
             questionnaire=w["questionnaire"],
         )

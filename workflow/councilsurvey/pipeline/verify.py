@@ -2,8 +2,9 @@
 
 ``make verify`` (or ``python -m councilsurvey.pipeline.verify``) checks, for each bundle:
 
-1. that every raw input still has the SHA-256 recorded in the bundle's
-   ``provenance.json`` (said first; a changed input stops verification);
+1. that every raw input and every code file still has the SHA-256 recorded in the
+   bundle's ``provenance.json`` (said first; a changed input or code file stops
+   verification: the re-executed bundle would be another version);
 2. that the bundle on disk still matches its own ``MANIFEST.sha256``;
 3. that re-executing the whole pipeline in a clean temporary copy of the repository
    gives every file of the manifest byte for byte;
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from councilsurvey.core.fingerprint import code_digest
 from councilsurvey.pipeline.lock import FolderBusy, hold
 from councilsurvey.pipeline.paths import bundle_dir, discover_waves, load_config
 from councilsurvey.publish.bundle import MANIFEST, read_manifest, sha256
@@ -181,20 +183,25 @@ def run_with_progress(cmd: list[str], cwd: Path) -> tuple[int, str]:
     return proc.returncode, "".join(lines)
 
 
-def dirty_warning(bundle: Path) -> str:
-    """A warning when the bundle's ``provenance.json`` says it was made from a working
-    tree with uncommitted changes (empty otherwise)."""
-    prov = bundle / "provenance.json"
-    if not prov.exists():
-        return ""
-    git = json.loads(prov.read_text(encoding="utf-8")).get("git") or {}
-    if not git.get("dirty"):
-        return ""
-    return (
-        f"WARNING: {bundle.name} was made from a working tree with uncommitted changes "
-        f"(provenance.json: git commit {str(git.get('commit'))[:12]}, dirty): a checkout of "
-        "that commit need not reproduce it, and VERIFIED below holds only for this tree."
-    )
+def code_changes(bundle: Path, repo: Path) -> list[str]:
+    """Code files of this checkout that differ from those the bundle was made with (its
+    ``provenance.json`` ``code``): changed, missing or new. A bundle records its code by
+    checksum rather than by git commit, so a checkout reproduces it exactly when this list
+    is empty, whatever its git state."""
+    prov = json.loads((bundle / "provenance.json").read_text(encoding="utf-8"))
+    recorded = (prov.get("code") or {}).get("files")
+    if recorded is None:
+        return [f"{bundle.name}: provenance.json records no code checksums (an older bundle)"]
+    here = code_digest(repo)
+    changes = []
+    for rel in sorted(set(recorded) | set(here)):
+        if rel not in here:
+            changes.append(f"code file {rel} is missing from this checkout")
+        elif rel not in recorded:
+            changes.append(f"code file {rel} is new since the bundle was made")
+        elif here[rel] != recorded[rel]:
+            changes.append(f"code file {rel} differs from the one the bundle was made with")
+    return changes
 
 
 def verify(
@@ -220,9 +227,17 @@ def verify(
                 print(f"FAIL: {line}")
             print(f"{bundle.name}: raw inputs changed; the bundle cannot be reproduced from them")
             return 1
-        dirty = dirty_warning(bundle)
-        if dirty:
-            print(dirty, flush=True)
+        code = code_changes(bundle, repo)
+        if code:
+            for line in code[:20]:
+                print(f"FAIL: {line}")
+            if len(code) > 20:
+                print(f"FAIL: and {len(code) - 20} more code files")
+            print(
+                f"{bundle.name}: this checkout's code is not the code the bundle was made "
+                "with; check out that code (provenance.json lists every file's checksum)"
+            )
+            return 1
     work = rerun_root or Path(tempfile.mkdtemp(prefix="councilsurvey-verify-"))
     try:
         if rerun_root is None:

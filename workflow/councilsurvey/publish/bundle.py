@@ -85,8 +85,47 @@ def read_manifest(path) -> dict[str, str]:
     return out
 
 
-def data_dictionary(tables: dict[str, Path]) -> pd.DataFrame:
-    """file, column, dtype, description of every column of every bundled table.
+def question_rows(rel: str, questionnaire: Path) -> list[dict]:
+    """Data-dictionary rows of a bundled questionnaire: one per question, its variable id,
+    kind, words, the short label figures and tables show, and its answers."""
+    from councilsurvey.inputs.instrument import load_instrument
+
+    inst = load_instrument(questionnaire)
+    likert = " / ".join(f"{code} = {text}" for text, code in inst.likert.items() if code)
+    rows = []
+    for section in ("respondent", "attitudes", "strategy", "open_ended"):
+        for item in inst.raw.get(section, []) or []:
+            words = " ".join(str(item["text"]).split())
+            if section == "attitudes":
+                kind, answers = "agreement scale 1-5", f"{likert}; Don't know is missing"
+                words = f"{inst.raw.get('attitudes_stem', '')} {words}".strip()
+            elif item.get("type") == "multi_select":
+                kind, answers = "tick all that apply", " / ".join(map(str, item["options"]))
+            elif item.get("type") == "free_text":
+                kind, answers = "free text", "not in the bundle (personal data)"
+            else:
+                kind, answers = "single choice", " / ".join(map(str, item.get("options", [])))
+            short = item.get("short")
+            rows.append(
+                {
+                    "file": rel,
+                    "table": "a question of the survey",
+                    "column": item["id"],
+                    "dtype": kind,
+                    "description": f"{words}"
+                    + (f" [shown as: {short}]" if short else "")
+                    + f" Answers: {answers}.",
+                }
+            )
+    return rows
+
+
+def data_dictionary(
+    tables: dict[str, Path], questionnaires: dict[str, Path] = None
+) -> pd.DataFrame:
+    """file, column, dtype, description of every column of every bundled table, then of
+    every question of the bundled questionnaires (bundle path -> file; see
+    :func:`question_rows`).
 
     Raises
     ------
@@ -113,6 +152,8 @@ def data_dictionary(tables: dict[str, Path]) -> pd.DataFrame:
                     "description": desc,
                 }
             )
+    for rel, path in sorted((questionnaires or {}).items()):
+        rows.extend(question_rows(rel, path))
     return pd.DataFrame(rows)
 
 
@@ -332,7 +373,7 @@ def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
         claims_row=claims_row,
         claims=claims_section(claims),
         k_below=int(meta["k"]) - 1,
-        tree="with uncommitted changes" if meta["dirty"] else "clean",
+        code_short=str(meta["code_sha256"])[:12],
     )
     fields.setdefault("what", f"wave {meta['wave']}")
     for key in ("key_results", "choices", "trends", "robustness", "validation", "weighting"):

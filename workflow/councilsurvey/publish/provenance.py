@@ -1,37 +1,14 @@
-"""Provenance of a bundle: checksums of inputs, versions, git state, the command."""
+"""Provenance of a bundle: checksums of inputs and code, the configuration, versions, the
+command."""
 
 from __future__ import annotations
 
-import platform
+import hashlib
 import subprocess
-from importlib import metadata
 
-from councilsurvey.core.yamlio import load_yaml
+from councilsurvey.core.fingerprint import code_digest, versions
 from councilsurvey.publish.bundle import sha256
 
-#: packages whose versions are recorded (the rest are pinned in requirements.lock)
-PACKAGES = [
-    "snakemake",
-    "pandas",
-    "numpy",
-    "scipy",
-    "pyarrow",
-    "svy",
-    "pingouin",
-    "statsmodels",
-    "stepmix",
-    "scikit-learn",
-    "rapidfuzz",
-    "pandera",
-    "matplotlib",
-    "seaborn",
-    "papermill",
-    "nbconvert",
-    "nbformat",
-    "ipykernel",
-    "rocrate",
-    "councilsurvey",
-]
 COMMAND = "snakemake --cores 4"
 
 
@@ -49,24 +26,26 @@ def git_state(cwd=".") -> dict:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
-def versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def collect(raw_inputs: list[str], config: str, lock: str, cwd=".") -> dict:
-    """Everything ``provenance.json`` records; ``config.effective`` is the parsed
-    configuration the run used (written with sorted keys)."""
+def collect(raw_inputs: list[str], config: dict, lock: str, root=".") -> dict:
+    """Everything ``provenance.json`` records: the SHA-256 of every raw input, the
+    configuration in effect for the bundle (``config.effective``: parsed, so comments and key
+    order do not count; see :func:`councilsurvey.core.fingerprint.relevant_config`), the lock
+    file's SHA-256, the SHA-256 of every code file (``code``), the Python and package
+    versions, and the command. These are what the bundle's fingerprint hashes, so a bundle
+    records nothing that could change without a new fingerprint (not the git state, which
+    :func:`git_state` reports for the run's receipt)."""
+    code = code_digest(root)
     return {
         "raw_inputs": {p: sha256(p) for p in sorted(raw_inputs)},
-        "config": {"path": config, "sha256": sha256(config), "effective": load_yaml(config)},
+        "config": {"effective": config},
         "lock": {"path": lock, "sha256": sha256(lock)},
+        "code": {"files": code, "sha256": digest_of(code)},
         "versions": versions(),
-        "git": git_state(cwd),
         "command": COMMAND,
     }
+
+
+def digest_of(files: dict[str, str]) -> str:
+    """One SHA-256 over a file -> checksum listing (``sha256sum`` format, sorted)."""
+    text = "".join(f"{d}  {p}\n" for p, d in sorted(files.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -9,10 +9,13 @@ returns the (closed) figure so that a notebook can show it.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import figures
 
 #: the caution statements of the attitude battery
@@ -26,7 +29,9 @@ CODES = [1, 2, 3, 4, 5]
 CODE_COLOURS = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]
 
 
-def headlines_figure(heads: pd.DataFrame, png, svg, wave: str, statement: str):
+def headlines_figure(
+    heads: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
+):
     """Weighted share (95% CI) of every headline indicator, the unweighted share as a
     cross.
 
@@ -41,13 +46,21 @@ def headlines_figure(heads: pd.DataFrame, png, svg, wave: str, statement: str):
         Survey wave, named in the title.
     statement : str
         Data statement printed along the bottom.
+    labels : ReaderLabels, optional
+        The questionnaire's words: each row reads "<question>: <answer counted>".
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, closed.
     """
-    plot = heads.assign(label=heads["indicator"] + ": " + heads["category"].astype(str))
+    labels = labels or ReaderLabels()
+    plot = heads.assign(
+        label=[
+            labels.headline(r.indicator, r.category, getattr(r, "basis", ""))
+            for r in heads.itertuples()
+        ]
+    )
     with figures.theme():
         fig, ax = plt.subplots(figsize=(8, 0.9 + 0.32 * len(plot)))
         figures.interval_plot(ax, plot, y="label", x="weighted", lo="lci", hi="uci")
@@ -69,7 +82,9 @@ def headlines_figure(heads: pd.DataFrame, png, svg, wave: str, statement: str):
     return fig
 
 
-def composition_figure(comp: pd.DataFrame, png, svg, wave: str, statement: str):
+def composition_figure(
+    comp: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
+):
     """Weighted share (95% CI) of enthusiasts and of sceptics within each group of each
     background variable, one panel per variable.
 
@@ -86,14 +101,22 @@ def composition_figure(comp: pd.DataFrame, png, svg, wave: str, statement: str):
         Survey wave, named in the title.
     statement : str
         Data statement printed along the bottom.
+    labels : ReaderLabels, optional
+        The questionnaire's words for the panels' titles, the groups and the segments.
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, closed.
     """
+    labels = labels or ReaderLabels()
     variables = list(dict.fromkeys(comp["variable"]))
-    show = comp[comp["segment"].isin(COMPOSITION_SEGMENTS)]
+    show = comp[comp["segment"].isin(COMPOSITION_SEGMENTS)].copy()
+    show["category"] = [
+        labels.category(v, c) for v, c in zip(show["variable"], show["category"], strict=True)
+    ]
+    show["segment"] = show["segment"].map(lambda s: labels.category("segment", s))
+    shown = [labels.category("segment", s) for s in COMPOSITION_SEGMENTS]
     with figures.theme():
         fig, axes = plt.subplots(len(variables), 1, figsize=(8, 13), squeeze=False)
         for ax, var in zip(axes[:, 0], variables, strict=True):
@@ -105,10 +128,10 @@ def composition_figure(comp: pd.DataFrame, png, svg, wave: str, statement: str):
                 lo="lci",
                 hi="uci",
                 hue="segment",
-                hue_order=COMPOSITION_SEGMENTS,
+                hue_order=shown,
             )
             ax.set_xlim(0, 1)
-            ax.set_title(f"by {var}", loc="left", fontsize=10)
+            ax.set_title(f"by {labels.variable(var).lower()}", loc="left", fontsize=10)
             ax.set_xlabel("weighted share within the group (95% CI)")
         fig.suptitle(f"Wave {wave}: enthusiasts and sceptics by group", x=0.01, ha="left")
         figures.stamp(fig, statement)
@@ -156,7 +179,9 @@ def answer_distribution(
     return out[["item", "segment", *CODES]]
 
 
-def caution_figure(dist: pd.DataFrame, png, svg, wave: str, statement: str):
+def caution_figure(
+    dist: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
+):
     """Stacked bars of the answers to each caution statement, one panel per statement,
     one bar per segment.
 
@@ -171,18 +196,22 @@ def caution_figure(dist: pd.DataFrame, png, svg, wave: str, statement: str):
         Survey wave, named in the title.
     statement : str
         Data statement printed along the bottom.
+    labels : ReaderLabels, optional
+        The questionnaire's words for the statements (panel titles) and the segments.
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, closed.
     """
+    labels = labels or ReaderLabels()
     items = list(dict.fromkeys(dist["item"]))
     with figures.theme():
         fig, axes = plt.subplots(1, len(items), figsize=(11, 3.4), sharey=True, squeeze=False)
         axes = axes[0]
         for ax, item in zip(axes, items, strict=True):
             shares = dist[dist["item"] == item].set_index("segment")[CODES]
+            shares.index = [labels.category("segment", s) for s in shares.index]
             left = np.zeros(len(shares))
             for code, colour in zip(CODES, CODE_COLOURS, strict=True):
                 ax.barh(
@@ -194,11 +223,11 @@ def caution_figure(dist: pd.DataFrame, png, svg, wave: str, statement: str):
                     label=str(code),
                 )
                 left += shares[code].to_numpy()
-            ax.set_title(item.replace("att_", ""), fontsize=10)
+            ax.set_title(textwrap.fill(labels.variable(item), 32), fontsize=9)
             ax.set_xlim(0, 1)
             ax.invert_yaxis()
         axes[-1].legend(
-            title="1 = strongly disagree",
+            title="1 = strongly disagree\n5 = strongly agree",
             fontsize=7,
             title_fontsize=7,
             bbox_to_anchor=(1.02, 1),
@@ -213,7 +242,9 @@ def caution_figure(dist: pd.DataFrame, png, svg, wave: str, statement: str):
     return fig
 
 
-def odds_figure(model: pd.DataFrame, png, svg, wave: str, statement: str):
+def odds_figure(
+    model: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
+):
     """Odds ratios (95% CI, log scale) of being an enthusiast, unweighted and
     survey-weighted model side by side; intercepts are left out.
 
@@ -228,14 +259,17 @@ def odds_figure(model: pd.DataFrame, png, svg, wave: str, statement: str):
         Survey wave, named in the title.
     statement : str
         Data statement printed along the bottom.
+    labels : ReaderLabels, optional
+        The questionnaire's words: each term reads "<question>: <answer>".
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, closed.
     """
+    labels = labels or ReaderLabels()
     terms = model[~model["variables"].str.contains("ntercept")].copy()
-    terms["label"] = terms["variables"].str.replace("enthusiast ~ ", "", regex=False)
+    terms["label"] = terms["variables"].map(labels.term)
     terms["model"] = np.where(terms["weighted"], "survey-weighted", "unweighted")
     with figures.theme():
         fig, ax = plt.subplots(figsize=(8, 0.9 + 0.3 * terms["label"].nunique()))

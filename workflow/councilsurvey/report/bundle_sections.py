@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from councilsurvey.inputs.instrument import load_instrument
+from councilsurvey.inputs.labels import ReaderLabels
 
 #: segments in reading order, with the words the README uses
 SEGMENT_WORDS = {
@@ -37,14 +37,7 @@ def _estimate(row) -> str:
 
 def question_words(questionnaire) -> dict[str, str]:
     """Variable id -> the question's words, from a wave's ``questionnaire.yaml``."""
-    if questionnaire is None:
-        return {}
-    inst = load_instrument(questionnaire)
-    out = {}
-    for section in ("respondent", "attitudes", "strategy", "open_ended"):
-        for item in inst.raw.get(section, []) or []:
-            out[item["id"]] = str(item["text"]).strip()
-    return out
+    return ReaderLabels.of(questionnaire).questions
 
 
 def headline_label(row, words: dict[str, str]) -> str:

@@ -57,7 +57,18 @@ def theme():
 
 
 def margins_figure(margins: pd.DataFrame, path, title: str, statement: str) -> None:
-    """Unweighted, base-weighted, weighted and population shares on every raked margin."""
+    """Unweighted, base-weighted, weighted and population shares on every raked margin,
+    margins and categories in words (:class:`~councilsurvey.inputs.labels.ReaderLabels`)."""
+    from councilsurvey.inputs.labels import ReaderLabels
+
+    words = ReaderLabels()
+    column = {"party": "party_group"}  # the margin's column (weighting.MARGIN_COLUMN)
+    margins = margins.assign(
+        category=[
+            words.category(column.get(m, m), c)
+            for m, c in zip(margins["margin"], margins["category"], strict=True)
+        ]
+    )
     long = margins.melt(
         id_vars=["margin", "category"],
         value_vars=[
@@ -98,7 +109,9 @@ def margins_figure(margins: pd.DataFrame, path, title: str, statement: str) -> N
             orient="h",
             palette=["#444444", "#d95f02", "#7570b3", "#1b9e77"],
         )
-        ax.set_title(f"Margin: {margin}", loc="left", fontsize=10)
+        ax.set_title(
+            f"Margin: {words.variable(column.get(margin, margin))}", loc="left", fontsize=10
+        )
         ax.set_xlabel("share")
         ax.set_ylabel("")
         if ax is not axes[0, 0]:

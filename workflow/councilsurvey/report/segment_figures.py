@@ -10,13 +10,16 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import figures
 
 #: segments a profile figure shows, in order (unclassified respondents have no profile)
 PROFILE_SEGMENTS = ["enthusiast", "middle", "sceptic"]
 
 
-def shares_figure(shares: pd.DataFrame, png, svg, wave: str, statement: str):
+def shares_figure(
+    shares: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
+):
     """Bar chart of each segment's weighted share with its 95% CI, the unweighted share
     as a dot beside it.
 
@@ -32,12 +35,15 @@ def shares_figure(shares: pd.DataFrame, png, svg, wave: str, statement: str):
         Survey wave, named in the title.
     statement : str
         Data statement printed along the bottom.
+    labels : ReaderLabels, optional
+        The segments' names in words.
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, closed.
     """
+    labels = labels or ReaderLabels()
     with figures.theme():
         fig, ax = plt.subplots(figsize=(7, 3.6))
         plot = shares.set_index("segment")
@@ -52,7 +58,13 @@ def shares_figure(shares: pd.DataFrame, png, svg, wave: str, statement: str):
             capsize=3,
         )
         ax.scatter(plot["unweighted_share"], list(y), color="#d95f02", zorder=3, label="unweighted")
-        ax.set_yticks(list(y), [f"{s} (n={n})" for s, n in zip(plot.index, plot["n"], strict=True)])
+        ax.set_yticks(
+            list(y),
+            [
+                f"{labels.category('segment', s)} (n={n})"
+                for s, n in zip(plot.index, plot["n"], strict=True)
+            ],
+        )
         ax.invert_yaxis()
         ax.set_xlabel("share of councillors")
         ax.set_title(f"Wave {wave}: segments of the default rule", loc="left")
@@ -63,7 +75,9 @@ def shares_figure(shares: pd.DataFrame, png, svg, wave: str, statement: str):
     return fig
 
 
-def profiles_figure(profiles: pd.DataFrame, png, svg, wave: str, statement: str):
+def profiles_figure(
+    profiles: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
+):
     """Dot-and-whisker plot of each segment's weighted mean agreement with every attitude
     item (95% CI), segments dodged within each item.
 
@@ -79,26 +93,35 @@ def profiles_figure(profiles: pd.DataFrame, png, svg, wave: str, statement: str)
         Survey wave, named in the title.
     statement : str
         Data statement printed along the bottom.
+    labels : ReaderLabels, optional
+        The questionnaire's words for the items and the segments.
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, closed.
     """
+    labels = labels or ReaderLabels()
+    plot = profiles.assign(
+        item=profiles["item"].map(labels.variable),
+        segment=profiles["segment"].map(lambda s: labels.category("segment", s)),
+    )
     with figures.theme():
-        fig, ax = plt.subplots(figsize=(8, 4.6))
+        fig, ax = plt.subplots(figsize=(9.5, 5.2))
         figures.interval_plot(
             ax,
-            profiles,
+            plot,
             y="item",
             x="mean",
             lo="lci",
             hi="uci",
             hue="segment",
-            hue_order=PROFILE_SEGMENTS,
+            hue_order=[labels.category("segment", s) for s in PROFILE_SEGMENTS],
         )
         ax.set_xlim(1, 5)
-        ax.set_xlabel("weighted mean (1 strongly disagree ... 5 strongly agree), 95% CI")
+        ax.set_xlabel("weighted mean agreement (1 strongly disagree ... 5 strongly agree), 95% CI")
+        # below the axes: inside, the legend would hide estimates
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8)
         ax.set_title(f"Wave {wave}: attitude profiles by segment", loc="left")
         figures.stamp(fig, statement)
         fig.tight_layout(rect=(0, 0.04, 1, 1))

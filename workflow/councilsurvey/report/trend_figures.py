@@ -10,6 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import figures
 
 #: indicators that are not headline shares (segments have their own figure; the digital
@@ -17,7 +18,15 @@ from councilsurvey.report import figures
 NOT_HEADLINES = ("segment", "digital_champion")
 
 
-def wave_figure(table: pd.DataFrame, png, svg, waves, title: str, statement: str):
+def wave_figure(
+    table: pd.DataFrame,
+    png,
+    svg,
+    waves,
+    title: str,
+    statement: str,
+    labels: ReaderLabels | None = None,
+):
     """Weighted share (95% CI) of every indicator and category, one dodged point per wave.
 
     Parameters
@@ -34,13 +43,23 @@ def wave_figure(table: pd.DataFrame, png, svg, waves, title: str, statement: str
         Title of the figure.
     statement : str
         Data statement printed along the bottom.
+    labels : ReaderLabels, optional
+        The questionnaire's words: each row reads "<question>: <answer counted>".
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure, closed.
     """
-    labels = table.assign(label=table["indicator"] + ": " + table["category"].astype(str))
+    words = labels or ReaderLabels()
+    labels = table.assign(
+        label=[
+            words.category("segment", r.category)
+            if r.indicator == "segment"
+            else words.headline(r.indicator, r.category, getattr(r, "basis", ""))
+            for r in table.itertuples()
+        ]
+    )
     n = labels["label"].nunique()
     with figures.theme():
         fig, ax = plt.subplots(figsize=(8, 1.0 + 0.45 * n))
@@ -56,14 +75,19 @@ def wave_figure(table: pd.DataFrame, png, svg, waves, title: str, statement: str
     return fig
 
 
-def headlines_figure(estimates: pd.DataFrame, png, svg, waves, statement: str):
+def headlines_figure(
+    estimates: pd.DataFrame, png, svg, waves, statement: str, labels: ReaderLabels | None = None
+):
     """:func:`wave_figure` of the headline indicators (every indicator but those in
     :data:`NOT_HEADLINES`), titled "Headline estimates by wave"."""
     heads = estimates[~estimates["indicator"].isin(NOT_HEADLINES)]
-    return wave_figure(heads, png, svg, list(waves), "Headline estimates by wave", statement)
+    title = "Headline estimates by wave"
+    return wave_figure(heads, png, svg, list(waves), title, statement, labels)
 
 
-def segments_figure(estimates: pd.DataFrame, png, svg, waves, statement: str):
+def segments_figure(
+    estimates: pd.DataFrame, png, svg, waves, statement: str, labels: ReaderLabels | None = None
+):
     """:func:`wave_figure` of the segment shares, titled "Segments by wave"."""
     segs = estimates[estimates["indicator"] == "segment"]
-    return wave_figure(segs, png, svg, list(waves), "Segments by wave", statement)
+    return wave_figure(segs, png, svg, list(waves), "Segments by wave", statement, labels)
