@@ -556,6 +556,8 @@ def test_bundle_speaks_the_questionnaire_s_words(run):
         "tests_association",
         "tests_caution",
         "tests_enthusiast_model",
+        "reliability",
+        "weighting_margins",
     ):
         labels = pd.read_csv(bundle / f"tables/{rel}.csv")["label"]
         assert labels.notna().all(), rel

@@ -133,8 +133,8 @@ class ReaderLabels:
     def row(self, row: dict) -> str:
         """The label of one row of a results table, by the table's key columns:
         ``indicator``/``category`` (headlines, trends; the segments' shares), ``variable``/
-        ``category`` (groups), ``item`` (attitude items), ``variables`` (tests and models)
-        or ``segment``."""
+        ``category`` (groups), ``item`` (attitude items), ``variables`` (tests and models),
+        ``items`` (scales), ``margin``/``category`` (raking margins) or ``segment``."""
         if "indicator" in row:
             if row["indicator"] == "segment":
                 return self.category("segment", row["category"])
@@ -150,6 +150,11 @@ class ReaderLabels:
             )
         if "variables" in row:
             return self.text(row["variables"])
+        if "items" in row:  # a scale: its items' short labels
+            return "; ".join(self.variable(i.strip()) for i in str(row["items"]).split(","))
+        if "margin" in row and "category" in row:  # a raked margin (party: its groups)
+            var = "party_group" if row["margin"] == "party" else row["margin"]
+            return self.answer(var, row["category"])
         if "segment" in row:
             return self.category("segment", row["segment"])
         raise KeyError("a table with none of indicator, variable, item, variables, segment")

@@ -55,7 +55,9 @@ def weight_wave(
         )
         result.data = pd.concat([result.data, reps], axis=1)
     write_parquet(result.data, weighted)
-    write_csv(result.margins, margins)
+    from councilsurvey.inputs.labels import ReaderLabels
+
+    write_csv(ReaderLabels().labelled(result.margins), margins)  # margins in words
     write_csv(result.diagnostics, diagnostics)
     if collapses is not None:
         write_csv(result.collapses, collapses)
