@@ -1,7 +1,7 @@
 """(a) A fresh ``snakemake --cores 4`` on the bundled waves, broken down per rule from
 Snakemake's benchmark files, against the floor of one papermill kernel start per notebook.
 
-    .venv/bin/python bench/pipeline_fresh.py [--repo CHECKOUT] [--repeats 3]
+    .venv/bin/python bench/pipeline_fresh.py [--repo CHECKOUT] [--repeats 3] [--no-validation]
 
 Each repeat runs the whole pipeline in a fresh copy of ``--repo`` (bench/work/fresh-<i>/:
 what tests/test_pipeline.py copies, every wave of data/raw) and reads
@@ -9,7 +9,10 @@ what tests/test_pipeline.py copies, every wave of data/raw) and reads
 floor is what papermill needs to run a notebook with nothing in it: measured here as a
 process that imports papermill and executes an empty notebook (``process``), and inside
 that process around ``execute_notebook`` alone (``kernel``: starting and stopping the
-kernel), times the number of notebook jobs. Writes bench/results/pipeline_fresh.json.
+kernel), times the number of notebook jobs. ``--no-validation`` leaves the known-truth
+validation study out of the run (``--config 'validation={waves: []}'``), as the issue's
+targets do. Prints and records the summed job CPU time (Snakemake's ``cpu_time``). Writes
+bench/results/pipeline_fresh.json (pipeline_fresh_no_validation.json with the flag).
 """
 
 from __future__ import annotations
@@ -80,7 +83,12 @@ def papermill_floor(repeats: int, env) -> dict:
 
 
 def main(argv=None) -> None:
-    args = pipeline_parser(__doc__, repeats=3).parse_args(argv)
+    parser = pipeline_parser(__doc__, repeats=3)
+    parser.add_argument(
+        "--no-validation", action="store_true", help="leave out the validation study"
+    )
+    args = parser.parse_args(argv)
+    extra = ["--config", "validation={waves: []}"] if args.no_validation else []
     repo = args.repo.resolve()
     env = snapshot_env(repo)
 
@@ -88,7 +96,7 @@ def main(argv=None) -> None:
     for i in range(args.repeats):
         work = copy_repo(repo, WORK / f"fresh-{i}")
         load = load_average()
-        wall, _ = snakemake(work, cores=args.cores, env=snapshot_env(work))
+        wall, _ = snakemake(work, *extra, cores=args.cores, env=snapshot_env(work))
         jobs = rule_benchmarks(work)
         runs.append({"wall_s": wall, "load_average_before": load, "jobs": jobs})
         print(f"run {i + 1}: {wall:.1f} s, {len(jobs)} jobs (load before {load})")
@@ -136,6 +144,10 @@ def main(argv=None) -> None:
         "wall_s_median": wall,
         "jobs": len(runs[0]["jobs"]),
         "sum_job_s_median": median([sum(j["s"] for j in r["jobs"]) for r in runs]),
+        "sum_job_cpu_s_median": median(
+            [sum(j["cpu_time_s"] or 0.0 for j in r["jobs"]) for r in runs]
+        ),
+        "validation": not args.no_validation,
         "per_rule": per_rule,
         "notebook_jobs": notebook_jobs,
         "notebook_jobs_s_median": notebook_s,
@@ -149,7 +161,8 @@ def main(argv=None) -> None:
     }
     print(
         f"median {wall:.1f} s wall; {notebook_jobs} notebook jobs took {notebook_s:.1f} s "
-        f"(summed); floor {result['floor_s']['kernel']:.1f} s (kernel starts) / "
+        f"(summed); summed job CPU {result['sum_job_cpu_s_median']:.1f} s; "
+        f"floor {result['floor_s']['kernel']:.1f} s (kernel starts) / "
         f"{result['floor_s']['process']:.1f} s (whole papermill processes)"
     )
     for rule, r in per_rule.items():
@@ -157,7 +170,7 @@ def main(argv=None) -> None:
             f"  {rule:14s} {r['jobs']:3d} jobs {r['s_median']:7.1f} s  "
             f"cpu {r['cpu_s_median']:7.1f} s  peak {r['max_rss_mib']:6.0f} MiB"
         )
-    write_results("pipeline_fresh", result)
+    write_results("pipeline_fresh" + ("_no_validation" if args.no_validation else ""), result)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def matching_sweeps(cells, start, target, max_iter: int, step: int = 25) -> tupl
     relative difference), found by a coarse scan then a fine one; (k, difference)."""
 
     def diff(k):
-        return float(np.max(np.abs(cells.rake_totals(start, 0.0, k) / target - 1)))
+        return float(np.max(np.abs(cells.sweeps(start, 0.0, k) / target - 1)))
 
     coarse = min((diff(k), k) for k in range(0, max_iter + 1, step))
     lo, hi = max(coarse[1] - step, 0), min(coarse[1] + step, max_iter)
@@ -55,7 +55,7 @@ def compare(work, run: str, tol: float = 1e-12, max_iter: int = 10000) -> dict:
     data, cells = cells_of(work)
     w0 = data["base_weight"].to_numpy()
     start = cells.totals(w0)
-    final = cells.rake_totals(start, tol, max_iter)
+    final = cells.sweeps(start, tol, max_iter)
     project = w0 * (final / start)[cells.cell]
     r = pd.read_csv(work / run / "r_weights.csv")["r_weight"].to_numpy()
     r_totals = cells.totals(r)

@@ -109,6 +109,30 @@ def robustness_inputs(wildcards):
     ]
 
 
+# the robustness grid's jobs: only the inputs and settings they use
+
+
+def scheme_params(wildcards):
+    """Only the settings a grid job uses: its scheme and the segmentations (so that a new
+    baseline or published finding reruns no estimates)."""
+    return {
+        "weighting": {wildcards.scheme: config["robustness"]["weighting"][wildcards.scheme]},
+        "segmentation": config["robustness"]["segmentation"],
+    }
+
+
+def spec_segments(wildcards):
+    """The segments file (the latent classes), for a latent segmentation only."""
+    spec = config["robustness"]["segmentation"][wildcards.segmentation] or {}
+    return out("segments", wildcards.wave) if spec.get("method") == "latent" else []
+
+
+def scheme_frame(wildcards):
+    """The frame, for the schemes that use it (every scheme but no weights)."""
+    scheme = config["robustness"]["weighting"][wildcards.scheme] or {}
+    return [] if scheme.get("weights") == "none" else wave_input("frame")(wildcards)
+
+
 def bundle_files(wildcards):
     return list(paths.bundle_contents(wildcards.wave, config).values())
 

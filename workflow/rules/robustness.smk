@@ -6,27 +6,47 @@ wildcard_constraints:
     segmentation="|".join(ROBUSTNESS["segmentation"]),
 
 
+# robustness.batch: scheme (default) runs one job per weighting scheme, which estimates every
+# segmentation (one Python start, one read of the data, the scheme's weights computed once);
+# spec runs one job per specification, for a cluster where 30 small jobs per wave pay.
+# Either way, each specification's estimates go to its own file.
+BATCH = ROBUSTNESS.get("batch", "scheme")
+
+
+# one job per scheme: every segmentation's file; one per specification: its own
+if BATCH == "scheme":
+    GRID_JOB = "{scheme}"
+    GRID_OUT = [
+        paths.robustness_estimates("{wave}", "{scheme}", segmentation)
+        for segmentation in ROBUSTNESS["segmentation"]
+    ]
+else:
+    GRID_JOB = "{scheme}/{segmentation}"
+    GRID_OUT = paths.robustness_estimates("{wave}", "{scheme}", "{segmentation}")
+
+
 rule robustness:
-    """One specification of the robustness grid: a weighting scheme x a segmentation gives
-    the enthusiast and sceptic shares with 95% CIs (one job per specification)."""
+    """The robustness grid: under a weighting scheme, each segmentation gives the
+    enthusiast and sceptic shares with 95% CIs (one job per scheme, or with
+    robustness.batch: spec one per specification)."""
     input:
         lib=library("robustness"),
         weighted=out("weighted"),
-        segments=out("segments"),
-        frame=wave_input("frame"),
+        segments=spec_segments if BATCH == "spec" else out("segments"),
+        frame=scheme_frame,
         questionnaire=wave_field("questionnaire"),
     output:
-        estimates=paths.robustness_estimates("{wave}", "{scheme}", "{segmentation}"),
+        estimates=GRID_OUT,
     params:
         weighting=config["weighting"],
         variance=config["variance"],
         segments_cfg=config["segments"],
-        robustness=ROBUSTNESS,
+        robustness=scheme_params,
         n_councils=frame_size,
     log:
-        "logs/{wave}/robustness/{scheme}/{segmentation}.log",
+        f"logs/{{wave}}/robustness/{GRID_JOB}.log",
     benchmark:
-        "benchmarks/{wave}/robustness/{scheme}/{segmentation}.tsv"
+        f"benchmarks/{{wave}}/robustness/{GRID_JOB}.tsv"
     conda:
         "../../envs/councilsurvey.yaml"
     script:

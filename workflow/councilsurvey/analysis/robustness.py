@@ -25,8 +25,10 @@ not overlap, a conservative reading). :func:`curve_figure` draws the specificati
 (Simonsohn, Simmons and Nelson, 2020): estimates sorted by size above a grid that shows
 which choices made each one.
 
-The rule job of the workflow (``robustness``) runs :func:`robustness_spec` once per
-specification; ``robustness_summary`` runs :func:`robustness_summary` on all of them.
+The workflow's rule ``robustness`` runs
+:func:`councilsurvey.pipeline.robustness.robustness_scheme` once per weighting scheme (or,
+with ``robustness.batch: spec``, ``robustness_spec`` once per specification);
+``robustness_summary`` gathers them (:mod:`councilsurvey.pipeline.robustness_summary`).
 """
 
 from __future__ import annotations

@@ -17,10 +17,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from councilsurvey.core.faults import error_code
+
+if TYPE_CHECKING:  # pandas loads where a table is written, not in every job that logs
+    import pandas as pd
 
 
 def _owner_tag() -> str:
@@ -141,6 +143,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
     ``@``, tab, carriage return) with an apostrophe (OWASP's CSV-injection advice).
     Numbers, including negative ones, are left alone."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         s = out[col]

@@ -1,5 +1,9 @@
-"""Stage functions of the robustness grid: rules ``robustness`` (one specification) and
-``robustness_summary`` (the table and specification curve of a wave)."""
+"""Stage functions of the robustness grid's estimates: rule ``robustness``
+(:func:`robustness_job`), one job per weighting scheme (:func:`robustness_scheme`, every
+segmentation of the scheme) or, with ``robustness.batch: spec``, one job per
+specification (:func:`robustness_spec`). The
+table and specification curve of a wave are :mod:`councilsurvey.pipeline.robustness_summary`'s.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,46 @@ import logging
 
 import pandas as pd
 
-from councilsurvey.analysis.claims import load_claims
-from councilsurvey.analysis.robustness import (
-    baseline,
-    holds_summary,
-    published_shares,
-    scheme_weights,
-    segment_of,
-    specification,
-    summarise,
-)
+from councilsurvey.analysis.robustness import scheme_weights, segment_of, specification
 from councilsurvey.analysis.segments import read_segmented
 from councilsurvey.core.errors import InputError
 from councilsurvey.core.writers import write_csv
 from councilsurvey.inputs.frame import load_frame
 from councilsurvey.inputs.instrument import load_instrument
-from councilsurvey.report.robustness import curve_figure
 from councilsurvey.survey.design import CALIBRATION_WEIGHT, Calibration, SurveyDesign
 
 log = logging.getLogger(__name__)
+
+
+def robustness_job(
+    weighted,
+    segments,
+    frame,
+    questionnaire,
+    estimates,
+    scheme,
+    weighting,
+    segments_cfg,
+    robustness,
+    n_councils=None,
+    wave="",
+    variance=None,
+    segmentation=None,
+) -> None:
+    """Rule ``robustness``: one specification where the job names its ``segmentation``
+    (``robustness.batch: spec``, ``estimates`` one file), else every segmentation of
+    ``scheme`` (``estimates`` one file per segmentation, in config order)."""
+    common = dict(n_councils=n_councils, wave=wave, variance=variance)
+    if segmentation is None:
+        robustness_scheme(
+            weighted, segments, frame, questionnaire, list(estimates), scheme,
+            weighting, segments_cfg, robustness, **common,
+        )  # fmt: skip
+    else:
+        robustness_spec(
+            weighted, segments, frame, questionnaire, estimates, scheme, segmentation,
+            weighting, segments_cfg, robustness, **common,
+        )  # fmt: skip
 
 
 def robustness_spec(
@@ -43,85 +68,113 @@ def robustness_spec(
     wave="",
     variance=None,
 ) -> None:
-    """Rule ``robustness``: the estimates of one specification of a wave.
+    """Rule ``robustness`` with ``robustness.batch: spec``: the estimates of one
+    specification of a wave.
 
     ``scheme`` and ``segmentation`` name the specification's weighting scheme and
     segmentation in ``robustness`` (``config.yaml`` ``robustness``); ``weighting`` and
     ``segments_cfg`` are the ``weighting`` and ``segments`` settings. Writes
     :data:`SPEC_COLUMNS` to ``estimates``.
     """
-    schemes, segmentations = robustness["weighting"], robustness["segmentation"]
-    for name, known, what in (
-        (scheme, schemes, "weighting scheme"),
-        (segmentation, segmentations, "segmentation"),
-    ):
-        if name not in known:
-            raise InputError(
-                "config.yaml", f"robustness: no {what} '{name}' (known: {', '.join(known)})"
-            )
-    data = read_segmented(weighted, segments, "segment_latent")
-    fr = load_frame(frame, n_councils) if n_councils else load_frame(frame)
+    _known(segmentation, robustness["segmentation"], "segmentation")
+    robustness_scheme(
+        weighted,
+        segments,
+        frame,
+        questionnaire,
+        [estimates],
+        scheme,
+        weighting,
+        segments_cfg,
+        robustness,
+        n_councils=n_councils,
+        wave=wave,
+        variance=variance,
+        segmentations=[segmentation],
+    )
+
+
+def robustness_scheme(
+    weighted,
+    segments,
+    frame,
+    questionnaire,
+    estimates,
+    scheme,
+    weighting,
+    segments_cfg,
+    robustness,
+    n_councils=None,
+    wave="",
+    variance=None,
+    segmentations=None,
+) -> None:
+    """Rule ``robustness`` (``robustness.batch: scheme``, the default): the estimates of
+    every segmentation under one weighting scheme of a wave.
+
+    The responses are read and the scheme's weights computed once, then each
+    segmentation's estimates (:func:`~councilsurvey.analysis.robustness.specification`)
+    are written to its file of ``estimates``, in the order of ``segmentations`` (default:
+    every segmentation of ``robustness``, in config order). The estimates are those of
+    one job per specification (:func:`robustness_spec`), byte for byte.
+    """
+    schemes = robustness["weighting"]
+    segmentations = list(robustness["segmentation"]) if segmentations is None else segmentations
+    _known(scheme, schemes, "weighting scheme")
+    if len(estimates) != len(segmentations):
+        raise InputError(
+            "config.yaml",
+            f"robustness: {len(estimates)} output file(s) for {len(segmentations)} segmentations",
+        )
+    # segments (the latent classes) and the frame are inputs only where used: the frame
+    # not for the unweighted scheme, the segments (spec mode) only for a latent segmentation
+    if segments:
+        data = read_segmented(weighted, segments, "segment_latent")
+    else:
+        data = pd.read_parquet(weighted)
+    fr = None
+    if frame:
+        fr = load_frame(frame, n_councils) if n_councils else load_frame(frame)
     weights, converged, calibration = scheme_weights(
         data, fr, weighting, schemes[scheme] or {}, source=weighted
     )
-    segment = segment_of(
-        data,
-        segmentations[segmentation] or {},
-        load_instrument(questionnaire).benefit_ids,
-        segments_cfg,
-        latent=data["segment_latent"],
-    )
+    benefit_ids = load_instrument(questionnaire).benefit_ids
     lonely_psu = (variance or {}).get("lonely_psu", "fail")
     design = SurveyDesign.of_wave(data, lonely_psu=lonely_psu).assign(scheme_weight=weights)
-    est = specification(
-        scheme_design(design, calibration), segment, scheme, segmentation, converged
-    )
-    write_csv(est, estimates)
-    for row in est.itertuples():
-        log.info(
-            "wave %s, %s x %s: %s %.4f (95%% CI %.4f-%.4f), n %d of %d",
-            wave,
-            scheme,
-            segmentation,
-            row.segment,
-            row.share,
-            row.lci,
-            row.uci,
-            row.n,
-            row.n_base,
+    design = scheme_design(design, calibration)
+    for segmentation, path in zip(segmentations, estimates, strict=True):
+        _known(segmentation, robustness["segmentation"], "segmentation")
+        segment = segment_of(
+            data,
+            robustness["segmentation"][segmentation] or {},
+            benefit_ids,
+            segments_cfg,
+            latent=data.get("segment_latent"),
         )
+        est = specification(design, segment, scheme, segmentation, converged)
+        write_csv(est, path)
+        for row in est.itertuples():
+            log.info(
+                "wave %s, %s x %s: %s %.4f (95%% CI %.4f-%.4f), n %d of %d",
+                wave,
+                scheme,
+                segmentation,
+                row.segment,
+                row.share,
+                row.lci,
+                row.uci,
+                row.n,
+                row.n_base,
+            )
     if not converged:
         log.warning("wave %s: the weights of scheme %s did not converge", wave, scheme)
 
 
-def robustness_summary(
-    estimates,
-    published,
-    robustness_table,
-    fig_robustness_curve_png,
-    fig_robustness_curve_svg,
-    robustness,
-    statement,
-    wave="",
-    k=5,
-    weighting=None,
-    segments_cfg=None,
-) -> None:
-    """Rule ``robustness_summary``: the table and specification curve of a wave, from the
-    estimates of every specification (in the order of ``estimates``). The baseline
-    follows the pipeline's ``weighting`` and ``segments_cfg`` settings (see
-    :func:`councilsurvey.analysis.robustness.baseline`)."""
-    est = pd.concat([pd.read_csv(p) for p in estimates], ignore_index=True)
-    claims = load_claims(published) if published else []
-    pub = published_shares(claims, robustness.get("published", {}))
-    spec = baseline({"robustness": robustness, "weighting": weighting, "segments": segments_cfg})
-    table = summarise(est, spec, pub)
-    write_csv(table, robustness_table)
-    curve_figure(
-        table, fig_robustness_curve_png, fig_robustness_curve_svg, str(wave), statement, k=k
-    )
-    for key, value in holds_summary(table).items():
-        log.info("wave %s robustness: %s = %s", wave, key, value)
+def _known(name: str, known: dict, what: str) -> None:
+    if name not in known:
+        raise InputError(
+            "config.yaml", f"robustness: no {what} '{name}' (known: {', '.join(known)})"
+        )
 
 
 def scheme_design(design: SurveyDesign, calibration: pd.DataFrame | None) -> SurveyDesign:

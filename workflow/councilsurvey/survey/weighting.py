@@ -2,7 +2,8 @@
 
 Each respondent first stands for the filled seats of their council
 (``base_weight = filled seats of council / respondents from that council``). The base
-weights are then raked (iterative proportional fitting, by ``svy``) so that the weighted
+weights are then raked (iterative proportional fitting, the sweep of ``svy``'s raking
+done in numpy on the table of raking cells) so that the weighted
 totals equal the frame's filled seats on each configured margin: by default council
 ``type``, ``region`` and ``party`` (Conservative, Labour, Liberal Democrat, Green, UKIP,
 Independent/other). Optionally, weights above a multiple of the median are trimmed and
@@ -27,12 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import polars as pl
-import svy
-from svy.errors import WeightingError
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.frame import PARTY_COLUMNS
+from councilsurvey.survey.cells import Cells as _Cells
 from councilsurvey.survey.design import CALIBRATION_PREFIX, CALIBRATION_WEIGHT
 from councilsurvey.survey.feasibility import collapse_table, make_feasible
 
@@ -176,148 +175,11 @@ def check_margins(cats: pd.DataFrame, totals: dict, source) -> None:
             )
 
 
-def _sample(df: pd.DataFrame, wgt: str) -> svy.Sample:
+def _sample(df: pd.DataFrame, wgt: str):
+    import polars as pl
+    import svy
+
     return svy.Sample(pl.from_pandas(df), svy.Design(psu="code", wgt=wgt))
-
-
-class _Cells:
-    """Respondents grouped by raking cell: their combination of categories on every
-    margin.
-
-    Raking multiplies every weight in a cell by the same factor at every step (the product
-    of its categories' factors), so it depends on the data only through each cell's total
-    weight: raking the table of cell totals with svy and scaling each respondent's weight
-    by its cell's ``raked total / starting total`` gives, up to rounding, the weights
-    raking every respondent would give. The table has at most as many rows as there are
-    combinations of categories (a few hundred here), however many respondents there are.
-    """
-
-    def __init__(self, df: pd.DataFrame, controls: dict):
-        self.controls = controls
-        self.columns = list(controls)
-        codes, levels = [], []
-        for col in self.columns:
-            c, u = pd.factorize(np.asarray(df[col].to_numpy(), dtype=object), sort=True)
-            codes.append(c)
-            levels.append(np.asarray(u, dtype=object))
-        dims = tuple(len(u) for u in levels)
-        #: each respondent's code on each margin (for margin totals)
-        self.codes = codes
-        self.levels = levels
-        key = np.ravel_multi_index(codes, dims) if codes else np.zeros(len(df), dtype=np.int64)
-        cells, self.cell = np.unique(key, return_inverse=True)
-        parts = np.unravel_index(cells, dims)
-        self.table = pd.DataFrame({c: levels[j][parts[j]] for j, c in enumerate(self.columns)})
-
-    def totals(self, w: np.ndarray) -> np.ndarray:
-        """The cells' total weights, summed as pandas sums (compensated: with a million
-        respondents a plain running sum can be off by more than the 1e-12 tolerance)."""
-        sums = pd.Series(w).groupby(self.cell).sum()
-        return sums.reindex(range(len(self.table)), fill_value=0.0).to_numpy(dtype=float)
-
-    def rake_totals(self, totals: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
-        """The cell totals raked by svy."""
-        sample = svy.Sample(
-            pl.from_pandas(self.table.assign(_start=totals)), svy.Design(wgt="_start")
-        )
-        raked = sample.weighting.rake(
-            controls=self.controls,
-            wgt_name="_raked",
-            tol=tol,
-            max_iter=max_iter,
-            on_nonconvergence="ignore",
-        )
-        return raked.data["_raked"].to_numpy().astype(float)
-
-    def cell_error(self, totals: np.ndarray) -> float:
-        """Largest relative margin error of weights with these cell totals."""
-        return max_margin_error(self.table, totals, self.controls)
-
-    def rake(self, w: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, bool]:
-        """Respondents' weights ``w`` raked; and whether svy's raking met ``tol`` (on the
-        cell totals it was given)."""
-        start = self.totals(w)
-        raked = self.rake_totals(start, tol, max_iter)
-        factor = np.divide(raked, start, out=np.zeros_like(raked), where=start != 0)
-        return w * factor[self.cell], self.cell_error(raked) <= tol
-
-    def error(self, w: np.ndarray) -> float:
-        """Largest relative margin error of respondents' weights ``w`` (summed by
-        respondent, as pandas sums: compensated, in row order)."""
-        err = 0.0
-        s = pd.Series(w)
-        for col, codes, levels in zip(self.columns, self.codes, self.levels, strict=True):
-            got = s.groupby(codes).sum().reindex(range(len(levels)), fill_value=0.0)
-            got = dict(zip(levels, got.to_numpy(), strict=True))
-            for cat, target in self.controls[col].items():
-                err = max(err, abs(got.get(cat, 0.0) - target) / target)
-        return err
-
-    def iterations(self, w: np.ndarray, tol: float, max_iter: int) -> int:
-        """The fewest raking sweeps that bring every margin within ``tol`` (svy does not
-        report its iteration count, so it is found by bisection on ``max_iter``, raking
-        the cell totals)."""
-        start = self.totals(w)
-
-        def ok(n):
-            return self.cell_error(self.rake_totals(start, tol, n)) <= tol
-
-        lo, hi = 0, max_iter
-        svy_log = logging.getLogger("svy")
-        level = svy_log.level
-        svy_log.setLevel(logging.ERROR)  # the probes' "did not converge" notes are expected
-        try:
-            if not ok(hi):
-                return max_iter
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if ok(mid):
-                    hi = mid
-                else:
-                    lo = mid
-        finally:
-            svy_log.setLevel(level)
-        return hi
-
-    def trim_rake(
-        self, w0: np.ndarray, cap: float, tol: float, max_iter: int, cycles: int
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """svy's trim-and-rake cycle (``rake(trimming=TrimConfig(upper=Threshold("median",
-        cap)))``) with every raking pass on the cell totals. Trimming works on single
-        weights (capped at ``cap`` times their median, the excess spread over the others),
-        so it is done on the respondents' weights with ``Sample.weighting.trim`` and only
-        the raking in between is collapsed; raking a vector of weights scales every
-        weight of a cell by one factor, whatever the weights, so that is still exact.
-
-        Returns the weights and those their final raking started from (for the
-        variance, :class:`~councilsurvey.survey.design.Calibration`); None if svy finds
-        the cap infeasible (the mean weight above it), where its own cycle goes on
-        regardless: the caller then rakes by respondent."""
-        upper = svy.Threshold("median", cap)
-        prior = w0
-        current, rake_ok = self.rake(w0, tol, max_iter)
-        trim_ok = True
-        for _ in range(cycles):
-            bound = upper.compute(current[current > 0])
-            trim_ok = not np.any(current > bound * (1.0 + tol))
-            if rake_ok and trim_ok:
-                break
-            sample = svy.Sample(pl.DataFrame({"_w": current}), svy.Design(wgt="_w"))
-            try:
-                trimmed = sample.weighting.trim(
-                    upper=upper,
-                    min_cell_size=1,
-                    max_iter=cycles,
-                    wgt_name="_trimmed",
-                    on_nonconvergence="ignore",
-                )
-            except WeightingError as exc:
-                if getattr(exc, "code", None) == "TRIM_INFEASIBLE":
-                    return None
-                raise
-            prior = trimmed.data["_trimmed"].to_numpy().astype(float)
-            current, rake_ok = self.rake(prior, tol, max_iter)
-        return current, prior
 
 
 def rake(
@@ -329,7 +191,7 @@ def rake(
     trim_cap: float | None = None,
     trim_cycles: int = 100,
 ) -> tuple[np.ndarray, bool]:
-    """Rake ``df[weight]`` to ``controls`` with svy; optionally trim-and-rake.
+    """Rake ``df[weight]`` to ``controls`` (svy's raking); optionally trim-and-rake.
 
     Raking is done on the table of raking cells (see :class:`_Cells`), trimming on the
     respondents' weights. Returns the weights and whether every margin is met within
@@ -394,6 +256,8 @@ def rake_respondents(
     ndarray
         The raked weights, in the order of ``df``.
     """
+    import svy
+
     trimming = None
     if trim_cap is not None:
         trimming = svy.TrimConfig(upper=svy.Threshold("median", trim_cap), max_iter=trim_cycles)
@@ -419,8 +283,7 @@ def max_margin_error(df: pd.DataFrame, w: np.ndarray, controls: dict) -> float:
 
 
 def iterations_needed(df, weight, controls, tol, max_iter) -> int:
-    """The fewest raking sweeps that bring every margin within ``tol`` (svy does not
-    report its iteration count, so it is found by bisection on ``max_iter``, on the
+    """The fewest raking sweeps that bring every margin within ``tol`` (counted on the
     table of raking cells)."""
     return _Cells(df, controls).iterations(df[weight].to_numpy().astype(float), tol, max_iter)
 
