@@ -560,15 +560,18 @@ def test_bundle_speaks_the_questionnaire_s_words(run):
         "tests_enthusiast_model",
         "reliability",
         "weighting_margins",
+        "robustness",
     ):
         labels = pd.read_csv(bundle / f"tables/{rel}.csv")["label"]
         assert labels.notna().all(), rel
         assert [v for v in ids if labels.str.contains(v, regex=False).any()] == [], rel
     for svg in sorted((run / "results/2017/figures").glob("*.svg")):
-        if svg.stem.startswith(("robustness", "weighting", "validation")):
-            continue  # specifications and margins: named in the config's own words
+        if svg.stem.startswith("validation"):
+            continue  # the simulation's estimands: named in report.validation's words
         text = svg.read_text(encoding="utf-8")
         assert [v for v in ids if v in text] == [], svg.name
+    curve = (run / "results/2017/figures/robustness_curve.svg").read_text(encoding="utf-8")
+    assert "Raked: type, region, party" in curve and "raked_type_region" not in curve
 
 
 def verify(*args):

@@ -70,8 +70,8 @@ SUMMARY_COLUMNS = [
     "enthusiasts_outnumber_sceptics",
     "rank",
 ]
-#: what a weighting scheme may say (besides a description)
-SCHEME_KEYS = {"weights", "margins", "trim", "description"}
+#: what a weighting scheme may say (besides a description and a label)
+SCHEME_KEYS = {"weights", "margins", "trim", "description", "label"}
 #: what a segmentation may say
 SEGMENTATION_KEYS = {
     "method",
@@ -81,6 +81,7 @@ SEGMENTATION_KEYS = {
     "min_disagree",
     "min_answered",
     "description",
+    "label",
 }
 
 

@@ -38,9 +38,24 @@ def robustness_summary(
     pub = published_shares(claims, robustness.get("published", {}))
     spec = baseline({"robustness": robustness, "weighting": weighting, "segments": segments_cfg})
     table = summarise(est, spec, pub)
-    write_csv(table, robustness_table)
+    labels = {
+        name: str(item.get("label") or name)
+        for part in ("weighting", "segmentation")
+        for name, item in robustness[part].items()
+    }
+    words = [
+        f"{labels.get(w, w)}; {labels.get(s, s)}"
+        for w, s in zip(table["weighting"], table["segmentation"], strict=True)
+    ]
+    write_csv(table.assign(label=words)[["label", *table.columns]], robustness_table)
     curve_figure(
-        table, fig_robustness_curve_png, fig_robustness_curve_svg, str(wave), statement, k=k
+        table,
+        fig_robustness_curve_png,
+        fig_robustness_curve_svg,
+        str(wave),
+        statement,
+        k=k,
+        labels=labels,
     )
     for key, value in holds_summary(table).items():
         log.info("wave %s robustness: %s = %s", wave, key, value)

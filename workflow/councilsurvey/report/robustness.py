@@ -92,6 +92,7 @@ def curve_figure(
     wave: str,
     statement: str,
     k: int = 5,
+    labels: dict[str, str] | None = None,
 ) -> None:
     """Specification curve: both segments' shares (95% CI) by specification, sorted by the
     enthusiast share, above a grid marking each specification's choices and, below them,
@@ -99,7 +100,8 @@ def curve_figure(
 
     Published shares are drawn as dashed lines; the baseline specification is filled in
     black. Estimates resting on fewer than ``k`` respondents are not drawn (disclosure
-    control, as in the bundled table).
+    control, as in the bundled table). ``labels`` names the weighting schemes and
+    segmentations in words (their ``label`` in ``config.yaml``; the id without one).
     """
     import matplotlib.pyplot as plt
 
@@ -167,7 +169,8 @@ def curve_figure(
     )
     ax.grid(axis="y", lw=0.3)
 
-    names = weightings + segmentations + [c[0] for c in checks]
+    words = labels or {}
+    names = [words.get(n, n) for n in weightings + segmentations] + [c[0] for c in checks]
     first_check = len(weightings) + len(segmentations)
     holds = table.set_index(["weighting", "segmentation", "segment"])
     for row, (_, seg, column) in enumerate(checks, start=first_check):
