@@ -1,0 +1,279 @@
+"""Multi-select questions in every export format: the bundled 2017 export's first rows
+with two multi-select questions added ("tick all that apply", and "choose up to three"),
+written here as each survey tool writes them (SurveyMonkey CSV and xlsx: a block of
+columns, option texts in header row 2 and in ticked cells; Qualtrics: ``Q5_1 ... Q5_n``,
+option text or 1 when ticked; SPSS: one 0/1 variable per option, 1 labelled with the
+option's text). Each is read and cleaned into one boolean column per option; the counts
+are checked against the ticks written, the over-three and skipped rows included."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import random
+
+import pandas as pd
+import pytest
+import yaml
+
+from councilsurvey.cleaning.clean import clean
+from councilsurvey.inputs.codebook import load_codebook, option_slug
+from councilsurvey.inputs.export import read_export
+
+from .conftest import WAVE
+
+N = 80
+CHAMPION = (
+    "Who, if anyone, is the digital champion in your council? (Tick all that apply)",
+    ["A cabinet member", "A CIO or senior director", "The chief executive", "The mayor"],
+)
+CHALLENGES = (
+    "What are the three biggest challenges to digital transformation in your area? "
+    "(Choose up to three)",
+    ["Digital exclusion", "Service design", "Connectivity", "Cyber security", "Skills"],
+)
+#: data rows (0-based) that tick nothing (skipped) and that tick four challenges
+SKIPPED = set(range(0, N, 9))
+OVER = set(range(4, N, 11)) - SKIPPED
+
+
+def _ticks() -> dict[str, list[list[bool]]]:
+    """Per question, per data row, per option: ticked?"""
+    rng = random.Random(15)
+    out = {"digital_champion": [], "top_challenges": []}
+    for i in range(N):
+        champ = [rng.random() < 0.4 for _ in CHAMPION[1]]
+        if i in SKIPPED:
+            champ = [False] * len(champ)
+        elif not any(champ):
+            champ[i % len(champ)] = True
+        k = 0 if i in SKIPPED else 4 if i in OVER else rng.randint(1, 3)
+        chosen = set(rng.sample(range(len(CHALLENGES[1])), k))
+        out["digital_champion"].append(champ)
+        out["top_challenges"].append([j in chosen for j in range(len(CHALLENGES[1]))])
+    return out
+
+
+def _base():
+    records = list(csv.reader(open(WAVE / "export.csv", newline="", encoding="utf-8")))
+    book = yaml.safe_load((WAVE / "codebook.yaml").read_text())
+    return records[:2], records[2 : 2 + N], book
+
+
+def _codebook(book: dict, tmp_path, columns: bool) -> dict:
+    book = copy.deepcopy(book)
+    # the 2017 single-choice digital_champion becomes tick-all (its column is left unread)
+    book["variables"] = [v for v in book["variables"] if v["id"] != "digital_champion"]
+    for var in book["variables"]:
+        if columns:
+            var["column"] = var["id"]
+    for meta in book["metadata"]:
+        if columns:
+            meta["names"] = [meta["header"], meta["role"]]
+    for n, (var_id, (text, options)) in enumerate(
+        [("digital_champion", CHAMPION), ("top_challenges", CHALLENGES)], start=5
+    ):
+        var = {"id": var_id, "header": text, "kind": "multi_select"}
+        var["options"] = [
+            {"text": o, **({"column": f"Q{n}_{k}"} if columns else {})}
+            for k, o in enumerate(options, start=1)
+        ]
+        if var_id == "top_challenges":
+            var["max_choices"] = 3
+        book["variables"].append(var)
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(book, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _surveymonkey_records(tmp_path):
+    head, body, book = _base()
+    ticks = _ticks()
+    head1, head2 = list(head[0]), list(head[1])
+    rows = [list(r) for r in body]
+    for var_id, (text, options) in (("digital_champion", CHAMPION), ("top_challenges", CHALLENGES)):
+        head1 += [text] + [""] * (len(options) - 1)
+        head2 += options
+        for row, t in zip(rows, ticks[var_id], strict=True):
+            row += [o if on else "" for o, on in zip(options, t, strict=True)]
+    return [head1, head2, *rows], _codebook(book, tmp_path, columns=False)
+
+
+def _write_csv(path, records):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(records)
+
+
+def make_surveymonkey(tmp_path):
+    records, book = _surveymonkey_records(tmp_path)
+    _write_csv(tmp_path / "export.csv", records)
+    return tmp_path / "export.csv", book, 3
+
+
+def make_xlsx(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    records, book = _surveymonkey_records(tmp_path)
+    wb = openpyxl.Workbook()
+    for rec in records:
+        wb.active.append([int(c) if c.isdigit() else (c or None) for c in rec])
+    wb.save(tmp_path / "export.xlsx")
+    return tmp_path / "export.xlsx", book, 3
+
+
+def _by_name(tmp_path, numeric: bool):
+    """Column names (metadata by role, variables by id, options Q5_k / Q6_k) and the
+    body's texts (option cells: its text, or 1, when ticked)."""
+    head, body, book = _base()
+    ticks = _ticks()
+    path = _codebook(book, tmp_path, columns=True)
+    names = [m["role"] for m in book["metadata"]] + [v["id"] for v in book["variables"]]
+    assert len(names) == len(head[0])
+    rows = [list(r) for r in body]
+    for n, (var_id, (_, options)) in enumerate(
+        [("digital_champion", CHAMPION), ("top_challenges", CHALLENGES)], start=5
+    ):
+        names += [f"Q{n}_{k}" for k in range(1, len(options) + 1)]
+        for row, t in zip(rows, ticks[var_id], strict=True):
+            row += [("1" if numeric else o) if on else "" for o, on in zip(options, t, strict=True)]
+    return names, rows, path
+
+
+def _qualtrics(tmp_path, numeric):
+    names, rows, book = _by_name(tmp_path, numeric)
+    import_ids = ['{"ImportId":"%s"}' % n for n in names]
+    _write_csv(tmp_path / "export.csv", [names, names, import_ids, *rows])
+    return tmp_path / "export.csv", book, 4
+
+
+def make_qualtrics_labels(tmp_path):
+    return _qualtrics(tmp_path, numeric=False)
+
+
+def make_qualtrics_numeric(tmp_path):
+    return _qualtrics(tmp_path, numeric=True)
+
+
+def make_spss(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    names, rows, book = _by_name(tmp_path, numeric=True)
+    frame = pd.DataFrame(rows, columns=names)
+    labels = {}
+    for name in names:
+        if name.startswith("Q5_") or name.startswith("Q6_"):
+            frame[name] = frame[name].replace("", "0").astype(float)
+            options = (CHAMPION if name.startswith("Q5_") else CHALLENGES)[1]
+            labels[name] = {1.0: options[int(name.split("_")[1]) - 1], 0.0: "Not selected"}
+    pyreadstat.write_sav(frame, str(tmp_path / "export.sav"), variable_value_labels=labels)
+    return tmp_path / "export.sav", book, 1
+
+
+MAKERS = [
+    make_surveymonkey,
+    make_xlsx,
+    make_qualtrics_labels,
+    make_qualtrics_numeric,
+    make_spss,
+]
+
+
+def test_option_slug_is_deterministic():
+    assert option_slug("A cabinet member") == "a_cabinet_member"
+    assert option_slug("A CIO or senior director") == "a_cio_or_senior_director"
+    assert option_slug("  Keeping pace -- with change!  ") == "keeping_pace_with_change"
+    assert option_slug("Café & bars") == "cafe_and_bars"
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=lambda f: f.__name__[5:])
+def test_multi_select_read_and_cleaned_in_every_format(make, tmp_path, frame, matcher):
+    export, book_path, first_row = make(tmp_path)
+    book = load_codebook(book_path)
+    raw = read_export(export, book)
+    result = clean(raw, book, frame, matcher, b"w", "t")
+    responses, log = result.responses, result.log
+    excluded = set(log.loc[log["action"] == "excluded", "raw_row"])
+    kept = [i for i in range(N) if i + first_row not in excluded]
+    assert 20 < len(kept) == len(responses)
+    over = log[log["reason"] == "over_max_choices"]
+    # every kept row with four challenges ticked is logged (row, variable, count) ...
+    assert sorted(over["raw_row"]) == sorted(i + first_row for i in kept if i in OVER)
+    assert len(over) > 0
+    assert set(over["detail"]) == {"top_challenges: 4 options ticked, at most 3 allowed"}
+    assert set(over["action"]) == {"set_missing"}
+    ticks = _ticks()
+    for var_id, (_, options) in (("digital_champion", CHAMPION), ("top_challenges", CHALLENGES)):
+        cols = [f"{var_id}__{option_slug(o)}" for o in options]
+        assert all(responses[c].dtype == "boolean" for c in cols)
+        # ... and set to missing, as is a skipped question: missing, never False
+        void = SKIPPED | (OVER if var_id == "top_challenges" else set())
+        n_void = sum(1 for i in kept if i in void)
+        assert n_void > 0
+        for c in cols:
+            assert int(responses[c].isna().sum()) == n_void
+        answered = [i for i in kept if i not in void]
+        for k, c in enumerate(cols):
+            expected = sum(ticks[var_id][i][k] for i in answered)
+            assert int(responses[c].sum()) == expected
+            assert int((responses[c] == False).sum()) == len(answered) - expected  # noqa: E712
+    # no respondent's answered question is all False
+    champ = responses[[c for c in responses if c.startswith("digital_champion__")]]
+    assert not (champ.notna().all(axis=1) & ~champ.fillna(False).any(axis=1)).any()
+
+
+def test_none_option_with_another_is_logged_and_missing(tmp_path, frame, matcher):
+    export, book_path, first_row = make_surveymonkey(tmp_path)
+    book = yaml.safe_load(book_path.read_text())
+    champ = next(v for v in book["variables"] if v["id"] == "digital_champion")
+    champ["options"][-1]["none"] = True  # "The mayor" read as a "none" option
+    book_path.write_text(yaml.safe_dump(book, sort_keys=False))
+    cb = load_codebook(book_path)
+    result = clean(read_export(export, cb), cb, frame, matcher, b"w", "t")
+    log = result.log
+    hit = log[log["reason"] == "none_with_other"]
+    excluded = set(log.loc[log["action"] == "excluded", "raw_row"])
+    ticks = _ticks()["digital_champion"]
+    expected = [
+        i + first_row
+        for i in range(N)
+        if i + first_row not in excluded and ticks[i][-1] and sum(ticks[i]) > 1
+    ]
+    assert sorted(hit["raw_row"]) == expected and expected
+
+
+def test_an_unknown_tick_is_one_line(tmp_path):
+    records, book = _surveymonkey_records(tmp_path)
+    col = records[1].index("Connectivity")
+    records[5][col] = "Maybe"
+    _write_csv(tmp_path / "export.csv", records)
+    cb = load_codebook(book)
+    from councilsurvey.cleaning.clean import recode
+    from councilsurvey.core.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        recode(read_export(tmp_path / "export.csv", cb), cb)
+    message = str(err.value)
+    assert "'Maybe'" in message and "row 6" in message and "Connectivity" in message
+
+
+def test_codebook_refuses_options_that_collide_and_an_impossible_limit(tmp_path):
+    from councilsurvey.core.errors import InputError
+
+    _, _, base = _base()
+    path = _codebook(base, tmp_path, columns=False)
+    book = yaml.safe_load(path.read_text())
+    var = book["variables"][-1]
+    var["options"].append({"text": "skills!"})
+    path.write_text(yaml.safe_dump(book, sort_keys=False))
+    with pytest.raises(InputError, match="both become column 'top_challenges__skills'"):
+        load_codebook(path)
+    var["options"].pop()
+    var["max_choices"] = 9
+    path.write_text(yaml.safe_dump(book, sort_keys=False))
+    with pytest.raises(InputError, match="max_choices 9 exceeds its 5 options"):
+        load_codebook(path)
+
+
+def test_bundled_codebooks_have_no_multi_select():
+    """The bundled waves stay as they are (their cleaned outputs must not change)."""
+    for wave in ("2017", "2019"):
+        book = yaml.safe_load((WAVE.parent / wave / "codebook.yaml").read_text())
+        assert {v["kind"] for v in book["variables"]} <= {"free_text", "single_choice", "likert"}
