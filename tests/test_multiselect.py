@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import random
 
 import pandas as pd
@@ -140,7 +141,7 @@ def _by_name(tmp_path, numeric: bool):
 
 def _qualtrics(tmp_path, numeric):
     names, rows, book = _by_name(tmp_path, numeric)
-    import_ids = ['{"ImportId":"%s"}' % n for n in names]
+    import_ids = [json.dumps({"ImportId": n}) for n in names]
     _write_csv(tmp_path / "export.csv", [names, names, import_ids, *rows])
     return tmp_path / "export.csv", book, 4
 
