@@ -278,3 +278,76 @@ def test_bundled_codebooks_have_no_multi_select():
     for wave in ("2017", "2019"):
         book = yaml.safe_load((WAVE.parent / wave / "codebook.yaml").read_text())
         assert {v["kind"] for v in book["variables"]} <= {"free_text", "single_choice", "likert"}
+
+
+def _cli(*args):
+    from .test_byoe import cli
+
+    return cli(*args)
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=lambda f: f.__name__[5:])
+def test_draft_then_read_unedited(make, tmp_path):
+    """`councilsurvey codebook draft` recognises both multi-select questions (with their
+    options, and a CHECK for max_choices); `councilsurvey read` through the unedited
+    draft reports every option's ticks."""
+    export, _, _ = make(tmp_path)
+    book = tmp_path / "drafted.yaml"
+    done = _cli("codebook", "draft", export, "-o", book)
+    assert done.returncode == 0, done.stderr
+    text = book.read_text()
+    drafted = [v for v in yaml.safe_load(text)["variables"] if v["kind"] == "multi_select"]
+    assert [len(v["options"]) for v in drafted] == [len(CHAMPION[1]), len(CHALLENGES[1])]
+    assert text.count("add `max_choices: N`") == 2
+    read = _cli("read", export, "--codebook", book, "--json")
+    assert read.returncode == 0, read.stderr
+    summary = json.loads(read.stdout)
+    assert summary["rows"] == N
+    got = [v for v in summary["variables"] if v["kind"] == "multi_select"]
+    ticks = _ticks()
+    for var, entry, var_id in zip(
+        got, drafted, ("digital_champion", "top_challenges"), strict=True
+    ):
+        expected = [sum(t[k] for t in ticks[var_id]) for k in range(len(ticks[var_id][0]))]
+        assert [var["counts"][o["text"]] for o in entry["options"]] == expected
+        assert var["missing"] == len(SKIPPED)
+    if "numeric" not in make.__name__ and "spss" not in make.__name__:
+        names = [v["text"] for v in drafted[0]["options"]]
+        assert names == CHAMPION[1]
+
+
+def test_numeric_and_date_questions_draft_and_clean(tmp_path):
+    """Numbers and dates get kinds of their own: drafted as numeric / date (with the
+    detected format), read as Float64 and datetime."""
+    rows = [
+        ["Start Date", "How many residents?", "When did you start?"],
+        ["", "Response", "Response"],
+    ]
+    for i in range(30):
+        rows.append(
+            [
+                f"10/{1 + i % 28:02d}/2024 09:00:00 AM",
+                str(1000 + 7 * i),
+                f"2016-05-{1 + i % 28:02d}",
+            ]
+        )
+    rows[5][1] = ""
+    _write_csv(tmp_path / "export.csv", rows)
+    book = tmp_path / "drafted.yaml"
+    assert _cli("codebook", "draft", tmp_path / "export.csv", "-o", book).returncode == 0
+    drafted = {v["header"]: v for v in yaml.safe_load(book.read_text())["variables"]}
+    assert drafted["How many residents?"]["kind"] == "numeric"
+    assert drafted["When did you start?"] == {
+        **drafted["When did you start?"],
+        "kind": "date",
+        "date_format": "%Y-%m-%d",
+    }
+    from councilsurvey.cleaning.clean import recode
+
+    cb = load_codebook(book)
+    coded = recode(read_export(tmp_path / "export.csv", cb), cb)
+    numbers = coded[drafted["How many residents?"]["id"]]
+    assert str(numbers.dtype) == "Float64" and numbers.isna().sum() == 1
+    assert numbers.sum() == sum(1000 + 7 * i for i in range(30) if i != 3)
+    dates = coded[drafted["When did you start?"]["id"]]
+    assert dates.min() == pd.Timestamp("2016-05-01") and dates.notna().all()
