@@ -351,3 +351,62 @@ def test_numeric_and_date_questions_draft_and_clean(tmp_path):
     assert numbers.sum() == sum(1000 + 7 * i for i in range(30) if i != 3)
     dates = coded[drafted["When did you start?"]["id"]]
     assert dates.min() == pd.Timestamp("2016-05-01") and dates.notna().all()
+
+
+def test_qualtrics_numeric_export_options_from_the_qsf(tmp_path):
+    """A numeric Qualtrics export (1 or blank) names no option: the .qsf's multiple-answer
+    selector (MAVR / MAHR) marks the question and gives the option texts."""
+    export, _, _ = make_qualtrics_numeric(tmp_path)
+    elements = [
+        {
+            "Element": "SQ",
+            "Payload": {
+                "DataExportTag": tag,
+                "QuestionType": "MC",
+                "Selector": selector,
+                "Choices": {str(k): {"Display": o} for k, o in enumerate(options, start=1)},
+            },
+        }
+        for tag, selector, (_, options) in (("Q5", "MAVR", CHAMPION), ("Q6", "MAHR", CHALLENGES))
+    ]
+    (tmp_path / "survey.qsf").write_text(json.dumps({"SurveyElements": elements}))
+    book = tmp_path / "drafted.yaml"
+    done = _cli("codebook", "draft", export, "--qsf", tmp_path / "survey.qsf", "-o", book)
+    assert done.returncode == 0, done.stderr
+    drafted = [
+        v for v in yaml.safe_load(book.read_text())["variables"] if v["kind"] == "multi_select"
+    ]
+    assert [[o["text"] for o in v["options"]] for v in drafted] == [CHAMPION[1], CHALLENGES[1]]
+    assert [o["column"] for o in drafted[0]["options"]] == ["Q5_1", "Q5_2", "Q5_3", "Q5_4"]
+    read = _cli("read", export, "--codebook", book, "--json")
+    assert read.returncode == 0, read.stderr
+    champ = next(v for v in json.loads(read.stdout)["variables"] if v["kind"] == "multi_select")
+    ticks = _ticks()["digital_champion"]
+    assert champ["counts"] == {o: sum(t[k] for t in ticks) for k, o in enumerate(CHAMPION[1])}
+
+
+def test_spss_group_by_label_stem(tmp_path):
+    """SPSS 0/1 variables without a shared name stem, labelled "Champion: <option>", with
+    1 labelled "Yes": one multi-select question whose options come from the labels."""
+    pyreadstat = pytest.importorskip("pyreadstat")
+    ticks = _ticks()["digital_champion"]
+    names = ["dc_cab", "dc_cio", "dc_ceo", "dc_mayor"]
+    frame = pd.DataFrame(
+        {n: [float(t[k]) for t in ticks] for k, n in enumerate(names)} | {"age": [40.0] * N}
+    )
+    pyreadstat.write_sav(
+        frame,
+        str(tmp_path / "export.sav"),
+        column_labels=[f"Champion: {o}" for o in CHAMPION[1]] + ["Age"],
+        variable_value_labels={n: {1.0: "Yes", 0.0: "No"} for n in names},
+    )
+    book = tmp_path / "drafted.yaml"
+    assert _cli("codebook", "draft", tmp_path / "export.sav", "-o", book).returncode == 0
+    drafted = yaml.safe_load(book.read_text())["variables"]
+    assert [v["kind"] for v in drafted] == ["multi_select", "numeric"]
+    assert [o["text"] for o in drafted[0]["options"]] == CHAMPION[1]
+    read = _cli("read", tmp_path / "export.sav", "--codebook", book, "--json")
+    assert read.returncode == 0, read.stderr
+    champ = json.loads(read.stdout)["variables"][0]
+    assert champ["counts"] == {o: sum(t[k] for t in ticks) for k, o in enumerate(CHAMPION[1])}
+    assert champ["missing"] == len(SKIPPED)
