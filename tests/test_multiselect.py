@@ -298,7 +298,9 @@ def test_draft_then_read_unedited(make, tmp_path):
     text = book.read_text()
     drafted = [v for v in yaml.safe_load(text)["variables"] if v["kind"] == "multi_select"]
     assert [len(v["options"]) for v in drafted] == [len(CHAMPION[1]), len(CHALLENGES[1])]
-    assert text.count("add `max_choices: N`") == 2
+    assert text.count("# CHECK: multi-select") == 2
+    if make in (make_surveymonkey, make_xlsx):  # "(Choose up to three)" in the header
+        assert "max_choices" not in drafted[0] and drafted[1]["max_choices"] == 3
     read = _cli("read", export, "--codebook", book, "--json")
     assert read.returncode == 0, read.stderr
     summary = json.loads(read.stdout)

@@ -366,19 +366,40 @@ def _multi_lines(multi: Multi, fmt: str, used: set[str]) -> list[str]:
     """The codebook entry of a multi-select question, with its CHECK lines."""
     by_name = fmt in ("qualtrics", "spss")
     lines = [f"# {multi.name}: {multi.text[:100]}"] if by_name and multi.text else []
+    limit = _up_to(multi.text or multi.name)
+    what = (
+        f"'choose up to {limit}' read from the question text"
+        if limit
+        else "tick all that apply: if it says 'choose up to N', add `max_choices: N`"
+    )
     lines += [
-        "# CHECK: multi-select (tick all that apply): if it says 'choose up to N', "
-        "add `max_choices: N`; if one option means 'none of these', add `none: true` to it",
+        f"# CHECK: multi-select, {what}; if one option means 'none of these', add "
+        "`none: true` to it",
         f"- id: {_slug(multi.text or multi.name, used)}",
     ]
     if not by_name:
         lines.append(f"  header: {_q(multi.name)}")
-    lines += ["  kind: multi_select", "  options:"]
+    lines.append("  kind: multi_select")
+    if limit:
+        lines.append(f"  max_choices: {limit}")
+    lines.append("  options:")
     for col, option in zip(multi.columns, multi.options, strict=True):
         lines.append(f"  - text: {_q(option)}")
         if by_name:
             lines.append(f"    column: {_q(col.name)}")
     return lines
+
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _up_to(text: str) -> int | None:
+    """N of a question text saying "choose up to N" (select / tick / pick; N a digit or
+    a word up to six), else None."""
+    m = re.search(r"\b(?:choose|select|tick|pick|name) up to ([0-9]+|[a-z]+)\b", norm_text(text))
+    if not m:
+        return None
+    return int(m[1]) if m[1].isdigit() else _NUMBER_WORDS.get(m[1])
 
 
 def _q(value) -> str:
