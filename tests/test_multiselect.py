@@ -412,3 +412,28 @@ def test_spss_group_by_label_stem(tmp_path):
     champ = json.loads(read.stdout)["variables"][0]
     assert champ["counts"] == {o: sum(t[k] for t in ticks) for k, o in enumerate(CHAMPION[1])}
     assert champ["missing"] == len(SKIPPED)
+
+
+def test_numeric_and_date_columns_pass_the_cleaned_data_schema(tmp_path, frame, matcher):
+    records, book_path = _surveymonkey_records(tmp_path)
+    records[0] += ["How many residents?", "When were you first elected?"]
+    records[1] += ["Response", "Response"]
+    for i, row in enumerate(records[2:]):
+        row += [str(100 + i) if i % 4 else "", f"05/{1 + i % 9:02d}/2014"]
+    _write_csv(tmp_path / "export.csv", records)
+    book = yaml.safe_load(book_path.read_text())
+    book["variables"] += [
+        {"id": "residents", "header": "How many residents?", "subheader": "Response"}
+        | {"kind": "numeric"},
+        {"id": "elected", "header": "When were you first elected?", "subheader": "Response"}
+        | {"kind": "date", "date_format": "%m/%d/%Y"},
+    ]
+    book_path.write_text(yaml.safe_dump(book, sort_keys=False))
+    cb = load_codebook(book_path)
+    responses = clean(read_export(tmp_path / "export.csv", cb), cb, frame, matcher, b"w", "t")
+    responses = responses.responses
+    assert str(responses["residents"].dtype) == "Float64"
+    assert str(responses["elected"].dtype) == "datetime64[ns]"
+    assert responses["elected"].dt.year.eq(2014).all()
+    assert 0 < responses["residents"].isna().sum() < len(responses)
+    assert set(responses["residents"].dropna()) <= {float(100 + i) for i in range(N)}
