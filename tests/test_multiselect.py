@@ -437,3 +437,25 @@ def test_numeric_and_date_columns_pass_the_cleaned_data_schema(tmp_path, frame, 
     assert responses["elected"].dt.year.eq(2014).all()
     assert 0 < responses["residents"].isna().sum() < len(responses)
     assert set(responses["residents"].dropna()) <= {float(100 + i) for i in range(N)}
+
+
+def test_thousands_separators_read_and_decimal_commas_refused(tmp_path):
+    from councilsurvey.cleaning.clean import recode
+    from councilsurvey.core.errors import InputError
+
+    book = tmp_path / "codebook.yaml"
+    book.write_text(
+        "wave: t\nmetadata: []\nvariables:\n"
+        "- {id: residents, header: How many?, subheader: Response, kind: numeric}\n"
+    )
+    cb = load_codebook(book)
+    _write_csv(
+        tmp_path / "e.csv", [["How many?", "x"], ["Response", ""], ["1,250", "a"], ["7", "b"]]
+    )
+    coded = recode(read_export(tmp_path / "e.csv", cb), cb)
+    assert list(coded["residents"]) == [1250.0, 7.0]
+    _write_csv(tmp_path / "e.csv", [["How many?", "x"], ["Response", ""], ["3,5", "a"]])
+    with pytest.raises(
+        InputError, match=r"row 3, column 'How many\?': answer '3,5' is not a number"
+    ):
+        recode(read_export(tmp_path / "e.csv", cb), cb)

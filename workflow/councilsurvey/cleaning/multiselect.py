@@ -5,6 +5,9 @@ A multi-select question ("tick all that apply", or "choose up to N" with the cod
 :func:`councilsurvey.inputs.codebook.option_targets`) and becomes one nullable boolean
 column per option, ``<id>__<option id>`` (e.g. ``digital_champion__cabinet_member``).
 
+Numbers and dates
+    A numeric answer is a number ("1,250" with thousands separators is 1250; "3,5" is
+    refused rather than guessed); a date is read with the variable's ``date_format``.
 Ticks
     A cell is ticked when it holds the option's text (SurveyMonkey, Qualtrics label
     exports) or 1 (Qualtrics numeric exports, SPSS), or reads yes / selected / checked /
@@ -61,7 +64,10 @@ def recode_other(raw: RawExport, codebook: Codebook, out: pd.DataFrame) -> pd.Da
             _recode_multi(raw, var, out)
         elif var["kind"] == "numeric":
             values = out[var["id"]]
-            parsed = pd.to_numeric(values.str.replace(",", "", regex=False), errors="coerce")
+            # thousands separators ("1,250") only: "3,5" (a decimal comma) is refused
+            grouped = values.str.fullmatch(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?").fillna(False)
+            plain = values.where(~grouped, values.str.replace(",", "", regex=False))
+            parsed = pd.to_numeric(plain, errors="coerce")
             _refuse(raw, out, var["id"], values.notna() & parsed.isna(), "a number")
             out[var["id"]] = pd.array(parsed, dtype="Float64")
         elif var["kind"] == "date":
