@@ -185,12 +185,14 @@ def test_surveymonkey_variants_draft_and_read(tmp_path):
     assert b"\r\n" in export.read_bytes()
     draft, summary = draft_and_read(export, tmp_path)
     assert summary["rows"] == len(rows) == 40
-    kinds = {(v["header"], v["subheader"]): v for v in draft["variables"]}
+    kinds = {(v["header"], v.get("subheader")): v for v in draft["variables"]}
     stem = "How far do you agree or disagree with the following statements?"
     likert = kinds[(stem, "Services are good")]
     assert likert["kind"] == "likert"
     assert likert["values"]["Strongly agree"] == 5 and likert["values"]["N/A"] is None
-    assert kinds[("Which of these do you use?", "Email")]["values"] == {"Email": "Email"}
+    multi = kinds[("Which of these do you use?", None)]  # a multi-select block
+    assert multi["kind"] == "multi_select"
+    assert multi["options"] == [{"text": "Email"}, {"text": "Phone"}]
     assert kinds[("Your contact details", "Town")]["kind"] == "free_text"
     assert kinds[("Anything else?", "Open-Ended Response")]["kind"] == "free_text"
     counts = by_id(summary)

@@ -36,7 +36,9 @@ import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from councilsurvey.cleaning.dates import fast_dates as _fast_dates
 from councilsurvey.cleaning.matching import AMBIGUOUS, MATCHED, OUTSIDE, CouncilMatcher
+from councilsurvey.cleaning.multiselect import answered, check_choices, option_columns, recode_other
 from councilsurvey.cleaning.pseudonym import pseudonymise_all
 from councilsurvey.cleaning.redact import redact, redact_series
 from councilsurvey.core.errors import InputError
@@ -86,7 +88,10 @@ def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
     """Recode answer texts to codes through the codebook.
 
     Likert answers become nullable integers (Don't know -> missing, never 3); single
-    choices become categoricals of the codebook's labels; free text stays text.
+    choices become categoricals of the codebook's labels; free text stays text;
+    multi-select, numeric and date questions are read by
+    :func:`councilsurvey.cleaning.multiselect.recode_other` (one nullable boolean column
+    per option, missing when nothing was ticked; Float64; datetime).
 
     Raises
     ------
@@ -96,7 +101,7 @@ def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
     out = raw.data.copy()
     for var in codebook.variables:
         col = var["id"]
-        if var["kind"] == "free_text":
+        if var["kind"] not in ("likert", "single_choice"):
             continue
         lookup = {norm_text(k): v for k, v in var["values"].items()}
         values = out[col]
@@ -126,7 +131,7 @@ def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
                 index=out.index,
             )
         out[col] = series
-    return out
+    return recode_other(raw, codebook, out)
 
 
 def _arrow(values: pd.Series):
@@ -288,13 +293,11 @@ def clean(
     )
 
     # 3. partial responses
-    closed = [v["id"] for v in codebook.variables if v["kind"] != "free_text"]
-    answered = raw.data[closed].notna().sum(axis=1)
-    need = min_answered_share * len(closed)
+    n_answered, n_closed = answered(raw, data, codebook)
     exclude(
-        answered < need,
+        n_answered < min_answered_share * n_closed,
         "partial",
-        lambda idx: answered[idx].astype(str) + f" of {len(closed)} closed items answered",
+        lambda idx: n_answered[idx].astype(str) + f" of {n_closed} closed items answered",
     )
 
     # 4. resubmissions: keep the latest complete submission per email address
@@ -350,6 +353,7 @@ def clean(
     exclude(status != MATCHED, "council_unmatched", council_details)
 
     kept = data[keep].copy()
+    entries += check_choices(kept, codebook)  # "choose up to N": more ticked is missing, logged
     if kept.empty:
         log_so_far = pd.concat(entries) if entries else pd.DataFrame(columns=LOG_COLUMNS)
         counts = log_so_far["reason"].astype("string").value_counts()
@@ -409,7 +413,9 @@ def clean(
     attrs = frame.set_index("code")
     kept["type"] = _lookup(kept["code"], attrs["type"].to_dict())
     kept["region"] = _lookup(kept["code"], attrs["region"].to_dict())
-    variables = [v["id"] for v in codebook.variables if v["id"] != "council_text"]
+    variables = [
+        c for v in codebook.variables if v["id"] != "council_text" for c in option_columns(v)
+    ]
     for v in codebook.variables:
         if v["kind"] == "free_text" and v["id"] != "council_text":
             kept[v["id"]] = redact_series(kept[v["id"]].astype("string"))
@@ -431,79 +437,6 @@ def clean(
     match_table["typed"] = match_table["typed"].map(redact)
     summary = _summary(raw, log_df, responses, frame)
     return CleanResult(responses, log_df, match_table, summary)
-
-
-#: strptime directives read by pyarrow and pandas alike: a strict pattern and width each
-_DATE_FIELDS = {
-    "Y": ("[0-9]{4}", 4),
-    "y": ("[0-9]{2}", 2),
-    "m": ("(?:0[1-9]|1[0-2])", 2),
-    "d": ("(?:0[1-9]|[12][0-9]|3[01])", 2),
-    "H": ("(?:[01][0-9]|2[0-3])", 2),
-    "I": ("(?:0[1-9]|1[0-2])", 2),
-    "M": ("[0-5][0-9]", 2),
-    "S": ("[0-5][0-9]", 2),
-    "p": ("(?:AM|PM)", 2),
-}
-
-
-def _strict_date_pattern(date_format: str) -> tuple[str, int] | None:
-    """A regular expression of the texts ``date_format`` writes (every field zero-padded
-    to its width, in range) and where its day of month starts; None for a format with
-    other directives or without a year, month and day."""
-    parts, width, day_at, fields = [], 0, None, set()
-    i = 0
-    while i < len(date_format):
-        c = date_format[i]
-        if c == "%":
-            d = date_format[i + 1 : i + 2]
-            if d == "%":
-                parts.append("%")
-                width += 1
-            elif d in _DATE_FIELDS:
-                if d == "d":
-                    day_at = width
-                parts.append(_DATE_FIELDS[d][0])
-                width += _DATE_FIELDS[d][1]
-                fields.add(d)
-            else:
-                return None
-            i += 2
-            continue
-        if not c.isascii():
-            return None
-        parts.append(re.escape(c))
-        width += 1
-        i += 1
-    if day_at is None or "m" not in fields or not fields & {"Y", "y"}:
-        return None
-    if ("I" in fields) != ("p" in fields) or {"I", "H"} <= fields:
-        return None
-    return "^" + "".join(parts) + "$", day_at
-
-
-def _fast_dates(values: pd.Series, date_format: str) -> pd.Series | None:
-    """``values`` parsed with ``date_format`` by pyarrow where that provably gives what
-    pandas gives, else None: every text is written exactly as the format writes it
-    (:func:`_strict_date_pattern`), parses, and keeps its day of month (pyarrow would roll
-    02/30 over to March, where pandas refuses it)."""
-    strict = _strict_date_pattern(date_format)
-    if strict is None:
-        return None
-    pattern, day_at = strict
-    arr = _arrow(values)
-    if not pc.all(pc.fill_null(pc.match_substring_regex(arr, pattern), True)).as_py():
-        return None
-    try:
-        parsed = pc.strptime(arr, format=date_format, unit="s", error_is_null=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    if parsed.null_count != arr.null_count:  # a text that does not parse
-        return None
-    day = pc.cast(pc.utf8_slice_codeunits(arr, day_at, day_at + 2), pa.int64())
-    if not pc.all(pc.fill_null(pc.equal(day, pc.day(parsed)), True)).as_py():
-        return None
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index)
 
 
 def _cell_error(raw: RawExport, data: pd.DataFrame, index, column: str, message: str):
@@ -584,7 +517,8 @@ def responses_schema(codebook: Codebook, frame: pd.DataFrame) -> pandera.DataFra
             checks = []
             if "minimum" in rule:
                 checks.append(pandera.Check.in_range(rule["minimum"], rule["maximum"]))
-            columns[var["id"]] = pandera.Column(rule["dtype"], checks, nullable=True)
+            for col in option_columns(var):  # one per option of a multi-select question
+                columns[col] = pandera.Column(rule["dtype"], checks, nullable=True)
     return pandera.DataFrameSchema(columns, strict=True, ordered=True)
 
 

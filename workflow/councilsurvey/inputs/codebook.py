@@ -8,11 +8,21 @@ answer text to a code: an integer for Likert items (``null`` for Don't know, whi
 missing and never a 3), an option label for single-choice questions (an SPSS export's
 numeric codes are read as their value labels first, so the same texts apply). Its shape
 is checked against ``workflow/schemas/codebook.schema.yaml``.
+
+Two more kinds read a question's answer as something other than an option label:
+``numeric`` (a number) and ``date`` (read with the variable's ``date_format``). A
+``multi_select`` question ("tick all that apply", or "choose up to N" with
+``max_choices: N``) lists its ``options``; the export has one column per option (see
+:func:`option_targets`): a SurveyMonkey block under the question's ``header`` with each
+option's ``text`` in header row 2, Qualtrics columns ``Q5_1 ... Q5_n`` and SPSS variables
+named by each option's ``column``. Cleaning turns them into one nullable boolean column
+per option, ``<id>__<slug>`` (:func:`option_slug`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +115,8 @@ def load_codebook(path) -> Codebook:
                 answer_keys(var, Path(path), i)
     validate(data, SCHEMA, path)
     for var in data["variables"]:
+        if var["kind"] == "multi_select":
+            _check_options(var, Path(path))
         if "codes" in var:
             var["values"] = {**var.get("values", {}), **var["codes"]}
     return Codebook(raw=data, path=Path(path))
@@ -175,6 +187,64 @@ def answer_keys(var: dict, path: Path, index: int) -> None:
             var["codes"] = out
         else:
             var[key] = out
+
+
+def option_slug(text: str) -> str:
+    """The slug of a multi-select option's text, the part of its column name after
+    ``__``: accents dropped (NFKD, ASCII), lower case, every run of other characters one
+    ``_``, ``_`` stripped from the ends, "&" read as "and"; "Cabinet member" ->
+    ``cabinet_member``, "CIO / senior director" -> ``cio_senior_director``."""
+    text = unicodedata.normalize("NFKD", text.replace("&", " and "))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def option_targets(var: dict) -> list[tuple[str, dict]]:
+    """The export columns of a codebook variable: ``(column in the read export,
+    locator)``, where the locator holds ``header``/``subheader`` and/or ``column``.
+
+    A multi-select question has one per option: ``<id>__<slug>`` (the option's ``id``
+    if given, else :func:`option_slug` of its ``text``), located by the question's
+    ``header`` with the option's ``text`` as sub-header, or by the option's ``column``.
+    Any other variable has one, its ``id``.
+    """
+    if var.get("kind") != "multi_select":
+        return [(var["id"], var)]
+    out = []
+    for opt in var["options"]:
+        loc = {"kind": "multi_select", "subheader": opt["text"]}
+        if "header" in var:
+            loc["header"] = var["header"]
+        if "column" in opt:
+            loc["column"] = opt["column"]
+        out.append((f"{var['id']}__{opt.get('id') or option_slug(opt['text'])}", loc))
+    return out
+
+
+def _check_options(var: dict, path: Path) -> None:
+    """A multi-select question's option columns are distinct and ``max_choices`` fits."""
+    seen: dict[str, str] = {}
+    for target, loc in option_targets(var):
+        slug = target.split("__", 1)[1]
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_]*", slug):
+            raise InputError(
+                path,
+                f"variable {var['id']!r}: option {loc['subheader']!r} has no usable column "
+                "name: give it an `id` (lower case letters, digits, _)",
+            )
+        if target in seen:
+            raise InputError(
+                path,
+                f"variable {var['id']!r}: options {seen[target]!r} and {loc['subheader']!r} "
+                f"both become column {target!r}: give one an `id`",
+            )
+        seen[target] = loc["subheader"]
+    if var.get("max_choices", 1) > len(var["options"]):
+        raise InputError(
+            path,
+            f"variable {var['id']!r}: max_choices {var['max_choices']} exceeds its "
+            f"{len(var['options'])} options",
+        )
 
 
 def codebook_from_instrument(instrument: Instrument, wave: str, columns: bool = False) -> dict:

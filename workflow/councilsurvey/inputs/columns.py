@@ -4,7 +4,8 @@ SurveyMonkey CSV and xlsx exports are located by their two header rows (question
 sub-question: :func:`from_header_rows`), Qualtrics and SPSS exports by column name
 (:func:`locate_by_name`). Either way every metadata role and codebook variable gets one
 text column of a :class:`RawExport` (:func:`build`), so that recoding and cleaning never
-see the format.
+see the format; a multi-select question gets one per option, ``<id>__<slug>``, holding
+the cell's text (the option's text, 1, 0 or a value label when ticked or not).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from councilsurvey.core.errors import InputError
+from councilsurvey.inputs.codebook import option_targets
 from councilsurvey.inputs.textfile import DataRows, column_values
 
 log = logging.getLogger(__name__)
@@ -199,6 +201,12 @@ def _column_keys(path: Path, head1: list[str], head2: list[str]) -> list[tuple[s
     return keys
 
 
+def _targets(codebook):
+    """Every export column the codebook's variables read: (target, locator); one per
+    option of a multi-select question (:func:`councilsurvey.inputs.codebook.option_targets`)."""
+    return [t for var in codebook.variables for t in option_targets(var)]
+
+
 def _meta_names(meta: dict) -> list[str]:
     """Names a metadata column may have: its ``names``, then its ``header``."""
     names = list(meta.get("names", []))
@@ -225,23 +233,24 @@ def _locate(path, keys, codebook, shown=None):
             )
         columns[meta["role"]] = found[0]
         headers[meta["role"]] = label
-    for var in codebook.variables:
+    for target, var in _targets(codebook):
         if "header" not in var:
             raise InputError(
                 codebook.path,
-                f"variable {var['id']!r} has no header/subheader to find it by in a "
+                f"variable {target!r} has no header/subheader to find it by in a "
                 "SurveyMonkey export",
             )
         key = (norm_text(var["header"]), norm_text(var["subheader"]))
+        by_sub = var["kind"] in ("likert", "multi_select")
         if key not in index:
-            label = var["header"] if var["kind"] != "likert" else var["subheader"]
+            label = var["subheader"] if by_sub else var["header"]
             raise InputError(
                 path,
-                f"codebook question {var['id']!r} is not in the export{_near(key, keys, shown)}",
+                f"codebook question {target!r} is not in the export{_near(key, keys, shown)}",
                 column=label,
             )
-        columns[var["id"]] = index[key]
-        headers[var["id"]] = var["subheader"] if var["kind"] == "likert" else var["header"]
+        columns[target] = index[key]
+        headers[target] = var["subheader"] if by_sub else var["header"]
     known = set(columns.values())
     warnings = [
         f"{path}: column {i + 1} ({k[0][:60]!r}{' / ' + k[1][:40] if k[1] else ''}) is not in "
@@ -307,22 +316,21 @@ def locate_by_name(path, names, codebook, kind, row=None):
             )
         columns[meta["role"]] = found[0]
         headers[meta["role"]] = names[found[0]]
-    for var in codebook.variables:
+    for target, var in _targets(codebook):
         if "column" not in var:
             raise InputError(
                 codebook.path,
-                f"variable {var['id']!r} has no column name to find it by in a {kind} export",
+                f"variable {target!r} has no column name to find it by in a {kind} export",
             )
         key = norm_text(var["column"])
         if key not in index:
             raise InputError(
                 path,
-                f"codebook question {var['id']!r} is not in the export "
-                f"(no column {var['column']!r})",
+                f"codebook question {target!r} is not in the export (no column {var['column']!r})",
                 column=var["column"],
             )
-        columns[var["id"]] = index[key]
-        headers[var["id"]] = names[index[key]]
+        columns[target] = index[key]
+        headers[target] = names[index[key]]
     known = set(columns.values())
     warnings = [
         f"{path}: column {i + 1} ({name!r}) is not in the codebook and is ignored"

@@ -17,10 +17,16 @@ contact fields; other survey-tool metadata is left out), or a variable of one ki
     importance, likelihood, frequency), whatever order the file stores them in:
     "Strongly agree" is always 5. Don't know / N/A / declared missing -> ``null``.
 ``single_choice``
-    a closed question (few distinct answers); one option column of a multi-select block
-    or a ranking item is one single-choice variable each.
+    a closed question (few distinct answers); a ranking item is one single-choice
+    variable each.
+``multi_select``
+    a "tick all that apply" question, one column per option
+    (:mod:`councilsurvey.inputs.draftmulti`); a CHECK asks whether it is "choose up to N".
+``numeric``, ``date``
+    answers that are all numbers (other than a 1-5 scale), or all dates of one format
+    (written as the variable's ``date_format``, with a CHECK).
 ``free_text``
-    open-ended answers, numbers and dates (kept as text).
+    open-ended answers.
 
 What a person must confirm is marked ``# CHECK:``: the scale direction, a guessed
 kind or order, the date format detected from the data, unlabelled numeric codes.
@@ -37,6 +43,7 @@ import yaml
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.columns import norm_text
 from councilsurvey.inputs.damage import detect_date_format
+from councilsurvey.inputs.draftmulti import Multi, group_multi
 from councilsurvey.inputs.draftsource import (
     DEFAULT_DATE_FORMAT,
     Column,
@@ -205,11 +212,13 @@ def _variable(col: Column, fmt: str) -> tuple[dict, list[str]]:
             )
             codes = {_num_text(k): int(k) for k in sorted({int(n) for n in numbers})}
             return {"kind": "likert", "codes": codes}, checks
-        checks.append("numeric answers: kept as text (kind free_text)")
-        return {"kind": "free_text"}, checks
-    if distinct and detect_date_format(distinct)[0]:
-        checks.append("dates: kept as text (kind free_text)")
-        return {"kind": "free_text"}, checks
+        checks.append("numeric answers: kind numeric (or a closed question with number codes?)")
+        return {"kind": "numeric"}, checks
+    date_format, fits = detect_date_format(distinct) if distinct else (None, [])
+    if date_format:
+        more = f"; also fits {', '.join(fits[1:])}" if len(fits) > 1 else ""
+        checks.append(f"dates: date format detected from the data{more}")
+        return {"kind": "date", "date_format": date_format}, checks
     if col.block and len(distinct) == 1 and norm_text(distinct[0]) == norm_text(col.sub):
         checks.append("one option of a multi-select question (blank = not chosen)")
         return {"kind": "single_choice", "ordered": False, "values": {col.sub: col.sub}}, checks
@@ -353,6 +362,46 @@ def _var_id(col: Column, entry: dict, used: set[str], fmt: str) -> str:
     return _slug(text, used, "att_" if entry["kind"] == "likert" and col.block else "")
 
 
+def _multi_lines(multi: Multi, fmt: str, used: set[str]) -> list[str]:
+    """The codebook entry of a multi-select question, with its CHECK lines."""
+    by_name = fmt in ("qualtrics", "spss")
+    lines = [f"# {multi.name}: {multi.text[:100]}"] if by_name and multi.text else []
+    limit = _up_to(multi.text or multi.name)
+    what = (
+        f"'choose up to {limit}' read from the question text"
+        if limit
+        else "tick all that apply: if it says 'choose up to N', add `max_choices: N`"
+    )
+    lines += [
+        f"# CHECK: multi-select, {what}; if one option means 'none of these', add "
+        "`none: true` to it",
+        f"- id: {_slug(multi.text or multi.name, used)}",
+    ]
+    if not by_name:
+        lines.append(f"  header: {_q(multi.name)}")
+    lines.append("  kind: multi_select")
+    if limit:
+        lines.append(f"  max_choices: {limit}")
+    lines.append("  options:")
+    for col, option in zip(multi.columns, multi.options, strict=True):
+        lines.append(f"  - text: {_q(option)}")
+        if by_name:
+            lines.append(f"    column: {_q(col.name)}")
+    return lines
+
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _up_to(text: str) -> int | None:
+    """N of a question text saying "choose up to N" (select / tick / pick; N a digit or
+    a word up to six), else None."""
+    m = re.search(r"\b(?:choose|select|tick|pick|name) up to ([0-9]+|[a-z]+)\b", norm_text(text))
+    if not m:
+        return None
+    return int(m[1]) if m[1].isdigit() else _NUMBER_WORDS.get(m[1])
+
+
 def _q(value) -> str:
     """A YAML scalar (quoted where YAML would read it otherwise)."""
     if value is None:
@@ -443,7 +492,10 @@ def draft_codebook(path, format=None, qsf=None, encoding=None, wave=None) -> str
         lines.append(f"# left out (survey-tool metadata): {', '.join(skipped)}")
     lines.append("variables:")
     used: set[str] = set()
-    for col in variables:
+    for col in group_multi(variables, fmt, qsf):
+        if isinstance(col, Multi):
+            lines += _multi_lines(col, fmt, used)
+            continue
         entry, checks = _variable(col, fmt)
         var_id = _var_id(col, entry, used, fmt)
         if col.text and fmt in ("qualtrics", "spss"):
@@ -455,6 +507,8 @@ def draft_codebook(path, format=None, qsf=None, encoding=None, wave=None) -> str
         else:
             lines += [f"  header: {_q(col.name)}", f"  subheader: {_q(col.sub)}"]
         lines.append(f"  kind: {entry['kind']}")
+        if "date_format" in entry:
+            lines.append(f"  date_format: {_q(entry['date_format'])}")
         if "ordered" in entry:
             lines.append(f"  ordered: {_q(entry['ordered'])}")
         for key in ("values", "codes"):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from councilsurvey.core.errors import InputError
-from councilsurvey.inputs.codebook import Codebook
+from councilsurvey.inputs.codebook import Codebook, option_targets
 from councilsurvey.inputs.columns import (
     FIRST_DATA_ROW,
     RawExport,
@@ -130,6 +130,8 @@ def read_spss(path, codebook: Codebook) -> RawExport:
     """Read an SPSS .sav export (via pyreadstat).
 
     Columns are located by variable name (codebook ``column``, metadata ``names``). A
+    multi-select option variable (0/1, 1 perhaps labelled with the option's text) is read
+    as "1" or "0" (:func:`_option_texts`). A
     numeric variable with value labels, and every numeric closed question, is read as
     the label text of each code (user-missing codes such as 9 = Don't know included);
     system-missing is ``<NA>``. Other numbers become text without ``.0``, date-times the
@@ -155,17 +157,38 @@ def read_spss(path, codebook: Codebook) -> RawExport:
     columns, headers, unknown = locate_by_name(path, names, codebook, "SPSS")
     if len(df) == 0:
         raise InputError(path, "no data rows: the .sav file has variables but no cases")
-    closed = {v["id"]: v for v in codebook.variables if v["kind"] != "free_text"}
+    kinds = ("single_choice", "likert")
+    options = {t for v in codebook.variables for t, _ in option_targets(v) if t != v["id"]}
+    closed = {v["id"]: v for v in codebook.variables if v["kind"] in kinds}
     rows = list(range(1, len(df) + 1))
     values = {}
     for target, idx in columns.items():
         name = names[idx]
         labels = meta.variable_value_labels.get(name, {})
         missing = meta.missing_ranges.get(name, []) if meta.missing_ranges else []
+        if target in options and pd.api.types.is_numeric_dtype(df[name]):
+            values[target] = _option_texts(df[name], labels, missing)
+            continue
         values[target] = _spss_texts(
             path, name, df[name], labels, closed.get(target), codebook.date_format, missing
         )
     return finish(build(path, rows, values, headers, unknown))
+
+
+def _option_texts(series, labels, missing) -> list[str | None]:
+    """The texts of one multi-select option variable: 1 and 0 as "1" and "0" whatever
+    their value labels (1 = the option's text, 0 = "Not selected"...), another code as
+    its label if it has one (cleaning refuses it, naming the case); system- or declared
+    missing is missing, which cleaning reads as not ticked (as 0)."""
+    out: list[str | None] = []
+    for v in series:
+        if pd.isna(v) or _declared_missing(v, missing):
+            out.append(None)
+        elif float(v) in (0.0, 1.0) or v not in labels:
+            out.append(_number_text(v))
+        else:
+            out.append(labels[v])
+    return out
 
 
 def _declared_missing(value, ranges) -> bool:

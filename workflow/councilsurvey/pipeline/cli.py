@@ -6,7 +6,8 @@ Subcommands
     Draft a commented codebook from an export (:mod:`councilsurvey.inputs.draft`).
 ``read EXPORT --codebook CODEBOOK [--format F] [--encoding E] [--json]``
     Validate and read an export through a codebook without running the pipeline: rows,
-    variables, answer counts per variable, warnings. Bad input: exit 1 and one line
+    variables, answer counts per variable (ticks per option of a multi-select question),
+    warnings. Bad input: exit 1 and one line
     naming file, row and column.
 ``verify ...``
     Re-execute the pipeline and check the bundles (:mod:`councilsurvey.pipeline.verify`).
@@ -45,7 +46,7 @@ def read_summary(export, codebook, format=None, encoding=None) -> dict:
     cb = load_codebook(codebook)
     raw = read_export(export, cb, format=format or cb.format, encoding=encoding)
     check_damage(raw, cb)
-    recode(raw, cb)
+    coded = recode(raw, cb)
     warnings = list(raw.warnings)
     if "respondent_id" not in raw.data:
         warnings.append(
@@ -54,6 +55,9 @@ def read_summary(export, codebook, format=None, encoding=None) -> dict:
         )
     variables = []
     for var in cb.variables:
+        if var["kind"] == "multi_select":
+            variables.append(_multi_summary(var, raw, coded))
+            continue
         values = raw.data[var["id"]]
         counts = values.value_counts(sort=False)
         entry = {
@@ -72,6 +76,23 @@ def read_summary(export, codebook, format=None, encoding=None) -> dict:
         "metadata": [m["role"] for m in cb.metadata if m["role"] in raw.data],
         "variables": variables,
         "warnings": warnings,
+    }
+
+
+def _multi_summary(var, raw, coded) -> dict:
+    """A multi-select question: respondents who ticked an option (answered), who ticked
+    none (missing: skipped), and ``counts``: option text -> rows that ticked it."""
+    from councilsurvey.inputs.codebook import option_targets
+
+    targets = option_targets(var)
+    first = coded[targets[0][0]]
+    return {
+        "id": var["id"],
+        "kind": var["kind"],
+        "column": raw.headers[targets[0][0]],
+        "answered": int(first.notna().sum()),
+        "missing": int(first.isna().sum()),
+        "counts": {loc["subheader"]: int(coded[t].fillna(False).sum()) for t, loc in targets},
     }
 
 
