@@ -314,6 +314,26 @@ def test_failed_write_leaves_nothing_and_names_the_path(tmp_path):
     assert "no space left on the file system" in arrow
 
 
+@ROOT_ONLY
+def test_full_disk_met_by_a_copy_names_the_copy_and_its_file_system(tmp_path):
+    """``shutil.copyfile`` (the bundle job copies the wave's tables into its staging
+    folder) names its source first, then its destination: the line names the destination
+    and the file system that is full, not the source's."""
+    from councilsurvey.core.faults import describe
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    src = tmp_path / "table.csv"
+    src.write_bytes(os.urandom(256 * 1024))
+    with mounted("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)):
+        with pytest.raises(OSError) as info:
+            shutil.copyfile(src, disk / "copy.csv")
+        assert info.value.filename == str(src)  # what describe has to see past
+        assert describe(info.value).startswith(
+            f"{disk / 'copy.csv'}: no space left on the file system {disk}; free space there"
+        )
+
+
 def test_notebook_cell_os_error_is_the_machine_s_fault():
     """A full disk met inside a notebook cell (a figure being saved) is reported as the
     OSError it was, not as a failed notebook."""
