@@ -334,6 +334,32 @@ def test_full_disk_met_by_a_copy_names_the_copy_and_its_file_system(tmp_path):
         )
 
 
+def test_publication_cut_short_is_completed_by_the_rerun(tmp_path):
+    """A bundle job that fails after moving its folder into place (the zip meets a full
+    disk) loses the folder's manifest: Snakemake removes a failed job's declared outputs.
+    The rerun's identical bundle replaces that folder; a folder that differs is refused."""
+    from councilsurvey.publish import bundle as b
+
+    def staged(name, text="a,b\n1,2\n"):
+        folder = tmp_path / name
+        (folder / "tables").mkdir(parents=True)
+        (folder / "tables/t.csv").write_text(text)
+        b.write_manifest(folder)
+        return folder
+
+    final, zip_path = tmp_path / "s-2017-v1", tmp_path / "s-2017-v1.zip"
+    assert b.publish(staged(".st1"), final, zip_path) == "published"
+    zip_bytes = zip_path.read_bytes()
+    zip_path.unlink()
+    (final / b.MANIFEST).unlink()  # as Snakemake removes it after the failed job
+    assert b.publish(staged(".st2"), final, zip_path) == "published"
+    assert (final / b.MANIFEST).exists() and zip_path.read_bytes() == zip_bytes
+    (final / b.MANIFEST).unlink()
+    with pytest.raises(b.BundleExists, match="not a complete bundle"):
+        b.publish(staged(".st3", "a,b\n1,3\n"), final, zip_path)
+    assert (final / "tables/t.csv").read_text() == "a,b\n1,2\n"
+
+
 def test_notebook_cell_os_error_is_the_machine_s_fault():
     """A full disk met inside a notebook cell (a figure being saved) is reported as the
     OSError it was, not as a failed notebook."""
