@@ -176,3 +176,16 @@ def segmented(result, instrument):
     d = result.data.copy()
     d["segment"] = classify(d, instrument.benefit_ids)
     return d
+
+
+@pytest.fixture(scope="session")
+def full(tmp_path_factory):
+    """Every bundled wave (2017 and 2019) and the trends, in a fresh copy, run without
+    interruption (``snakemake --cores 4``). Shared by test_pipeline (which compares other
+    runs with it) and test_faults (which copies it): do not modify it."""
+    from .test_pipeline import copy_repo, snakemake
+
+    work = copy_repo(tmp_path_factory.mktemp("full"), waves=None)
+    proc = snakemake(work, cores=4)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work

@@ -1,17 +1,22 @@
 """Faults a lab machine throws (issue 20): a second run in the same folder, a full disk, a
-read-only ``results/``, Ctrl-C and SIGTERM. Each gives one readable line, and the next plain
-run gives the same outputs, byte for byte, as an undisturbed run.
+read-only ``results/``, Ctrl-C and SIGTERM. Each gives one readable line, and the run that
+recovers publishes the 2017 wave's bundle and zip byte-identical to an undisturbed run's.
 
-The runs target the 2017 wave's first stages only (validation, cleaning, weighting: about
-20 s each on two cores), in copies of the repository that share one pseudonym key so that
-their outputs can be compared byte for byte. The mount tests need root (CI runs them so);
-elsewhere they are skipped with the reason.
+Each fault strikes the job that builds the bundle, the last of the wave. Its copy of the
+repository is the undisturbed run ``full`` (see conftest) with the bundles and the bundle
+job's receipt and log removed, so that every stage before the bundle is complete and
+up to date, and each run has only that job to do (about a minute, not the wave's
+several): the fault strikes while the bundle is being made, the rerun makes it again, and
+the test compares every file of the bundle folder and the zip byte for byte with
+``full``'s. The mount tests need root (CI runs them so); elsewhere they are skipped with the
+reason.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -23,23 +28,24 @@ from pathlib import Path
 
 import pytest
 
-from .test_pipeline import SNAKEMAKE, copy_repo
+from .test_pipeline import BUNDLE, SNAKEMAKE
 
 pytestmark = pytest.mark.pipeline
 
-#: the weight stage's outputs: the run's targets (validation and cleaning come before)
-TARGET = "data/processed/2017/weighted.parquet"
+#: the run's target: the 2017 bundle's manifest (written last, so it marks a complete
+#: bundle); the zip ``<bundle>.zip`` is written beside the folder by the same job
+TARGET = f"{BUNDLE}/MANIFEST.sha256"
 #: the stage each interrupted run is held in (see held_in)
-MARKER = "logs/2017/weight.log"
-#: outputs compared with the undisturbed run's
-OUTPUTS = ("data/processed/2017", "results/2017")
+MARKER = "logs/2017/bundle.log"
+#: the bundle job's receipt (removed with the bundles, so that the job runs again)
+RECEIPT = "results/2017/bundle.json"
 
 ROOT_ONLY = pytest.mark.skipif(
     os.geteuid() != 0, reason="mounting a tmpfs or a read-only bind mount needs root"
 )
 
 
-def run(work: Path, *args, timeout: int = 600) -> subprocess.CompletedProcess:
+def run(work: Path, *args, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(SNAKEMAKE), "--cores", "2", *args, TARGET],
         cwd=work,
@@ -49,23 +55,39 @@ def run(work: Path, *args, timeout: int = 600) -> subprocess.CompletedProcess:
     )
 
 
-def outputs(work: Path) -> dict[str, bytes]:
-    """Every output file's bytes, by path; fails on a temporary left behind."""
+def bundle(work: Path) -> dict[str, str]:
+    """The SHA-256 of every file of the 2017 bundle folder, of its zip and of the bundle
+    job's receipt, by path; fails on a temporary (or staging folder) left behind."""
     out = {}
-    for base in OUTPUTS:
-        for p in sorted((work / base).rglob("*")):
-            if p.is_file():
-                rel = str(p.relative_to(work))
-                assert not p.name.startswith("."), f"temporary left behind: {rel}"
-                out[rel] = p.read_bytes()
+    for base in ("data/processed", "results"):
+        for p in sorted((work / base).rglob(".*")):
+            assert p.name == ".gitkeep", f"temporary left behind: {p.relative_to(work)}"
+    folder = work / BUNDLE
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            out[str(p.relative_to(work))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    for rel in (f"{BUNDLE}.zip", RECEIPT):
+        out[rel] = hashlib.sha256((work / rel).read_bytes()).hexdigest()
     return out
 
 
-def fresh_copy(dest: Path, key: Path) -> Path:
-    work = copy_repo(dest)
-    (work / ".secrets").mkdir(exist_ok=True)
-    shutil.copy2(key, work / ".secrets/pseudonym.key")
-    return work
+@pytest.fixture(scope="module")
+def reference(full):
+    """The undisturbed run's 2017 bundle (see ``bundle``)."""
+    expected = bundle(full)
+    assert len(expected) > 30 and f"{BUNDLE}/report.html" in expected
+    return expected
+
+
+def seeded_copy(full: Path, dest: Path) -> Path:
+    """A copy of ``full`` (modification times kept, so Snakemake finds every stage up to
+    date) without its bundles and the bundle job's receipt and log: a run of ``TARGET``
+    has the 2017 bundle job alone to do."""
+    shutil.copytree(full, dest, symlinks=True)
+    shutil.rmtree(dest / "results/bundles")
+    (dest / RECEIPT).unlink()
+    (dest / MARKER).unlink()
+    return dest
 
 
 def one_line_summary(stderr: str) -> None:
@@ -73,13 +95,12 @@ def one_line_summary(stderr: str) -> None:
     assert "Traceback" not in stderr, stderr[-3000:]
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """An undisturbed run of the targeted stages: (its outputs, the pseudonym key)."""
-    work = copy_repo(tmp_path_factory.mktemp("reference"))
-    proc = run(work)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return outputs(work), work / ".secrets/pseudonym.key"
+def not_published(work: Path) -> None:
+    """Nothing of the bundle stands at a final path (Snakemake may leave the empty folder
+    it made for the declared manifest: the next run removes it)."""
+    folder = work / BUNDLE
+    assert not folder.exists() or not any(folder.iterdir())
+    assert not (work / f"{BUNDLE}.zip").exists() and not (work / RECEIPT).exists()
 
 
 @contextlib.contextmanager
@@ -124,15 +145,14 @@ def held_in(work: Path, marker: str = MARKER, *args):
             os.close(fd)  # gives the lease up: the held stage goes on
         signal.signal(signal.SIGIO, sigio)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=300)
+            proc.wait(timeout=600)
         with contextlib.suppress(ProcessLookupError):  # on failure too: leave nothing running
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
 
 
-def test_second_run_is_refused_and_first_run_is_undisturbed(reference, tmp_path):
-    expected, key = reference
-    work = fresh_copy(tmp_path / "two", key)
+def test_second_run_is_refused_and_first_run_s_bundle_is_undisturbed(full, reference, tmp_path):
+    work = seeded_copy(full, tmp_path / "two")
     with held_in(work) as (first, first_err):
         second = run(work, timeout=120)
         assert second.returncode == 1
@@ -143,16 +163,15 @@ def test_second_run_is_refused_and_first_run_is_undisturbed(reference, tmp_path)
         one_line_summary(second.stderr)
     first_err.seek(0)
     assert first.returncode == 0, first_err.read()[-3000:]
-    assert outputs(work) == expected
+    assert bundle(work) == reference
     assert run(work).returncode == 0  # the lock went with its holder
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_run_is_completed_by_the_next_run(reference, tmp_path, signum):
+def test_interrupted_run_is_completed_by_the_next_run(full, reference, tmp_path, signum):
     """Ctrl-C (SIGINT to the terminal's process group) or a cluster's time limit (SIGTERM
-    to every process of the job) while the weight stage is under way."""
-    expected, key = reference
-    work = fresh_copy(tmp_path / signum.name, key)
+    to every process of the job) while the bundle job is under way."""
+    work = seeded_copy(full, tmp_path / signum.name)
     with held_in(work) as (proc, stderr):
         os.killpg(proc.pid, signum)
     stderr.seek(0)
@@ -160,10 +179,10 @@ def test_interrupted_run_is_completed_by_the_next_run(reference, tmp_path, signu
     assert proc.returncode != 0, text[-3000:]
     assert "Traceback" not in text, text[-3000:]
     assert f"stopped by {signum.name}; nothing half-written was kept" in text, text[-3000:]
-    assert not (work / "data/processed/2017/weighted.parquet").exists()
+    not_published(work)
     again = run(work)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert outputs(work) == expected
+    assert bundle(work) == reference
 
 
 @contextlib.contextmanager
@@ -178,48 +197,58 @@ def mounted(*args):
         subprocess.run(["umount", "-l", args[-1]], capture_output=True)
 
 
-#: free space left on the small disk: validation fits, the cleaning stage's outputs do not
-ROOM = 80 * 1024
+#: free space left on the small disk: the bundle job fills it copying the tables and
+#: figures into its staging folder ("staging"), or, given room for the whole folder too
+#: (about 9.6 MB), writing the zip (4 MB) once the folder is in place ("zip")
+ROOM = 1024 * 1024
 
 
 def remount(disk: Path, size: int) -> None:
     subprocess.run(["mount", "-o", f"remount,size={size}", str(disk)], check=True)
 
 
+def disk_usage(folder: Path) -> int:
+    return sum(p.lstat().st_blocks * 512 for p in folder.rglob("*"))
+
+
 @ROOT_ONLY
-def test_full_disk_gives_one_line_and_a_rerun_after_freeing_space_completes(reference, tmp_path):
-    expected, key = reference
+@pytest.mark.parametrize("fills", ["staging", "zip"])
+def test_full_disk_gives_one_line_and_a_rerun_after_freeing_space_completes(
+    full, reference, tmp_path, fills
+):
     disk = tmp_path / "disk"
     disk.mkdir()
-    copy = fresh_copy(tmp_path / "src", key)
-    with mounted("-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)):
-        work = disk / "repo"
-        shutil.copytree(copy, work)
-        # room for the copy and a little more: the run fills the disk part-way
+    with mounted("-t", "tmpfs", "-o", "size=512m", "tmpfs", str(disk)):
+        work = seeded_copy(full, disk / "repo")
+        # room for the copy and a little more: the bundle job fills the disk part-way
         fs = os.statvfs(disk)
         used = (fs.f_blocks - fs.f_bfree) * fs.f_frsize
-        remount(disk, used + ROOM)
-        full = run(work)
-        assert full.returncode != 0
-        lines = [ln for ln in full.stderr.splitlines() if "no space left on the file system" in ln]
-        assert lines, full.stderr[-3000:]
-        assert f"the file system {disk}; free space there and rerun" in lines[0]
-        one_line_summary(full.stderr)
-        remount(disk, 64 * 2**20)
+        room = ROOM + (disk_usage(full / BUNDLE) if fills == "zip" else 0)
+        remount(disk, used + room)
+        filled = run(work)
+        assert filled.returncode != 0
+        lines = [ln for ln in filled.stderr.splitlines() if "no space left on the file" in ln]
+        assert len(lines) == 1, filled.stderr[-3000:]
+        where = (
+            f"{BUNDLE}.zip" if fills == "zip" else f"results/bundles/.staging-{Path(BUNDLE).name}/"
+        )
+        assert lines[0].startswith(f"ERROR councilsurvey: {where}"), lines[0]
+        assert f"no space left on the file system {disk}; free space there and rerun" in lines[0]
+        one_line_summary(filled.stderr)
+        assert not (work / TARGET).exists() and not (work / f"{BUNDLE}.zip").exists()
+        remount(disk, 512 * 2**20)
         again = run(work)
         assert again.returncode == 0, again.stderr[-3000:]
-        assert outputs(work) == expected
+        assert bundle(work) == reference
 
 
 @ROOT_ONLY
-def test_read_only_results_gives_one_line_and_a_rerun_completes(reference, tmp_path):
+def test_read_only_results_gives_one_line_and_a_rerun_completes(full, reference, tmp_path):
     """``results/`` read-only (a read-only bind mount: root ignores chmod): the run is
     refused before its first job (Snakemake would stop with a traceback creating the
     job's output folders), and a job that meets it gives one line too."""
-    expected, key = reference
-    work = fresh_copy(tmp_path / "ro", key)
+    work = seeded_copy(full, tmp_path / "ro")
     results = work / "results"
-    (results / "2017/validation").mkdir(parents=True, exist_ok=True)
     with mounted("--bind", str(results), str(results)):
         subprocess.run(["mount", "-o", "remount,bind,ro", str(results)], check=True)
         proc = run(work)
@@ -246,7 +275,7 @@ def test_read_only_results_gives_one_line_and_a_rerun_completes(reference, tmp_p
         ), job.stderr
     again = run(work)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert outputs(work) == expected
+    assert bundle(work) == reference
 
 
 # --- the pieces, without a pipeline run -------------------------------------------------
@@ -312,6 +341,52 @@ def test_failed_write_leaves_nothing_and_names_the_path(tmp_path):
     assert ro.startswith("results/x.csv: read-only file system /")
     arrow = describe(OSError("Error writing bytes to file. Detail: [errno 28] No space left"))
     assert "no space left on the file system" in arrow
+
+
+@ROOT_ONLY
+def test_full_disk_met_by_a_copy_names_the_copy_and_its_file_system(tmp_path):
+    """``shutil.copyfile`` (the bundle job copies the wave's tables into its staging
+    folder) names its source first, then its destination: the line names the destination
+    and the file system that is full, not the source's."""
+    from councilsurvey.core.faults import describe
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    src = tmp_path / "table.csv"
+    src.write_bytes(os.urandom(256 * 1024))
+    with mounted("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)):
+        with pytest.raises(OSError) as info:
+            shutil.copyfile(src, disk / "copy.csv")
+        assert info.value.filename == str(src)  # what describe has to see past
+        assert describe(info.value).startswith(
+            f"{disk / 'copy.csv'}: no space left on the file system {disk}; free space there"
+        )
+
+
+def test_publication_cut_short_is_completed_by_the_rerun(tmp_path):
+    """A bundle job that fails after moving its folder into place (the zip meets a full
+    disk) loses the folder's manifest: Snakemake removes a failed job's declared outputs.
+    The rerun's identical bundle replaces that folder; a folder that differs is refused."""
+    from councilsurvey.publish import bundle as b
+
+    def staged(name, text="a,b\n1,2\n"):
+        folder = tmp_path / name
+        (folder / "tables").mkdir(parents=True)
+        (folder / "tables/t.csv").write_text(text)
+        b.write_manifest(folder)
+        return folder
+
+    final, zip_path = tmp_path / "s-2017-v1", tmp_path / "s-2017-v1.zip"
+    assert b.publish(staged(".st1"), final, zip_path) == "published"
+    zip_bytes = zip_path.read_bytes()
+    zip_path.unlink()
+    (final / b.MANIFEST).unlink()  # as Snakemake removes it after the failed job
+    assert b.publish(staged(".st2"), final, zip_path) == "published"
+    assert (final / b.MANIFEST).exists() and zip_path.read_bytes() == zip_bytes
+    (final / b.MANIFEST).unlink()
+    with pytest.raises(b.BundleExists, match="not a complete bundle"):
+        b.publish(staged(".st3", "a,b\n1,3\n"), final, zip_path)
+    assert (final / "tables/t.csv").read_text() == "a,b\n1,2\n"
 
 
 def test_notebook_cell_os_error_is_the_machine_s_fault():

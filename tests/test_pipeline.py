@@ -285,15 +285,6 @@ def test_no_personal_data_reaches_processed_or_results(run):
             assert not leaked, f"{path}: {leaked[:3]}"
 
 
-@pytest.fixture(scope="module")
-def full(tmp_path_factory):
-    """Every bundled wave (2017 and 2019) and the trends, in a fresh copy."""
-    work = copy_repo(tmp_path_factory.mktemp("full"), waves=None)
-    proc = snakemake(work, cores=4)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return work
-
-
 def test_rerun_is_a_noop_and_adding_a_wave_changes_nothing_of_2017(run, full):
     proc = snakemake(run, "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr

@@ -26,6 +26,9 @@ ADVICE = {
     "read-write) and rerun: completed outputs are kept",
 }
 
+#: errors that only writing meets: of a two-path error, the second path is the one at fault
+WRITING = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
 
 def mount_point(path) -> str:
     """The mount point of the file system that holds ``path`` (or would hold it): the
@@ -61,7 +64,8 @@ def describe(exc: OSError) -> str:
     Parameters
     ----------
     exc : OSError
-        The error, ideally naming its file (``exc.filename``).
+        The error, ideally naming its file (``exc.filename``; of the two paths of a
+        copy or a rename, the second for an error that only writing meets).
 
     Returns
     -------
@@ -71,6 +75,10 @@ def describe(exc: OSError) -> str:
     """
     code = error_code(exc)
     path = exc.filename or exc.filename2
+    if code in WRITING and exc.filename2:
+        # a copy or a rename names both ends (``shutil.copyfile``: the source, then the
+        # destination); only the end being written can be full or read-only
+        path = exc.filename2
     where = str(path) if path else "(file not named)"
     cause = os.strerror(code) if code is not None else (exc.strerror or str(exc))
     advice = ADVICE.get(code)

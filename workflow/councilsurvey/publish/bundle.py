@@ -223,6 +223,11 @@ def differences(a, b) -> list[str]:
 def publish(staging, final, zip_path) -> str:
     """Move a staged bundle into place, or confirm it equals the published one.
 
+    A folder of the bundle's name without its manifest is not a published bundle: if it
+    is empty (Snakemake made it for the declared manifest) or holds exactly the staged
+    files but the manifest (a publication cut short while writing the zip, whose failed
+    job's manifest Snakemake then removed), it is replaced; otherwise it is refused.
+
     Returns
     -------
     str
@@ -236,15 +241,18 @@ def publish(staging, final, zip_path) -> str:
     staging, final, zip_path = Path(staging), Path(final), Path(zip_path)
     if final.is_dir() and not (final / MANIFEST).exists():
         # not a published bundle (its manifest is written last): the empty folder that
-        # Snakemake makes for the declared manifest before the job runs
-        if any(final.iterdir()):
+        # Snakemake makes for the declared manifest before the job runs, or what is left of
+        # a publication that failed after the move (the zip or the receipt met a full disk
+        # or an interrupt, and Snakemake removed the failed job's manifest): the staged
+        # bundle's files, all but the manifest, byte for byte
+        if any(final.iterdir()) and differences(final, staging) != [f"{MANIFEST} (new)"]:
             shutil.rmtree(staging)
             raise BundleExists(
                 final,
                 f"holds files but no {MANIFEST}, so it is not a complete bundle; "
                 "move it away and rerun",
             )
-        final.rmdir()
+        shutil.rmtree(final)
     if final.exists():
         diff = differences(final, staging)
         shutil.rmtree(staging)
