@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_pipeline import BUNDLE, SNAKEMAKE
+from .test_pipeline import BUNDLE, SNAKEMAKE, current_bundle_path
 
 pytestmark = pytest.mark.pipeline
 
@@ -36,9 +36,9 @@ pytestmark = pytest.mark.pipeline
 #: bundle); the zip ``<bundle>.zip`` is written beside the folder by the same job
 TARGET = f"{BUNDLE}/MANIFEST.sha256"
 #: the stage each interrupted run is held in (see held_in)
-MARKER = "logs/2017/bundle.log"
+MARKER = current_bundle_path("log")
 #: the bundle job's receipt (removed with the bundles, so that the job runs again)
-RECEIPT = "results/2017/bundle.json"
+RECEIPT = current_bundle_path("receipt")
 
 ROOT_ONLY = pytest.mark.skipif(
     os.geteuid() != 0, reason="mounting a tmpfs or a read-only bind mount needs root"

@@ -46,8 +46,9 @@ def digests(root: Path) -> dict:
 
 #: the stages the `run` fixture kills, by their log files: each run is SIGKILLed while that
 #: stage is under way (see kill_during)
-def _current(what: str, wave: str = "2017") -> str:
-    """The current bundle's folder (``"dir"``) or log (``"log"``) of a wave: their names end
+def current_bundle_path(what: str, wave: str = "2017") -> str:
+    """The current bundle's folder (``"dir"``), log (``"log"``) or receipt (``"receipt"``) of a
+    wave: their names end
     in the fingerprint of the repository's inputs and code, which a copy shares."""
     import contextlib
 
@@ -57,10 +58,12 @@ def _current(what: str, wave: str = "2017") -> str:
         cfg = paths.load_config("config.yaml")
         if what == "dir":
             return paths.bundle_dir(cfg, wave)
+        if what == "receipt":
+            return paths.current_receipt(cfg, wave)
         return paths.bundle_log(wave, paths.bundle_fingerprint(cfg, wave))
 
 
-KILL_POINTS = ("logs/2017/clean.log", "logs/2017/segmentation.log", _current("log"))
+KILL_POINTS = ("logs/2017/clean.log", "logs/2017/segmentation.log", current_bundle_path("log"))
 
 #: seconds that kill_during may wait for its stage (as long as the `snakemake` helper gives a
 #: whole run: on two busy cores the bundle job starts only after several minutes)
@@ -481,7 +484,7 @@ def test_undeclared_notebook_parameter_fails_by_name(run, tmp_path):
     assert "parameter 'seed' is not declared" in proc.stderr
 
 
-BUNDLE = _current("dir")
+BUNDLE = current_bundle_path("dir")
 
 
 def test_bundle_contents(run):
