@@ -207,10 +207,12 @@ def _num(text):
 
 def rule_of(job: str) -> str:
     """The rule of a job (render_<notebook> -> render, robustness/<scheme>/<seg> ->
-    robustness)."""
+    robustness, bundle-<fingerprint> -> bundle)."""
+    import re
+
     if job.startswith("render_"):
         return "render"
-    return job.split("/", 1)[0]
+    return re.sub(r"-[0-9a-f]{10}$", "", job.split("/", 1)[0])
 
 
 def empty_notebook_floor(repeats: int = 5, env=None) -> dict:
