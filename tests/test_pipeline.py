@@ -441,7 +441,8 @@ def test_segment_and_attitude_tables(run):
 
     for name in ["tests_association", "tests_caution", "tests_enthusiast_model"]:
         t = pd.read_csv(tables / f"{name}.csv")
-        assert list(t.columns[: len(tidy)]) == tidy, name
+        # the reader's label first (issue 19), then the tidy columns
+        assert list(t.columns[: len(tidy) + 1]) == ["label", *tidy], name
         assert t["p"].between(0, 1).all()
     assoc = pd.read_csv(tables / "tests_association.csv")
     assert set(assoc["weighted"]) == {True, False}
