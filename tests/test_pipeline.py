@@ -556,6 +556,7 @@ def test_bundle_speaks_the_questionnaire_s_words(run):
         "reliability",
         "weighting_margins",
         "robustness",
+        "validation",
     ):
         labels = pd.read_csv(bundle / f"tables/{rel}.csv")["label"]
         assert labels.notna().all(), rel

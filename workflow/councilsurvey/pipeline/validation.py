@@ -6,12 +6,12 @@ import logging
 from functools import partial
 
 from councilsurvey.analysis.segments import classify
-from councilsurvey.analysis.simulation import population
+from councilsurvey.analysis.simulation import ESTIMANDS, population
 from councilsurvey.analysis.validation import study
 from councilsurvey.core.writers import write_csv
 from councilsurvey.inputs.frame import load_frame
 from councilsurvey.inputs.instrument import load_instrument
-from councilsurvey.report.validation import figure
+from councilsurvey.report.validation import SCENARIO_LABELS, SCHEME_LABELS, _label, figure
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,11 @@ def validation(
         ", ".join(f"{k} {v:.4f}" for k, v in pop.truth.items()),
     )
     table = study(pop, fr, validation_cfg, robustness["weighting"], weighting)
-    write_csv(table, validation_table)
+    words = [
+        f"{ESTIMANDS.get(e, e)}; {_label(SCHEME_LABELS, s)}; {_label(SCENARIO_LABELS, c)}"
+        for e, s, c in zip(table["estimand"], table["scheme"], table["scenario"], strict=True)
+    ]
+    write_csv(table.assign(label=words)[["label", *table.columns]], validation_table)
     figure(table, fig_validation_png, fig_validation_svg, str(wave), statement)
     for r in table[table["scheme"] == "raked_all"].itertuples():
         log.info(
