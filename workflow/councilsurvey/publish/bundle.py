@@ -13,7 +13,6 @@ different content is an error naming the files that differ.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -25,6 +24,7 @@ import pandas as pd
 import yaml
 
 from councilsurvey.core.errors import InputError
+from councilsurvey.core.fingerprint import file_sha256
 from councilsurvey.core.writers import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,8 @@ class BundleExists(InputError):
     """A published bundle of this version exists with different content."""
 
 
-def sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+#: a file's SHA-256, as the bundle's fingerprint computes it (one implementation)
+sha256 = file_sha256
 
 
 def files_of(folder) -> list[str]:
