@@ -6,6 +6,7 @@ rule attitudes:
         weighted=out("weighted"),
         segments=out("segments"),
         questionnaire=wave_field("questionnaire"),
+        published=published_claims,
     output:
         executed=nb_executed("attitudes"),
         headlines_table=nb_out("attitudes", "headlines_table"),
@@ -41,6 +42,27 @@ rule attitudes:
             labels={"wave": "{wave}", "figure": "enthusiast odds ratios"},
         ),
         fig_enthusiast_odds_svg=nb_out("attitudes", "fig_enthusiast_odds_svg"),
+        fig_champions=report(
+            nb_out("attitudes", "fig_champions_png"),
+            caption="../report/theme_champions.rst",
+            category="Attitudes",
+            labels={"wave": "{wave}", "figure": "digital champions"},
+        ),
+        fig_champions_svg=nb_out("attitudes", "fig_champions_svg"),
+        fig_impact_areas=report(
+            nb_out("attitudes", "fig_impact_areas_png"),
+            caption="../report/theme_impact_areas.rst",
+            category="Attitudes",
+            labels={"wave": "{wave}", "figure": "where digital has had most impact"},
+        ),
+        fig_impact_areas_svg=nb_out("attitudes", "fig_impact_areas_svg"),
+        fig_challenges=report(
+            nb_out("attitudes", "fig_challenges_png"),
+            caption="../report/theme_challenges.rst",
+            category="Attitudes",
+            labels={"wave": "{wave}", "figure": "top challenges"},
+        ),
+        fig_challenges_svg=nb_out("attitudes", "fig_challenges_svg"),
     params:
         parameters=nb_parameters("attitudes"),
         statement=data_statement,

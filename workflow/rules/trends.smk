@@ -24,6 +24,13 @@ rule trends:
             labels={"figure": "segments by wave"},
         ),
         fig_trend_segments_svg=paths.trends_files()["fig_trend_segments_svg"],
+        fig_trend_themes=report(
+            paths.trends_files()["fig_trend_themes_png"],
+            caption="../report/trend_themes.rst",
+            category="Trends",
+            labels={"figure": "themes by wave"},
+        ),
+        fig_trend_themes_svg=paths.trends_files()["fig_trend_themes_svg"],
     params:
         parameters=lambda wc: paths.trends_parameters(config, WAVES),
         statement=lambda wc: paths.trends_parameters(config, WAVES)["statement"],

@@ -92,23 +92,31 @@ def _design_df(design: SurveyDesign, base: pd.Series | None = None) -> float:
     return float(codes.nunique() - 1)
 
 
-def _headline_df(design: SurveyDesign, indicator: str, n: int) -> float:
-    """Degrees of freedom of a headline share (``headlines`` does not report them).
+def _headline_df(design: SurveyDesign, indicator: str, n: int, svy_df: float = np.nan) -> float:
+    """Degrees of freedom of a headline share.
 
-    The base of a known indicator is rebuilt and checked against the headline's ``n``;
-    for an indicator not known here (or a base that does not match) the degrees of
-    freedom of the whole wave's design are used, an upper bound that differs by a few
-    clusters at most.
+    The base of a known indicator (:data:`_HEADLINE_BASES`, when the data hold its
+    column) is rebuilt and checked against the headline's ``n``; any other indicator (a
+    multi-select option, the overall impact) takes the degrees of freedom ``svy`` reported
+    with its share (``svy_df``: councils with a respondent in the base, less one). When
+    neither is available (a share of 0, which ``svy`` gives no degrees of freedom, or a
+    base that does not match) the degrees of freedom of the whole wave's design are used,
+    an upper bound that differs by a few clusters at most.
     """
     rule = _HEADLINE_BASES.get(indicator)
     if rule is not None:
-        base = rule(design.data).fillna(False).astype(bool)
-        if int(base.sum()) == int(n):
+        try:
+            base = rule(design.data).fillna(False).astype(bool)
+        except KeyError:  # the question in another form (digital_champion as multi-select)
+            base = None
+        if base is not None and int(base.sum()) == int(n):
             return _design_df(design, base)
+    if svy_df is not None and np.isfinite(svy_df):
+        return float(svy_df)
     return _design_df(design)
 
 
-def _wave_rows(design: SurveyDesign, segment: str) -> pd.DataFrame:
+def _wave_rows(design: SurveyDesign, segment: str, instrument=None) -> pd.DataFrame:
     """Headline and segment shares of one wave in long form (no wave column)."""
     data = design.data
     if segment not in data.columns:
@@ -118,13 +126,12 @@ def _wave_rows(design: SurveyDesign, segment: str) -> pd.DataFrame:
             "wave_estimates computes the design degrees of freedom of the headlines from "
             "the PSUs alone: it supports a design with PSUs and without strata or fpc"
         )
-    head = attitudes.headlines(design)
+    head = attitudes.headlines(design, instrument, df=True)
     head = head.drop(columns=["basis"])
-    if "df" not in head.columns:
-        head["df"] = [
-            _headline_df(design, ind, n)
-            for ind, n in zip(head["indicator"], head["n"], strict=True)
-        ]
+    head["df"] = [
+        _headline_df(design, ind, n, svy_df)
+        for ind, n, svy_df in zip(head["indicator"], head["n"], head["df"], strict=True)
+    ]
 
     seg = segmentation.segment_shares(design, segment=segment)
     base = data[segment].notna()
@@ -152,7 +159,9 @@ def _wave_rows(design: SurveyDesign, segment: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------- estimates
 
 
-def wave_estimates(designs: Mapping[str, SurveyDesign], segment: str = "segment") -> pd.DataFrame:
+def wave_estimates(
+    designs: Mapping[str, SurveyDesign], segment: str = "segment", instrument=None
+) -> pd.DataFrame:
     """Headline and segment shares of every wave, stacked in long form.
 
     Parameters
@@ -166,6 +175,14 @@ def wave_estimates(designs: Mapping[str, SurveyDesign], segment: str = "segment"
         The order of the mapping is the order of the waves.
     segment : str
         Segment column.
+    instrument : Instrument, optional
+        The questionnaire whose questions are the headlines
+        (:func:`councilsurvey.analysis.attitudes.headlines`), the newest wave's in the
+        pipeline. Every wave is estimated on it; a question a wave's data do not hold
+        (not asked that wave, or asked in another form, such as ``digital_champion`` as a
+        single choice in a wave and tick-all-that-apply in the next) has no rows in that
+        wave, so a question appears across waves when the waves asked it alike. Without
+        it, the first 2017 questionnaire's headlines.
 
     Returns
     -------
@@ -181,8 +198,9 @@ def wave_estimates(designs: Mapping[str, SurveyDesign], segment: str = "segment"
         ``n`` is the *base* of the share (respondents answering, or with a segment), for
         segments as for headlines (``segment_shares`` reports the count in the segment,
         which is ``unweighted * n`` here). ``df`` is the design degrees of freedom: the
-        number of councils with a respondent in the base, less one (``headlines`` does
-        not report it, so it is computed here from the indicator's base). A category
+        number of councils with a respondent in the base, less one (rebuilt here from the
+        indicator's base for the first questionnaire's indicators, ``svy``'s otherwise;
+        :func:`_headline_df`). A category
         nobody is in has share, se, lci and uci 0, as
         :func:`councilsurvey.survey.estimation.share` reports it.
 
@@ -195,7 +213,7 @@ def wave_estimates(designs: Mapping[str, SurveyDesign], segment: str = "segment"
     """
     parts = []
     for wave, design in designs.items():
-        rows = _wave_rows(design, segment)
+        rows = _wave_rows(design, segment, instrument)
         rows.insert(0, "wave", str(wave))
         parts.append(rows)
     if not parts:

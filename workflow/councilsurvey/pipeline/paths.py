@@ -168,6 +168,11 @@ NOTEBOOK_OUTPUTS = {
         "fig_segment_composition": "{results}/figures/segment_composition",
         "fig_caution_items": "{results}/figures/caution_items",
         "fig_enthusiast_odds": "{results}/figures/enthusiast_odds",
+        # one figure per theme (report.theme_figures.THEMES), drawn for every wave: a wave
+        # whose questionnaire did not ask the question gets a figure saying so
+        "fig_champions": "{results}/figures/theme_champions",
+        "fig_impact_areas": "{results}/figures/theme_impact_areas",
+        "fig_challenges": "{results}/figures/theme_challenges",
     },
 }
 NOTEBOOKS = list(NOTEBOOK_OUTPUTS)
@@ -210,6 +215,9 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
     if name in ("attitudes", "segmentation"):
         params["questionnaire"] = w["questionnaire"]
         params["lonely_psu"] = cfg["variance"]["lonely_psu"]
+    if name == "attitudes":
+        # the published values marked in the theme figures ("" for a wave without any)
+        params["published"] = w.get("published") or ""
     if name == "segmentation":
         seg = cfg["segments"]
         params.update(
@@ -269,6 +277,7 @@ TRENDS_OUTPUTS = {
     "changes_table": "results/trends/tables/trend_changes.csv",
     "fig_trend_headlines": "results/trends/figures/trend_headlines",
     "fig_trend_segments": "results/trends/figures/trend_segments",
+    "fig_trend_themes": "results/trends/figures/trend_themes",
 }
 
 
