@@ -12,7 +12,7 @@ import pytest
 from councilsurvey.analysis import attitudes, segmentation, trends
 from councilsurvey.core.statement import SYNTHETIC
 from councilsurvey.inputs.labels import ReaderLabels
-from councilsurvey.report import attitude_figures, segment_figures, trend_figures
+from councilsurvey.report import attitude_figures, segment_figures, theme_figures, trend_figures
 from councilsurvey.survey.design import SurveyDesign
 
 STATEMENT = SYNTHETIC
@@ -24,7 +24,7 @@ def tables(segmented, instrument):
     """Every table a figure plots, computed by the analysis library."""
     design = SurveyDesign.of_wave(segmented)
     half = SurveyDesign.of_wave(segmented.iloc[: len(segmented) // 2].reset_index(drop=True))
-    estimates = trends.wave_estimates({"2017": design, "2019": half})
+    estimates = trends.wave_estimates({"2017": design, "2019": half}, instrument=instrument)
     comp = pd.concat(
         [attitudes.segment_profile_by(design, "segment", v) for v in ["type", "role"]],
         ignore_index=True,
@@ -33,7 +33,7 @@ def tables(segmented, instrument):
     return {
         "shares": segmentation.segment_shares(design, "segment"),
         "profiles": segmentation.item_profiles(classified, "segment", instrument.attitude_ids),
-        "heads": attitudes.headlines(design),
+        "heads": attitudes.headlines(design, instrument),
         "comp": comp,
         "dist": attitude_figures.answer_distribution(segmented, "segment"),
         "model": attitudes.enthusiast_model(design, "segment"),
@@ -116,6 +116,21 @@ def draw(name, tables, instrument):
             ["Headline estimates by wave", "2017", "2019", "weighted share (95% CI)"]
             + [f"{short(instrument, 'has_digital_strategy')}: Yes"],
         ),
+        "champions": (
+            lambda heads, png, svg, wave, statement, labels: theme_figures.theme_figure(
+                heads, "digital_champion", png, svg, wave, statement, labels
+            ),
+            tables["heads"],
+            "2017",
+            [f"Wave 2017: {champ}", "The chief executive", "Nobody", "Don't know"]
+            + ["Weighted share (councillors)", "Unweighted share (respondents)"],
+        ),
+        "trend_themes": (
+            trend_figures.themes_figure,
+            tables["estimates"],
+            ["2017", "2019"],
+            ["Themes by wave", champ, "The chief executive", "Nobody"],
+        ),
         "trend_segments": (
             trend_figures.segments_figure,
             tables["estimates"],
@@ -134,6 +149,8 @@ FIGURES = [
     "odds",
     "trend_headlines",
     "trend_segments",
+    "champions",
+    "trend_themes",
 ]
 
 

@@ -490,7 +490,13 @@ def test_themes_in_trends_when_both_waves_asked_them(instrument, tmp_path):
 
     labels = ReaderLabels.of(instrument)
     fig = trend_figures.themes_figure(
-        est, tmp_path / "t.png", tmp_path / "t.svg", ["2017", "2019"], STATEMENT, labels
+        est,
+        tmp_path / "t.png",
+        tmp_path / "t.svg",
+        ["2017", "2019"],
+        STATEMENT,
+        labels,
+        instrument=instrument,
     )
     assert (tmp_path / "t.png").stat().st_size > 0 and (tmp_path / "t.svg").stat().st_size > 0
     titles = [ax.get_title(loc="left") for ax in fig.axes]

@@ -161,7 +161,9 @@ def theme_figure(
         ax.set_ylim(len(rows) - 0.4, -0.6)
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-        ax.set_xlabel(f"share who ticked the option, of those answering (n = {base})")
+        ticked = "basis" not in rows or rows["basis"].str.contains("ticked").all()
+        what = "ticked the option" if ticked else "chose the answer"  # single choice: 2017
+        ax.set_xlabel(f"share who {what}, of those answering (n = {base})")
         _titles(fig, ax, question, wave, labels)
         handles, names = ax.get_legend_handles_labels()
         order = sorted(range(len(names)), key=lambda i: _legend_rank(names[i]))
@@ -169,7 +171,7 @@ def theme_figure(
             [handles[i] for i in order],
             [names[i] for i in order],
             loc="upper center",
-            bbox_to_anchor=(0.4, -0.16),
+            bbox_to_anchor=(0.4, -0.2),
             ncol=2,
             fontsize=7.5,
             frameon=False,

@@ -104,6 +104,7 @@ def themes_figure(
     statement: str,
     labels: ReaderLabels | None = None,
     questions=THEME_QUESTIONS,
+    instrument=None,
 ):
     """One panel per theme asked in at least two waves: the weighted share (95% CI) of
     each of its options, one dodged point per wave.
@@ -126,6 +127,9 @@ def themes_figure(
         its rows are the options' texts.
     questions : sequence of str
         The theme questions, in panel order (:data:`THEME_QUESTIONS`).
+    instrument : Instrument, optional
+        The questionnaire whose option order the rows follow (the estimates are sorted
+        by category as text); options it does not list follow, in the table's order.
 
     Returns
     -------
@@ -140,6 +144,7 @@ def themes_figure(
     panels = []
     for question in questions:
         rows = theme_rows(table, question)
+        rows = _in_questionnaire_order(rows, question, instrument)
         if rows["wave"].nunique() >= 2:
             rows = rows.assign(label=[words.category(question, c) for c in rows["category"]])
             panels.append((question, rows))
@@ -189,3 +194,17 @@ def themes_figure(
         fig.tight_layout(rect=(0, 0.03, 1, 0.98))
         figures.save_all(fig, png, svg)
     return fig
+
+
+def _in_questionnaire_order(rows: pd.DataFrame, question: str, instrument) -> pd.DataFrame:
+    """``rows`` sorted by the question's options in the questionnaire (stable; categories
+    it does not list last), or as they are without an instrument or the question."""
+    if instrument is None:
+        return rows
+    try:
+        options = [str(o) for o in instrument.item(question).get("options") or []]
+    except KeyError:
+        return rows
+    rank = {o: k for k, o in enumerate(options)}
+    key = rows["category"].map(lambda c: rank.get(str(c), len(rank)))
+    return rows.assign(_rank=key).sort_values("_rank", kind="stable").drop(columns="_rank")
