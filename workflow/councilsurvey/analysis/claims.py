@@ -83,12 +83,13 @@ COLUMNS = [
 STATUSES = ["PASS", "CONFLICT", "INTERPRETATION", "FAIL"]
 #: the words of a status, for a README or a terminal
 STATUS_WORDS = {
-    "PASS": "the data reproduce the published figure (within its tolerance)",
-    "CONFLICT": "the sources disagree; the data match the one named",
-    "INTERPRETATION": "the published words (e.g. 'few') are read as a bound; the reading and "
-    "whether it holds are stated",
-    "FAIL": "the data do not reproduce the figure, or cannot (e.g. the question is not in "
-    "the wave's data)",
+    "PASS": "the data reproduce the published figure within its tolerance",
+    "CONFLICT": "the sources disagree and the data match one of them (named, with the other "
+    "sources' values)",
+    "INTERPRETATION": "the published words (e.g. 'few') are read as a bound (the reading, and "
+    "whether it holds, are stated)",
+    "FAIL": "the data do not reproduce the figure, match none of the disagreeing sources, or "
+    "lack the question",
 }
 _TEXT = ("label", "theme", "text", "quote", "kind", "basis", "source", "url")
 _TEXT += ("weighted_measure", "status", "conflicts", "matches", "reading", "note")
@@ -435,7 +436,7 @@ def check_claim(
     if bound:
         row["status"] = "INTERPRETATION"
         verdict = "holds" if ok else "does not hold"
-        note = f"interpretation: {row['reading']}; {verdict}: the data give {repro}"
+        note = f"{row['reading']} {verdict}: the data give {repro}"
         if matched:
             row["matches"] = "; ".join(published.outlet(c["source"]) for c, _ in matched)
             follows = "; ".join(
@@ -470,6 +471,12 @@ def check_claim(
             )
     else:
         row["status"] = "PASS" if ok else "FAIL"
+        if not ok:
+            within = f"±{100 * tol:g} points" if share else f"±{tol:g}"
+            off = (
+                f"the data give {repro}, not within {within} of the published {show(value, share)}"
+            )
+            row["note"] = "; ".join(x for x in (off, row["note"]) if x)
     return row
 
 
