@@ -233,8 +233,7 @@ def test_statuses_on_constructed_data():
     assert st["pass"] == "PASS" and st["segment"] == "PASS"
     assert st["fail_value"] == "FAIL"
     assert (
-        table.at["fail_value", "note"]
-        == "the data give 60%, not within ±0.5 points of the published 62%"
+        table.at["fail_value", "note"] == "the data give 60%, outside the tolerance (±0.5 points)"
     )
     assert st["fail_missing"] == "FAIL"
     missing = "question 'overall_impact' is not in this wave's data"
@@ -425,10 +424,13 @@ def test_summary_counts_each_status_and_lists_the_fails():
     counts = "4 claims: 1 PASS, 1 CONFLICT, 0 INTERPRETATION, 2 FAIL"
     assert lines[0] == f"Claims check, wave t: {counts}"
     assert lines[1] == (
-        "  FAIL gone: published 70%, not reproduced: "
-        "question 'overall_impact' is not in this wave's data"
+        "  FAIL gone: published 70%; question 'overall_impact' is not in this wave's data"
     )
-    assert lines[2].startswith("  FAIL wrong: published 90%, reproduced 3") and len(lines) == 3
+    assert (
+        lines[2]
+        == "  FAIL wrong: published 90%; the data give 36%, outside the tolerance (±0.5 points)"
+    )
+    assert len(lines) == 3
     assert summary_lines(table.iloc[0:0].reset_index(), "t") == [
         "Claims check, wave t: no published figures to check"
     ]

@@ -473,9 +473,7 @@ def check_claim(
         row["status"] = "PASS" if ok else "FAIL"
         if not ok:
             within = f"±{100 * tol:g} points" if share else f"±{tol:g}"
-            off = (
-                f"the data give {repro}, not within {within} of the published {show(value, share)}"
-            )
+            off = f"the data give {repro}, outside the tolerance ({within})"
             row["note"] = "; ".join(x for x in (off, row["note"]) if x)
     return row
 
@@ -536,17 +534,17 @@ def status_counts(claims: pd.DataFrame) -> str:
 
 def summary_lines(claims: pd.DataFrame, wave: str) -> list[str]:
     """The end-of-run summary of one wave's ``claims.csv``: the count of each status, then
-    one line per FAIL (published, reproduced and why)."""
+    one line per FAIL: the published value and why (the ``note``: what the data give, or
+    what is missing)."""
     if claims.empty:
         return [f"Claims check, wave {wave}: no published figures to check"]
     lines = [f"Claims check, wave {wave}: {status_counts(claims)}"]
     for r in claims[claims["status"] == "FAIL"].to_dict("records"):
         share = r.get("kind") != "count"
-        note = r.get("note")
-        why = f": {note}" if isinstance(note, str) and note else ""
+        note = r.get("note") if isinstance(r.get("note"), str) else ""
         got = float(r["reproduced"])
-        got = "not reproduced" if np.isnan(got) else f"reproduced {show(got, share)}"
+        why = note or ("not reproduced" if np.isnan(got) else f"reproduced {show(got, share)}")
         lines.append(
-            f"  FAIL {r['claim_id']}: published {show(float(r['published']), share)}, {got}{why}"
+            f"  FAIL {r['claim_id']}: published {show(float(r['published']), share)}; {why}"
         )
     return lines
