@@ -65,27 +65,50 @@ HEADLINES = pd.DataFrame(
 )
 CLAIMS = pd.DataFrame(
     [
-        [
-            "n_respondents",
-            "Blackwell surveyed 808 elected councillors",
-            "count",
-            808,
-            808,
-            0,
-            "PASS",
-        ],
-        ["wellbeing_positive", "64% saying ...", "proportion", 0.64, 0.639949, 0.005, "PASS"],
-        [
-            "champion_leader_or_ceo",
-            "few respondents identified the leader",
-            "upper_bound",
-            0.1,
-            0.0668317,
-            0,
-            "PASS",
-        ],
-    ],
-    columns=["claim_id", "text", "kind", "published", "reproduced", "tolerance", "status"],
+        {
+            "claim_id": "n_respondents",
+            "theme": "sample",
+            "quote": "Blackwell surveyed 808 elected councillors",
+            "kind": "count",
+            "source": "PublicTechnology.net",
+            "url": "https://www.publictechnology.net/x",
+            "published": 808,
+            "reproduced": 808,
+            "tolerance": 0,
+            "status": "CONFLICT",
+            "conflicts": "UKAuthority: 809",
+            "matches": "PublicTechnology.net",
+        },
+        {
+            "claim_id": "wellbeing_positive",
+            "theme": "attitudes",
+            "quote": "64% saying ...",
+            "kind": "proportion",
+            "source": "PublicTechnology.net",
+            "url": "https://www.publictechnology.net/x",
+            "published": 0.64,
+            "reproduced": 0.639949,
+            "weighted": 0.626744,
+            "weighted_lci": 0.586462,
+            "weighted_uci": 0.665342,
+            "tolerance": 0.005,
+            "status": "PASS",
+        },
+        {
+            "claim_id": "champion_leader_or_ceo",
+            "theme": "strategy and leadership",
+            "quote": "few respondents identified the leader | or chief executive",
+            "kind": "upper_bound",
+            "source": "seed press coverage (000_1604f0d8e76178bd)",
+            "url": "",
+            "published": 0.1,
+            "reproduced": 0.0668317,
+            "tolerance": 0,
+            "status": "INTERPRETATION",
+            "reading": "'few' read as at most 10%",
+            "note": "'few' read as at most 10% holds: the data give 6.7%",
+        },
+    ]
 )
 
 
@@ -124,12 +147,26 @@ def test_key_results_use_the_questions_words_and_give_cis():
     assert "att_" not in text and "leader_or_chief_executive" not in text
 
 
-def test_claims_table_gives_kind_tolerance_and_reading():
+def test_claims_table_grouped_by_theme_with_source_and_status():
     text = sec.claims_section(CLAIMS)
-    assert "| claim | kind | published | reproduced | tolerance | reading | status |" in text
-    assert "published 'few' (at most 10%); reproduced 6.7% ≤ 10%" in text
-    assert "published 64.0%; reproduced 64.0% (within ±0.5 points)" in text
-    assert "published 808; reproduced 808 (exact)" in text
+    # a heading per theme, in the file's order, each with its own table
+    heads = [line for line in text.splitlines() if line.startswith("### ")]
+    assert heads == ["### Sample", "### Attitudes", "### Strategy and leadership"]
+    header = "| what was published | source | published | reproduced | weighted (95% CI) | status |"
+    assert text.count(header) == 3
+    assert (
+        "| “Blackwell surveyed 808 elected councillors” | "
+        "[PublicTechnology.net](https://www.publictechnology.net/x) | 808 | 808 | — | "
+        "**CONFLICT**: the data match PublicTechnology.net; other sources: UKAuthority: 809 |"
+    ) in text
+    assert "| 64% | 64.0% | 62.7% (58.6% to 66.5%) | **PASS** |" in text
+    # a source without an address is named, not linked; a pipe in a quote is escaped
+    assert "leader \\| or chief executive” | seed press coverage (000_1604f0d8e76178bd) |" in text
+    assert "| 'few' read as at most 10% | 6.7% | — | **INTERPRETATION**: 'few' read" in text
+    # the four statuses are explained, and counted
+    for word in ("**PASS** when", "**CONFLICT** when", "**INTERPRETATION** when", "**FAIL** when"):
+        assert word in text
+    assert "3 claims: 1 PASS, 1 CONFLICT, 1 INTERPRETATION, 0 FAIL" in text
     assert sec.claims_section(CLAIMS.iloc[0:0]) == ""
 
 
@@ -138,10 +175,11 @@ def test_readme_renders_k_and_leaves_out_absent_claims(tmp_path):
     b.write_readme(path, meta(), CLAIMS)
     text = path.read_text()
     assert "between 1 and 4 shows" in text and "{k}" not in text and "- 1" not in text
-    assert "(3 of 3 PASS)" in text and "## Claims" in text
+    assert "(3 claims: 1 PASS, 1 CONFLICT, 1 INTERPRETATION, 0 FAIL)" in text
+    assert "## Claims" in text
     b.write_readme(path, meta(wave="trends", what="trends across survey waves"), CLAIMS[:0])
     text = path.read_text()
-    assert "claims.csv" not in text and "## Claims" not in text and "0 of 0" not in text
+    assert "claims.csv" not in text and "## Claims" not in text and "0 claims" not in text
     assert "of trends across survey waves of the study" in text
     assert "wave trends" not in text
 

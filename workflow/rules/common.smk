@@ -142,23 +142,18 @@ def bundle_raw_inputs(wildcards):
 
 
 def print_claims_summary():
-    """Print every wave's claims check at the end of a run (FAILs stand out) and the path
-    of every bundle written or found unchanged."""
+    """Print every wave's claims check at the end of a run (the count of each status, one
+    line per FAIL; see councilsurvey.analysis.claims.summary_lines) and the path of every
+    bundle written or found unchanged."""
     import pandas as pd
+    from councilsurvey.analysis.claims import summary_lines
 
     for wave in WAVES:
         path = Path(paths.claims_path(wave))
         if not path.exists():
             continue
-        claims = pd.read_csv(path)
-        if claims.empty:
-            print(f"Claims check, wave {wave}: no published figures to check")
-            continue
-        failed = claims[claims["status"] != "PASS"]
-        print(f"Claims check, wave {wave}: {len(claims) - len(failed)} of {len(claims)} PASS")
-        for row in failed.itertuples():
-            print(f"  FAIL {row.claim_id}: published {row.published:g}, "
-                  f"reproduced {row.reproduced:.4g} (tolerance {row.tolerance:g})")
+        for line in summary_lines(pd.read_csv(path, keep_default_na=False, na_values=[""]), wave):
+            print(line)
     for wave in WAVES + ([paths.TRENDS] if len(WAVES) > 1 else []):
         receipt = Path(paths.current_receipt(config, wave))
         if receipt.exists():

@@ -1,18 +1,46 @@
 """The published-claims check: every figure the report published against the pipeline.
 
 Each claim of ``data/raw/<wave>/published.yaml`` (checked against
-``workflow/schemas/published.schema.yaml``) is recomputed, unweighted and on the stated
-basis, by the function registered for its id in :data:`CLAIMS`; a weighted estimate with
-its confidence interval (from the wave's
-:class:`~councilsurvey.survey.design.SurveyDesign`: councils as clusters, at the design's
-level, 95% in the pipeline) is added for context where one makes sense. Status: a
-``count`` or ``proportion`` PASSes within ``tolerance`` of the published value; an
-``upper_bound`` PASSes at or below ``value + tolerance``.
+``workflow/schemas/published.schema.yaml``) quotes a published figure with its source and
+says, in its ``measure``, what the pipeline computes; nothing parses the prose ``basis``.
+
+Measures
+    ``{count: respondents}`` and ``{count: councils}`` count the cleaned respondents and
+    the distinct councils among them; ``{coverage: councils}`` is the councils represented
+    over the wave's council frame; ``{count: segment, segment: <name>}`` counts the
+    respondents of a default-rule segment (with, for context, the weighted share of
+    councillors in it). ``{question: <id>, answers: [...]}`` is the share of those
+    answering question ``<id>`` who gave any of ``answers``, the answers being the
+    questionnaire's texts, read through the wave's codebook (text -> code).
+Bases
+    A Likert or single-choice question's share is of those answering it: blank, Don't know
+    and Prefer not to say are left out (unless they are among the answers counted). A
+    multi-select question's share is of those who ticked at least one of its options: the
+    rows whose option columns (``<id>__<option>``, nullable booleans) are not missing; a
+    skipped question and an answer set over the question's ``max_choices`` are missing in
+    every option column (:mod:`councilsurvey.cleaning.multiselect`) and so leave the base.
+Estimates
+    The reproduced value is unweighted, on that basis, as the report's figures are. Every
+    share also has its weighted estimate with a confidence interval from the wave's
+    :class:`~councilsurvey.survey.design.SurveyDesign` (councils as clusters, raking
+    accounted for, at the design's level: 95% in the pipeline), by
+    :func:`councilsurvey.survey.estimation.share`.
+Status
+    ``PASS``: the reproduced value is within ``tolerance`` of the published one (an
+    ``upper_bound`` at or below ``value + tolerance``, a ``lower_bound`` at or above
+    ``value - tolerance``). ``CONFLICT``: the sources disagree (the claim has
+    ``conflicts``) and the data match one of them; ``matches`` names which. A conflict the
+    data match none of is a ``FAIL``. ``INTERPRETATION``: the claim is a reading of a word
+    such as "few" (kind ``upper_bound`` or ``lower_bound``, ``reading`` says how it is
+    read); ``note`` says whether the reading holds and, when it does not, which
+    conflicting source the data follow. ``FAIL``: anything else, including a question
+    that is not in the wave's data (``note`` says so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as _dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +48,24 @@ import pandas as pd
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.core.yamlio import load_yaml, validate
+from councilsurvey.inputs.codebook import Codebook, option_targets
+from councilsurvey.inputs.columns import norm_text
+from councilsurvey.inputs.instrument import NON_SUBSTANTIVE, Instrument
+from councilsurvey.inputs.labels import SEGMENT_WORDS, ReaderLabels
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "published.schema.yaml"
 COLUMNS = [
+    "label",
     "claim_id",
+    "theme",
     "text",
+    "quote",
     "kind",
     "basis",
+    "source",
+    "url",
     "published",
     "reproduced",
     "n_basis",
@@ -38,147 +75,476 @@ COLUMNS = [
     "weighted_measure",
     "tolerance",
     "status",
+    "conflicts",
+    "matches",
+    "reading",
     "note",
 ]
-LEADER_OR_CEO = ["The leader of the council", "The chief executive"]
-
-
-def _weighted(design: SurveyDesign, indicator: pd.Series) -> dict:
-    s = est.share(design, indicator)
-    return {
-        "weighted": s["weighted"],
-        "weighted_lci": s["lci"],
-        "weighted_uci": s["uci"],
-        "weighted_measure": f"weighted share of councillors ({design.level:.0%} CI)",
-        "n_basis": s["n"],
-    }
-
-
-def _count(value, n_basis=None, **extra) -> dict:
-    return {"reproduced": float(value), "n_basis": n_basis, **extra}
-
-
-def _segment_count(name: str) -> Callable:
-    def fn(design, frame):
-        seg = design.data["segment_rule"].astype(str)
-        return _count(
-            (seg == name).sum(),
-            len(design.data),
-            **{k: v for k, v in _weighted(design, seg == name).items() if k != "n_basis"},
-            note=f"weighted: share of {name}s among all councillors",
-        )
-
-    return fn
-
-
-def _share_claim(column: str, positive, among=None, note="") -> Callable:
-    def fn(design, frame):
-        values = design.data[column]
-        answered = values.notna() if among is None else values.astype("string").isin(among)
-        if pd.api.types.is_numeric_dtype(values.dtype) and not isinstance(positive, list):
-            hit = values >= positive
-        else:
-            hit = values.astype("string").isin(positive)
-        indicator = hit.astype("boolean").where(answered, pd.NA)
-        n = int(answered.sum())
-        repro = float(indicator[answered].astype(bool).mean()) if n else np.nan
-        return {"reproduced": repro, **_weighted(design, indicator), "note": note}
-
-    return fn
-
-
-#: claim id -> function(design, frame) returning reproduced value and context
-CLAIMS: dict[str, Callable] = {
-    "n_respondents": lambda d, f: _count(len(d.data), len(d.data)),
-    "n_councils": lambda d, f: _count(d.data["code"].nunique(), len(d.data)),
-    "council_coverage": lambda d, f: _count(
-        d.data["code"].nunique() / len(f),
-        len(f),
-        note=f"{d.data['code'].nunique()} of {len(f)} councils",
-    ),
-    "n_enthusiasts": _segment_count("enthusiast"),
-    "n_sceptics": _segment_count("sceptic"),
-    "wellbeing_positive": _share_claim(
-        "att_wellbeing", 4, note="Agree or Strongly agree; Don't know excluded"
-    ),
-    "digital_strategy": _share_claim(
-        "has_digital_strategy",
-        ["Yes"],
-        among=["Yes", "No"],
-        note="Yes among Yes/No; Don't know excluded",
-    ),
-    "champion_leader_or_ceo": _share_claim(
-        "digital_champion",
-        LEADER_OR_CEO,
-        note="interpretation: the report's 'few' is read as at most 10%; base: everyone who "
-        "answered, Don't know included",
-    ),
+STATUSES = ["PASS", "CONFLICT", "INTERPRETATION", "FAIL"]
+#: the words of a status, for a README or a terminal
+STATUS_WORDS = {
+    "PASS": "the data reproduce the published figure within its tolerance",
+    "CONFLICT": "the sources disagree and the data match one of them (named, with the other "
+    "sources' values)",
+    "INTERPRETATION": "the published words (e.g. 'few') are read as a bound (the reading, and "
+    "whether it holds, are stated)",
+    "FAIL": "the data do not reproduce the figure, match none of the disagreeing sources, or "
+    "lack the question",
 }
+_TEXT = ("label", "theme", "text", "quote", "kind", "basis", "source", "url")
+_TEXT += ("weighted_measure", "status", "conflicts", "matches", "reading", "note")
+_EPS = 1e-12
+#: a source given as a single lower-case word is meant as a key of ``sources``
+_KEY_LIKE = r"^[a-z][a-z0-9_]*$"
+
+
+class Unavailable(Exception):
+    """A measure the wave's data cannot give (its message says why, for ``note``)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """A wave's ``published.yaml``: its sources and claims, as validated."""
+
+    sources: dict[str, dict]
+    claims: list[dict]
+    path: Path | None = None
+
+    def outlet(self, source: str) -> str:
+        """The outlet of a source key; free text is its own outlet."""
+        return str(self.sources.get(source, {}).get("outlet", source))
+
+    def url(self, source: str) -> str:
+        return str(self.sources.get(source, {}).get("url", "") or "")
+
+
+def _dates_as_text(doc):
+    """YAML reads ``2017-04-24`` as a date; the schema (JSON) knows text only."""
+    if isinstance(doc, dict):
+        return {k: _dates_as_text(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_dates_as_text(v) for v in doc]
+    if isinstance(doc, _dt.date):
+        return doc.isoformat()
+    return doc
+
+
+def load_published(path) -> Published:
+    """Read and check ``published.yaml``.
+
+    Raises
+    ------
+    InputError
+        One line naming the file and the offending claim: a schema violation (e.g. a
+        claim without ``source``), a duplicate claim id, or a source that looks like a
+        key of ``sources`` (one lower-case word) but is not one.
+    """
+    import re
+
+    doc = _dates_as_text(load_yaml(path))
+    validate(doc, SCHEMA, path)
+    sources = doc["sources"]
+    seen = set()
+    for i, claim in enumerate(doc["claims"]):
+        if claim["id"] in seen:
+            raise InputError(path, f"claims.{i}: claim id {claim['id']!r} is given twice")
+        seen.add(claim["id"])
+        named = [("source", claim["source"])] + [
+            (f"conflicts.{j}.source", c["source"]) for j, c in enumerate(claim.get("conflicts", []))
+        ]
+        for where, src in named:
+            if re.match(_KEY_LIKE, src) and src not in sources:
+                raise InputError(
+                    path,
+                    f"claims.{i}.{where}: claim {claim['id']!r} names source {src!r}, which is "
+                    f"not one of sources ({', '.join(sources)})",
+                )
+    return Published(sources, list(doc["claims"]), Path(path))
 
 
 def load_claims(path) -> list[dict]:
-    """Read and schema-check ``published.yaml``; every claim id must be known."""
-    doc = load_yaml(path)
-    validate(doc, SCHEMA, path)
-    for claim in doc["claims"]:
-        if claim["id"] not in CLAIMS:
-            raise InputError(
-                path,
-                f"claim {claim['id']!r} has no computation in "
-                f"councilsurvey.analysis.claims.CLAIMS (known: {', '.join(CLAIMS)})",
-            )
-    return doc["claims"]
+    """The checked claims of ``published.yaml`` (:func:`load_published`)."""
+    return load_published(path).claims
+
+
+# --- measures -----------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    """One measure on a wave's data: the unweighted value, its base and, for a share of
+    councillors, the weighted estimate (``weighted`` is None otherwise)."""
+
+    reproduced: float
+    n_basis: int | None
+    weighted: dict | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _find_option(var: dict, answer: str) -> str:
+    wanted = norm_text(answer)
+    for (column, _), opt in zip(option_targets(var), var["options"], strict=True):
+        if norm_text(str(opt["text"])) == wanted:
+            return column
+    known = "; ".join(str(o["text"]) for o in var["options"])
+    raise Unavailable(
+        f"{answer!r} is not an option of {var['id']} in this wave's codebook (options: {known})"
+    )
+
+
+def answer_indicator(data: pd.DataFrame, codebook: Codebook, question: str, answers) -> pd.Series:
+    """Whether each respondent gave any of ``answers`` to ``question``; missing outside
+    the question's base (see the module docstring, Bases).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Cleaned (or weighted) responses.
+    codebook : Codebook
+        The wave's codebook: a question's kind, answer texts -> codes, options -> columns.
+    question : str
+        Variable id.
+    answers : list of str
+        Answer (option) texts as the questionnaire words them.
+
+    Returns
+    -------
+    Series
+        Nullable boolean, indexed like ``data``.
+
+    Raises
+    ------
+    Unavailable
+        When the question is not in the wave's codebook or data, or an answer is not one
+        of its answers.
+    """
+    try:
+        var = codebook.variable(question)
+    except KeyError:
+        raise Unavailable(f"question {question!r} is not in this wave's data") from None
+    kind = var.get("kind")
+    if kind == "multi_select":
+        columns = [c for c, _ in option_targets(var)]
+        if any(c not in data.columns for c in columns):
+            raise Unavailable(f"question {question!r} is not in this wave's data")
+        chosen = [_find_option(var, a) for a in answers]
+        answered = data[columns].notna().any(axis=1)
+        hit = data[chosen].fillna(False).astype(bool).any(axis=1)
+        return hit.astype("boolean").where(answered, pd.NA)
+    if kind not in ("likert", "single_choice"):
+        raise Unavailable(f"question {question!r} ({kind}) has no answers to count")
+    if question not in data.columns:
+        raise Unavailable(f"question {question!r} is not in this wave's data")
+    lookup = {norm_text(str(k)): v for k, v in var["values"].items()}
+    missing = [a for a in answers if norm_text(a) not in lookup]
+    if missing:
+        known = "; ".join(str(k) for k in var["values"])
+        raise Unavailable(
+            f"{missing[0]!r} is not an answer to {question} in this wave's codebook "
+            f"(answers: {known})"
+        )
+    counted = {lookup[norm_text(a)] for a in answers} - {None}
+    set_aside = {
+        v for k, v in var["values"].items() if str(k) in NON_SUBSTANTIVE and v is not None
+    } - counted
+    values = data[question].astype(object)
+    answered = values.notna() & ~values.isin(list(set_aside))
+    hit = values.isin(list(counted))
+    return hit.astype("boolean").where(answered, pd.NA)
+
+
+def _share_of(design: SurveyDesign, indicator: pd.Series, what: str) -> Measured:
+    base = indicator.notna()
+    n = int(base.sum())
+    repro = float(indicator[base].astype(bool).mean()) if n else np.nan
+    weighted = est.share(design, indicator) if n else None
+    return Measured(repro, n, weighted, extra={"what": what})
+
+
+def measure(measure: dict, design: SurveyDesign, frame: pd.DataFrame, codebook) -> Measured:
+    """Compute one ``measure`` of ``published.yaml`` on a wave (module docstring).
+
+    Raises
+    ------
+    Unavailable
+        When the wave's data cannot give it.
+    """
+    data = design.data
+    if measure.get("count") == "respondents":
+        return Measured(float(len(data)), len(data))
+    if measure.get("count") == "councils":
+        return Measured(float(data["code"].nunique()), len(data))
+    if measure.get("coverage") == "councils":
+        got = data["code"].nunique()
+        return Measured(got / len(frame), len(frame), note=f"{got} of {len(frame)} councils")
+    if measure.get("count") == "segment":
+        if "segment_rule" not in data.columns:
+            raise Unavailable("the wave's data have no default-rule segments")
+        name = measure["segment"]
+        seg = data["segment_rule"].astype("string")
+        hit = seg.eq(name).fillna(False).astype("boolean")  # no segment: not in this one
+        weighted = est.share(design, hit)
+        words = SEGMENT_WORDS.get(name, name).lower()
+        return Measured(
+            float(hit.sum()),
+            len(data),
+            weighted,
+            note=f"weighted: share of {words} among all councillors",
+            extra={"what": "segment"},
+        )
+    if codebook is None:
+        raise Unavailable("no codebook: answers cannot be read")
+    ind = answer_indicator(data, codebook, measure["question"], list(measure["answers"]))
+    return _share_of(design, ind, "share")
+
+
+# --- status ---------------------------------------------------------------------------
+
+
+def holds(kind: str, published: float, reproduced: float, tolerance: float) -> bool:
+    """Whether ``reproduced`` agrees with a published value of ``kind``."""
+    if reproduced is None or np.isnan(reproduced):
+        return False
+    if kind == "upper_bound":
+        return reproduced <= published + tolerance + _EPS
+    if kind == "lower_bound":
+        return reproduced >= published - tolerance - _EPS
+    return abs(reproduced - published) <= tolerance + _EPS
 
 
 def status(kind: str, published: float, reproduced: float, tolerance: float) -> str:
-    """PASS or FAIL of one claim."""
-    if reproduced is None or np.isnan(reproduced):
-        return "FAIL"
-    if kind == "upper_bound":
-        ok = reproduced <= published + tolerance + 1e-12
-    elif kind == "lower_bound":
-        ok = reproduced >= published - tolerance - 1e-12
+    """PASS or FAIL of a value against one published figure (no conflicts, no reading)."""
+    return "PASS" if holds(kind, published, reproduced, tolerance) else "FAIL"
+
+
+def show(value: float, proportion: bool) -> str:
+    """A published or reproduced value as a reader reads it: 808, 26%, 33.3%, 30.1%."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "not reproduced"
+    if proportion:
+        text = f"{100 * value:.1f}".rstrip("0").rstrip(".")
+        return f"{text}%"
+    return f"{value:g}"
+
+
+def _is_share(claim: dict) -> bool:
+    return claim["kind"] != "count"
+
+
+def _label(claim: dict, labels: ReaderLabels, questions: dict[str, str]) -> str:
+    m = claim["measure"]
+    if "question" in m:
+        q = m["question"]
+        words = labels.short.get(q) or questions.get(q) or labels.variable(q)
+        return f"{words}: {' or '.join(m['answers'])}"
+    if m.get("count") == "respondents":
+        return "Respondents"
+    if m.get("count") == "councils":
+        return "Councils represented"
+    if m.get("coverage") == "councils":
+        return "Share of the councils in England represented"
+    name = m.get("segment", "")
+    return f"{SEGMENT_WORDS.get(name, name)} (respondents)"
+
+
+def _question_words(instrument: Instrument | None) -> dict[str, str]:
+    """Every question's words, in whatever section of the questionnaire it is."""
+    if instrument is None:
+        return {}
+    out = {}
+    for section in instrument.raw.values():
+        if isinstance(section, list):
+            for item in section:
+                if isinstance(item, dict) and "id" in item and "text" in item:
+                    out[item["id"]] = str(item.get("short") or " ".join(str(item["text"]).split()))
+    return out
+
+
+def check_claim(
+    claim: dict,
+    published: Published,
+    design: SurveyDesign,
+    frame: pd.DataFrame,
+    codebook: Codebook | None,
+) -> dict:
+    """One row of the claims table (:data:`COLUMNS` but ``label``): the claim recomputed,
+    its status, and the other sources' values (module docstring, Status)."""
+    share = _is_share(claim)
+    value, tol, kind = float(claim["value"]), float(claim["tolerance"]), claim["kind"]
+    row = {
+        "claim_id": claim["id"],
+        "theme": claim["theme"],
+        "text": claim["text"],
+        "quote": claim.get("quote", claim["text"]),
+        "kind": kind,
+        "basis": claim["basis"],
+        "source": published.outlet(claim["source"]),
+        "url": published.url(claim["source"]),
+        "published": value,
+        "tolerance": tol,
+        "reproduced": np.nan,
+        "n_basis": np.nan,
+        "weighted": np.nan,
+        "weighted_lci": np.nan,
+        "weighted_uci": np.nan,
+        "weighted_measure": "",
+        "conflicts": "",
+        "matches": "",
+        "reading": "",
+        "note": "",
+    }
+    conflicts = list(claim.get("conflicts", []))
+    row["conflicts"] = "; ".join(
+        f"{published.outlet(c['source'])}: {show(float(c['value']), share)}" for c in conflicts
+    )
+    bound = kind in ("upper_bound", "lower_bound")
+    if bound:
+        word = "at most" if kind == "upper_bound" else "at least"
+        limit = value + tol if kind == "upper_bound" else value - tol
+        row["reading"] = claim.get("reading") or f"read as {word} {show(limit, share)}"
+    try:
+        got = measure(claim["measure"], design, frame, codebook)
+    except Unavailable as exc:
+        row["status"] = "FAIL"
+        row["note"] = str(exc)
+        return row
+    row["reproduced"], row["n_basis"], row["note"] = got.reproduced, got.n_basis, got.note
+    if got.weighted is not None:
+        row.update(
+            weighted=got.weighted["weighted"],
+            weighted_lci=got.weighted["lci"],
+            weighted_uci=got.weighted["uci"],
+            weighted_measure=f"weighted share of councillors ({design.level:.0%} CI)",
+        )
+    ok = holds(kind, value, got.reproduced, tol)
+    # the other sources: which of them the data match
+    matched = []
+    for c in conflicts:
+        c_tol = float(c.get("tolerance", tol))
+        c_kind = "proportion" if bound and share else ("count" if bound else kind)
+        if "measure" in c:
+            try:
+                c_got = measure(c["measure"], design, frame, codebook).reproduced
+            except Unavailable:
+                continue
+        else:
+            c_got = got.reproduced
+        if holds(c_kind, float(c["value"]), c_got, c_tol):
+            matched.append((c, c_got))
+    repro = show(got.reproduced, share)
+    if bound:
+        row["status"] = "INTERPRETATION"
+        verdict = "holds" if ok else "does not hold"
+        note = f"{row['reading']} {verdict}: the data give {repro}"
+        if matched:
+            row["matches"] = "; ".join(published.outlet(c["source"]) for c, _ in matched)
+            follows = "; ".join(
+                f"{published.outlet(c['source'])}'s {show(float(c['value']), share)} "
+                f"({c['text']}), which the data follow ({show(v, share)})"
+                for c, v in matched
+            )
+            note += f", because of {follows}" if not ok else f"; they also follow {follows}"
+        row["note"] = "; ".join(x for x in (note, row["note"]) if x)
+    elif conflicts:
+        if ok:
+            matched.insert(0, ({"source": claim["source"]}, got.reproduced))
+        if matched:
+            row["status"] = "CONFLICT"
+            row["matches"] = "; ".join(published.outlet(c["source"]) for c, _ in matched)
+            row["note"] = "; ".join(
+                x
+                for x in (
+                    f"the sources disagree ({published.outlet(claim['source'])}: "
+                    f"{show(value, share)}; {row['conflicts']}); the data "
+                    f"give {repro}, matching {row['matches']}",
+                    row["note"],
+                )
+                if x
+            )
+        else:
+            row["status"] = "FAIL"
+            row["note"] = "; ".join(
+                x
+                for x in (f"the data give {repro}, matching none of the sources", row["note"])
+                if x
+            )
     else:
-        ok = abs(reproduced - published) <= tolerance + 1e-12
-    return "PASS" if ok else "FAIL"
+        row["status"] = "PASS" if ok else "FAIL"
+        if not ok:
+            within = f"±{100 * tol:g} points" if share else f"±{tol:g}"
+            off = f"the data give {repro}, outside the tolerance ({within})"
+            row["note"] = "; ".join(x for x in (off, row["note"]) if x)
+    return row
 
 
-def check_claims(design: SurveyDesign, claims: list[dict], frame: pd.DataFrame) -> pd.DataFrame:
+def check_claims(
+    design: SurveyDesign,
+    claims: list[dict] | Published,
+    frame: pd.DataFrame,
+    codebook: Codebook | None = None,
+    instrument: Instrument | None = None,
+) -> pd.DataFrame:
     """Recompute every claim.
 
     Parameters
     ----------
     design : SurveyDesign
         Weighted responses with ``segment_rule`` (the default rule's segment), and their
-        design (the weighted context is estimated with it, at its level).
-    claims : list of dict
-        From :func:`load_claims`.
+        design (the weighted estimates are made with it, at its level).
+    claims : Published or list of dict
+        From :func:`load_published` (a bare list of claims has no sources' outlets).
     frame : DataFrame
         The wave's council frame.
+    codebook : Codebook, optional
+        The wave's codebook; without it no question's answers can be read (their claims
+        FAIL).
+    instrument : Instrument, optional
+        The wave's questionnaire, for the ``label`` column's words.
 
     Returns
     -------
     DataFrame
-        One row per claim with the columns of :data:`COLUMNS`.
+        One row per claim, in the file's order, with the columns of :data:`COLUMNS`.
     """
+    published = claims if isinstance(claims, Published) else Published({}, list(claims))
+    labels = ReaderLabels.of(instrument)
+    questions = _question_words(instrument)
     rows = []
-    for claim in claims:
-        got = CLAIMS[claim["id"]](design, frame)
-        row = {
-            "claim_id": claim["id"],
-            "text": claim["text"],
-            "kind": claim["kind"],
-            "basis": claim["basis"],
-            "published": float(claim["value"]),
-            "tolerance": float(claim["tolerance"]),
-            **got,
-        }
-        row["status"] = status(claim["kind"], row["published"], row["reproduced"], row["tolerance"])
+    for claim in published.claims:
+        row = check_claim(claim, published, design, frame, codebook)
+        row["label"] = _label(claim, labels, questions)
         rows.append(row)
-    out = pd.DataFrame(rows, columns=COLUMNS if not rows else None)
-    for col in COLUMNS:
-        if col not in out:
-            out[col] = np.nan if col not in ("note", "weighted_measure") else ""
-    out["note"] = out["note"].fillna("")
-    out["weighted_measure"] = out["weighted_measure"].fillna("")
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    for col in _TEXT:
+        out[col] = out[col].fillna("").astype(object)
     return out[COLUMNS]
+
+
+# --- summaries --------------------------------------------------------------------------
+
+
+def status_counts(claims: pd.DataFrame) -> str:
+    """The count of each status, e.g. ``24 claims: 19 PASS, 4 CONFLICT, 1 INTERPRETATION,
+    0 FAIL``."""
+    counts = claims["status"].value_counts()
+    parts = ", ".join(f"{int(counts.get(s, 0))} {s}" for s in STATUSES)
+    return f"{len(claims)} claim{'s' if len(claims) != 1 else ''}: {parts}"
+
+
+def summary_lines(claims: pd.DataFrame, wave: str) -> list[str]:
+    """The end-of-run summary of one wave's ``claims.csv``: the count of each status, then
+    one line per FAIL: the published value and why (the ``note``: what the data give, or
+    what is missing)."""
+    if claims.empty:
+        return [f"Claims check, wave {wave}: no published figures to check"]
+    lines = [f"Claims check, wave {wave}: {status_counts(claims)}"]
+    for r in claims[claims["status"] == "FAIL"].to_dict("records"):
+        share = r.get("kind") != "count"
+        note = r.get("note") if isinstance(r.get("note"), str) else ""
+        got = float(r["reproduced"])
+        why = note or ("not reproduced" if np.isnan(got) else f"reproduced {show(got, share)}")
+        lines.append(
+            f"  FAIL {r['claim_id']}: published {show(float(r['published']), share)}; {why}"
+        )
+    return lines

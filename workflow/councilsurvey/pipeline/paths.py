@@ -513,6 +513,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
     if stage == "claims":
         args.update(
             published=w.get("published"),
+            questionnaire=w["questionnaire"],
             claims_table=claims_path(wave),
         )
     if stage in ("robustness", "robustness_summary"):

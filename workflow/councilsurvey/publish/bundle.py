@@ -363,12 +363,12 @@ def write_readme(path, meta: dict, claims: pd.DataFrame) -> None:
     choices, how it was produced, how to verify it. ``meta`` holds the template's fields;
     the optional sections (``key_results``, ``choices``, ``trends``, ``weighting``,
     ``robustness``, ``validation``) default to nothing."""
+    from councilsurvey.analysis.claims import status_counts
     from councilsurvey.report.bundle_sections import claims_section
 
-    passed = int((claims["status"] == "PASS").sum())
     claims_row = (
-        f"| `claims.csv` | every published claim against the reproduced figure "
-        f"({passed} of {len(claims)} PASS) |\n"
+        f"| `claims.csv` | every published claim against the reproduced figure, with its "
+        f"source ({status_counts(claims)}) |\n"
         if len(claims)
         else ""
     )

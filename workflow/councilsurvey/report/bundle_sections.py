@@ -1,5 +1,5 @@
 """Sections of a bundle README a reader can use: the key results in the questionnaire's
-words, the claims check with each claim's kind, tolerance and reading, the analytic
+words, the claims check grouped by theme with each figure's source and status, the analytic
 choices that differ from the project's defaults, and what changed between waves.
 
 Every function takes the bundled (disclosure-controlled) tables and returns Markdown;
@@ -84,59 +84,99 @@ def key_results(
     return "\n".join(lines) + "\n\n"
 
 
-def claim_reading(row) -> str:
-    """One claim's check in words, e.g. "published 'few' (at most 10%); reproduced 6.7% ≤
-    10%"."""
-    kind, pub, rep = row["kind"], float(row["published"]), float(row["reproduced"])
-    tol = float(row["tolerance"]) if pd.notna(row["tolerance"]) else 0.0
-    if kind == "count":
-        return f"published {pub:g}; reproduced {rep:g}" + (
-            " (exact)" if tol == 0 else f" (within {tol:g})"
-        )
-    if kind == "proportion":
-        return f"published {pub:.1%}; reproduced {rep:.1%} (within ±{100 * tol:.1f} points)"
-    word = str(row.get("text", "")).split()[0] if str(row.get("text", "")).strip() else ""
-    quoted = f"'{word}' " if word and not any(c.isdigit() for c in word) else ""
-    if kind == "upper_bound":
+def _cell(text) -> str:
+    """Text for a Markdown table cell: pipes escaped, white space runs one space."""
+    text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _number(value, share: bool, digits: int = 1) -> str:
+    value = pd.to_numeric(value, errors="coerce")
+    if pd.isna(value):
+        return "—"
+    return f"{float(value):.{digits}%}" if share else f"{float(value):g}"
+
+
+def claim_published(row) -> str:
+    """The published value as the source gave it: a count, a share ("64%", "33.3%"), or
+    for a bound the reading of its words ("'few' read as at most 10%")."""
+    from councilsurvey.analysis.claims import show
+
+    share = row.get("kind") != "count"
+    value = pd.to_numeric(row.get("published"), errors="coerce")
+    if row.get("kind") in ("upper_bound", "lower_bound"):
+        reading = _cell(row.get("reading"))
+        return reading or f"bound {show(float(value), share)}"
+    return show(float(value), share)
+
+
+def claim_weighted(row) -> str:
+    """The weighted estimate with its interval, "45.5% (41.6% to 49.5%)"; "—" for a count
+    of respondents or councils, or a figure not reproduced."""
+    w = pd.to_numeric(row.get("weighted"), errors="coerce")
+    if pd.isna(w):
+        return "—"
+    lci, uci = (_number(row.get(k), True) for k in ("weighted_lci", "weighted_uci"))
+    return f"{_number(w, True)} ({lci} to {uci})"
+
+
+def claim_status(row) -> str:
+    """The status with what a reader needs to judge it: the source the data match and the
+    other sources' values (CONFLICT), whether the reading holds (INTERPRETATION), why
+    (FAIL)."""
+    st = str(row.get("status", ""))
+    note = _cell(row.get("note"))
+    if st == "CONFLICT":
         return (
-            f"published {quoted}(at most {pub + tol:.0%}); reproduced {rep:.1%} ≤ {pub + tol:.0%}"
+            f"**CONFLICT**: the data match {_cell(row.get('matches'))}; other sources: "
+            f"{_cell(row.get('conflicts'))}"
         )
-    if kind == "lower_bound":
-        return (
-            f"published {quoted}(at least {pub - tol:.0%}); reproduced {rep:.1%} ≥ {pub - tol:.0%}"
-        )
-    return f"published {pub:g}; reproduced {rep:g}"
+    if st in ("INTERPRETATION", "FAIL"):
+        return f"**{st}**: {note}" if note else f"**{st}**"
+    return f"**{st}**"
 
 
 def claims_section(claims: pd.DataFrame) -> str:
-    """The "Claims" section: every published claim with its kind, tolerance, reading and
-    status; empty when there are no claims (as for the trends bundle)."""
+    """The "Claims" section: every published figure, grouped by theme (a heading each, in
+    the order of ``published.yaml``), with its words, its source (outlet linked to the
+    article), the published and reproduced values, the weighted estimate with its 95%
+    interval and the status; empty when there are no claims (as for the trends bundle)."""
     if claims.empty:
         return ""
+    from councilsurvey.analysis.claims import STATUS_WORDS, status_counts
+
     lines = [
         "## Claims",
         "",
-        "| claim | kind | published | reproduced | tolerance | reading | status |",
-        "| --- | --- | ---: | ---: | ---: | --- | --- |",
-    ]
-    for r in claims.to_dict("records"):
-        tol = r.get("tolerance")
-        lines.append(
-            f"| {r['claim_id']} | {r.get('kind', '')} | {float(r['published']):g} | "
-            f"{float(r['reproduced']):.4g} | {'' if pd.isna(tol) else f'{float(tol):g}'} | "
-            f"{claim_reading(r)} | {r['status']} |"
-        )
-    lines += [
-        "",
-        "A count PASSes when it equals the published count (within the tolerance), a "
-        "proportion when it is within the tolerance of the published share, an upper "
-        "(lower) bound when it is at most (at least) the published value plus (minus) the "
-        "tolerance: a word such as 'few' is read as a bound, an interpretation the "
-        "`note` column of `claims.csv` states. Reproduced values are unweighted, on the "
-        "basis stated with each claim; `claims.csv` also gives a weighted estimate with "
-        "its 95% confidence interval for context.",
+        "The report's full text is not available; its figures come from its press coverage, "
+        "each quoted below with its source and recomputed from the data (unweighted, on "
+        "the basis `published.yaml` states with it, as the report's figures are; the "
+        "weighted share of councillors with its 95% confidence interval is given for "
+        f"context). {status_counts(claims)}. A claim is "
+        + "; ".join(f"**{s}** when {w}" for s, w in STATUS_WORDS.items())
+        + ". `claims.csv` has every column (basis, tolerance, n, notes).",
         "",
     ]
+    themes = claims["theme"] if "theme" in claims else pd.Series([""] * len(claims))
+    records = claims.assign(theme=themes.fillna("").astype(str)).to_dict("records")
+    for theme in dict.fromkeys(r["theme"] for r in records):
+        heading = theme[:1].upper() + theme[1:] if theme else "Other"
+        lines += [
+            f"### {heading}",
+            "",
+            "| what was published | source | published | reproduced | weighted (95% CI) | status |",
+            "| --- | --- | ---: | ---: | --- | --- |",
+        ]
+        for r in (r for r in records if r["theme"] == theme):
+            quote = _cell(r.get("quote") or r.get("text"))
+            source, url = _cell(r.get("source")), _cell(r.get("url"))
+            share = r.get("kind") != "count"
+            lines.append(
+                f"| “{quote}” | {f'[{source}]({url})' if url else source} | "
+                f"{claim_published(r)} | {_number(r.get('reproduced'), share)} | "
+                f"{claim_weighted(r)} | {claim_status(r)} |"
+            )
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
