@@ -375,9 +375,11 @@ def published_marks(published, question: str) -> dict[str, dict]:
 
     Parameters
     ----------
-    published : path, dict or None
-        ``data/raw/<wave>/published.yaml`` (or its parsed document); None or ``""`` (a
-        wave with no published figures) marks nothing.
+    published : path, dict, Published or None
+        ``data/raw/<wave>/published.yaml`` (read and checked by
+        :func:`councilsurvey.analysis.claims.load_published`), its parsed document or
+        :class:`~councilsurvey.analysis.claims.Published`; None or ``""`` (a wave with no
+        published figures) marks nothing.
     question : str
         The question's id.
 
@@ -388,17 +390,20 @@ def published_marks(published, question: str) -> dict[str, dict]:
         claim's ``source`` in the file's ``sources:`` (the source key itself when it has
         no outlet, "published report" when the claim names no source). When two claims
         measure the same answer the first listed is kept (the file lists the source it
-        follows first).
+        follows first); a claim's ``conflicts`` (other sources' figures) are not marked.
     """
     if published is None or (isinstance(published, str) and not published):
         return {}
-    if not isinstance(published, Mapping):
-        from councilsurvey.core.yamlio import load_yaml
+    if not isinstance(published, Mapping) and not hasattr(published, "claims"):
+        from councilsurvey.analysis.claims import load_published
 
-        published = load_yaml(published)
-    sources = published.get("sources") or {}
+        published = load_published(published)  # checked against its schema
+    if isinstance(published, Mapping):
+        sources, claims = published.get("sources") or {}, published.get("claims") or []
+    else:  # councilsurvey.analysis.claims.Published
+        sources, claims = published.sources, published.claims
     marks: dict[str, dict] = {}
-    for claim in published.get("claims") or []:
+    for claim in claims:
         measure = claim.get("measure") or {}
         answers = measure.get("answers") or []
         if measure.get("question") != question or len(answers) != 1:
