@@ -55,8 +55,8 @@ def test_segments_reproduce_published_counts(segmented):
     assert counts["sceptic"] == 118
 
 
-def test_headlines(segmented):
-    h = att.headlines(SurveyDesign.of_wave(segmented))
+def test_headlines(segmented, instrument):
+    h = att.headlines(SurveyDesign.of_wave(segmented), instrument)
     assert list(h.columns) == att.HEADLINE_COLUMNS
     rows = h.set_index(["indicator", "category"])
     w = segmented["weight"]
@@ -95,6 +95,10 @@ def test_headlines(segmented):
         (excl == "Yes").to_numpy(),
     )
 
+    item = instrument.item("digital_champion")
+    if item.get("type") == "multi_select":
+        check_multi_select_headlines(h, segmented, instrument, check)
+        return
     champ = segmented["digital_champion"].astype(object)
     answered = champ.notna().to_numpy()
     options = list(segmented["digital_champion"].cat.categories)
@@ -109,6 +113,42 @@ def test_headlines(segmented):
     assert per_option["category"].tolist() == options  # questionnaire order
     assert per_option["weighted"].sum() == pytest.approx(1.0)
     assert "Don't know counts as an answer" in per_option["basis"].iloc[0]
+
+
+def check_multi_select_headlines(h, segmented, instrument, check):
+    """The bundled wave on the new instrument: a row per option of each tick-all question
+    among those who ticked at least one option (the published basis), the overall impact
+    among those answering it; the published shares come out of the constructed wave."""
+    for item in instrument.multi_select_items:
+        qid = item["id"]
+        columns = [c for c in segmented.columns if c.startswith(f"{qid}__")]
+        assert len(columns) == len(item["options"])
+        answered = segmented[columns].notna().any(axis=1).to_numpy()
+        assert answered.sum() < len(segmented)  # some skipped: out of the base
+        rows = h[h["indicator"] == qid]
+        assert rows["category"].tolist()[: len(item["options"])] == list(item["options"])
+        for option, column in zip(item["options"], columns, strict=True):
+            ticked = segmented[column].fillna(False).astype(bool).to_numpy()
+            check((qid, option), answered, ticked)
+    published = {
+        ("digital_champion", "A cabinet member"): 0.49,
+        ("impact_areas", "Increasing the use of online services"): 0.83,
+        ("top_challenges", "Digital exclusion"): 0.57,
+    }
+    for key, value in published.items():
+        assert h.set_index(["indicator", "category"]).loc[key, "unweighted"] == pytest.approx(
+            value, abs=0.005
+        )
+    impact = segmented["overall_impact"]
+    if isinstance(impact.dtype, pd.CategoricalDtype):
+        text = impact.astype(object)
+        known = text.isin(instrument.options("overall_impact")[:5]).to_numpy()
+        positive = text.isin(["Positive", "Very positive"]).to_numpy()
+    else:
+        known = impact.notna().to_numpy()
+        positive = (impact.fillna(0) >= 4).to_numpy()
+    r = check(("overall_impact", "Positive or Very positive"), known, positive)
+    assert r["unweighted"] == pytest.approx(0.70, abs=0.005)
 
 
 def test_association_unweighted_matches_scipy(association, classified):

@@ -52,13 +52,14 @@ def test_a_question_without_a_short_label_reads_in_its_own_words(tmp_path, instr
 
 
 def test_headline_rows_read_as_question_and_answer(words, design, instrument):
-    heads = words.labelled(attitudes.headlines(design))
+    heads = words.labelled(attitudes.headlines(design, instrument))
     assert list(heads.columns[:3]) == ["label", "indicator", "category"]
     champion = instrument.item("digital_champion")["short"]
     rows = heads[heads["indicator"] == "digital_champion"]
     answers = rows["category"].replace(
         {"leader_or_chief_executive": "The leader or the chief executive"}
     )
+    assert len(rows) > 0
     assert rows["label"].tolist() == [f"{champion}: {a}" for a in answers]
     wellbeing = heads.loc[heads["indicator"] == "wellbeing_positive", "label"].item()
     assert wellbeing == f"{instrument.item('att_wellbeing')['short']}: Agree or Strongly agree"

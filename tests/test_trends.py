@@ -54,9 +54,10 @@ def wave_b(wave_a, moved):
 
 
 @pytest.fixture(scope="module")
-def estimates(wave_a, wave_b):
+def estimates(wave_a, wave_b, instrument):
     return trends.wave_estimates(
-        {"2017": SurveyDesign.of_wave(wave_a), "2019": SurveyDesign.of_wave(wave_b)}
+        {"2017": SurveyDesign.of_wave(wave_a), "2019": SurveyDesign.of_wave(wave_b)},
+        instrument=instrument,
     )
 
 
@@ -80,13 +81,13 @@ def relabel(estimates, wave, new):
 # --- estimates ----------------------------------------------------------------------
 
 
-def test_estimates_columns_and_order(estimates, wave_a):
+def test_estimates_columns_and_order(estimates, wave_a, instrument):
     assert list(estimates.columns) == trends.ESTIMATE_COLUMNS
     key = estimates[["indicator", "category"]].agg("|".join, axis=1)
     assert key.tolist() == sorted(key)  # indicator, then category
     waves = estimates.groupby(key, sort=False)["wave"].agg(list)
     assert all(w == ["2017", "2019"] for w in waves)
-    head = att.headlines(SurveyDesign.of_wave(wave_a))
+    head = att.headlines(SurveyDesign.of_wave(wave_a), instrument)
     seg = sg.segment_shares(SurveyDesign.of_wave(wave_a))
     assert len(estimates) == 2 * (len(head) + len(seg))
     assert (estimates["wave"] == "2017").sum() == len(head) + len(seg)
@@ -96,9 +97,9 @@ def test_estimates_columns_and_order(estimates, wave_a):
     assert estimates["n"].dtype == int
 
 
-def test_estimates_reproduce_headlines_and_segments(estimates, wave_a):
+def test_estimates_reproduce_headlines_and_segments(estimates, wave_a, instrument):
     a = estimates[estimates["wave"] == "2017"]
-    for _, h in att.headlines(SurveyDesign.of_wave(wave_a)).iterrows():
+    for _, h in att.headlines(SurveyDesign.of_wave(wave_a), instrument).iterrows():
         r = row(a, h["indicator"], h["category"])
         for col in ["n", "unweighted", "weighted", "se", "lci", "uci"]:
             assert r[col] == pytest.approx(h[col], rel=1e-12), (h["indicator"], col)
@@ -116,8 +117,15 @@ def test_estimates_reproduce_headlines_and_segments(estimates, wave_a):
     r = row(a, "digital_strategy", "Yes")
     assert r["df"] == strategy["df"] < wb["df"]
     assert r["se"] == pytest.approx(strategy["se"], rel=1e-12)
-    champ = est.proportions(SurveyDesign.of_wave(wave_a), "digital_champion")
-    assert (a.loc[a["indicator"] == "digital_champion", "df"] == champ["df"].iloc[0]).all()
+    # the champion question (a single choice, or tick all that apply: then its base is
+    # those who ticked an option): every row has the councils of its base less one
+    if "digital_champion" in wave_a.columns:
+        base = wave_a["digital_champion"].notna()
+    else:
+        base = wave_a.filter(like="digital_champion__").notna().any(axis=1)
+    champ = a.loc[a["indicator"] == "digital_champion", "df"]
+    assert len(champ) > 0
+    assert (champ == wave_a.loc[base, "code"].nunique() - 1).all()
 
 
 def test_missing_segment_column_is_an_error(wave_a):
@@ -245,8 +253,11 @@ def test_pooled_test_agrees_with_wald(change, wave_a, wave_b):
     )
     assert untouched["p"] > 0.05 and row(change, "digital_strategy", "Yes")["p"] > 0.05
 
+    def categorical(d):  # a question of several answers, unchanged between the waves
+        return d["digital_champion"] if "digital_champion" in d else d["exclusion_major_issue"]
+
     champion = trends.pooled_change_test(
-        SurveyDesign.of_wave(wave_a), SurveyDesign.of_wave(wave_b), lambda d: d["digital_champion"]
+        SurveyDesign.of_wave(wave_a), SurveyDesign.of_wave(wave_b), categorical
     )
     assert champion["df_num"] > 1 and champion["p"] > 0.05
 
