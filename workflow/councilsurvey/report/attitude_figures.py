@@ -65,7 +65,7 @@ def headlines_figure(
         # the longest labels (a tick-all question's option after its short label) need
         # the width of a line of text, so they are not wrapped: a reader finds them whole
         longest = max((len(label) for label in plot["label"]), default=0)
-        fig, ax = plt.subplots(figsize=(max(8.0, 4.5 + 0.075 * longest), 0.9 + 0.32 * len(plot)))
+        fig, ax = plt.subplots(figsize=(max(8.0, 6.0 + 0.075 * longest), 0.9 + 0.32 * len(plot)))
         figures.interval_plot(ax, plot, y="label", x="weighted", lo="lci", hi="uci")
         ax.scatter(
             plot["unweighted"],
