@@ -222,13 +222,17 @@ def _titles(fig, ax, question: str, wave: str, labels: ReaderLabels) -> None:
     short = labels.variable(question) if known else THEME_WORDS.get(question, question)
     subtitle = question in labels.questions and labels.question(question) != short
     title = textwrap.fill(f"Wave {wave}: {short}", 62)
-    ax.set_title(title, loc="left", fontsize=11, pad=24 if subtitle else 6)
+    words = textwrap.fill(f"\u201c{labels.question(question)}\u201d", 100) if subtitle else ""
+    # the title sits above the subtitle: 8-point lines of about 11 points each
+    pad = 8 + 11 * (words.count("\n") + 1) if subtitle else 6
+    ax.set_title(title, loc="left", fontsize=11, pad=pad)
     if subtitle:
-        ax.text(
-            0,
-            1.02,
-            textwrap.fill(f"\u201c{labels.question(question)}\u201d", 90),
-            transform=ax.transAxes,
+        ax.annotate(
+            words,
+            xy=(0, 1),
+            xycoords="axes fraction",
+            xytext=(0, 4),
+            textcoords="offset points",
             fontsize=8,
             style="italic",
             va="bottom",
