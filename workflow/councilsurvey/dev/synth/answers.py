@@ -163,11 +163,15 @@ def generate(
 
 
 def truth(rows: pd.DataFrame) -> pd.DataFrame:
-    """The wave's ``truth.csv``: one row per export row, in export order, with the
-    respondent id as the export has it (an exact duplicate repeats its original's id), the
-    frame code of the English council the submitter sits on (empty when none: Welsh and
-    Scottish members, officers, tests, inventions), how the council's name was typed and
-    the submission's designed fate."""
+    """The wave's ``truth.csv``: one row per respondent id of the export, in export order:
+    the id as the export has it, the frame code of the English council the submitter sits
+    on (empty when none: Welsh and Scottish members, officers, tests, inventions), how the
+    council's name was typed and the submission's designed fate.
+
+    An exact duplicate is the same submission exported twice, with its original's id,
+    council and answers: it is listed once, as its original (the cleaning reads a repeated
+    id in the truth as an error, since it could not tell the rows apart)."""
+    rows = rows[rows["_fate"] != "duplicate"]
     out = pd.DataFrame(
         {
             "respondent_id": rows["Respondent ID"].astype(str),

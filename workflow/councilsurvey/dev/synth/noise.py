@@ -37,7 +37,7 @@ naming both: "Kent County Council and Dover District Council", "Norfolk CC / Bro
 DC"), ``blank``, ``officer`` (an officer describing themselves: "Head of digital, Camden
 Council (officer)"), ``outside_england`` (a Welsh or Scottish council), ``unmatchable``
 (an invention: "My local council", "Borsetshire County Council"), ``ambiguous`` (a name
-two councils share: "Kingston", "Richmond", "Newcastle") and ``test``.
+two councils share: "Kingston", "Richmond") and ``test``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,6 @@ ACRONYMS = {
 AMBIGUOUS = {
     "Kingston": ["Kingston upon Thames", "Kingston upon Hull, City of"],
     "Richmond": ["Richmond upon Thames", "Richmondshire"],
-    "Newcastle": ["Newcastle upon Tyne", "Newcastle-under-Lyme"],
 }
 #: the kind of council an official name's last words say, and its short forms
 SUFFIXES = [
@@ -238,10 +237,12 @@ def variants(row) -> dict[str, list[str]]:
 
 
 def typo(rng, text: str) -> str:
-    """One slip of the keyboard (two, one time in five) in ``text``, never in its first
-    letter: a letter dropped, doubled, swapped with the next, or hit next to."""
+    """One slip of the keyboard (two, one time in five, in a name of ten letters or more)
+    in ``text``, never in its first letter: a letter dropped, doubled, swapped with the
+    next, or hit next to."""
     chars = list(text)
-    for _ in range(2 if rng.random() < 0.2 else 1):
+    long = sum(c.isalpha() for c in text) >= 10
+    for _ in range(2 if long and rng.random() < 0.2 else 1):
         letters = [i for i in range(1, len(chars) - 1) if chars[i].isalpha()]
         i = int(rng.choice(letters))
         how = rng.integers(4)
