@@ -56,8 +56,17 @@ def _ticks() -> dict[str, list[list[bool]]]:
 
 
 def _base():
+    """The bundled export's first rows and its codebook, without its own multi-select
+    blocks (the test writes its two questions in each tool's shape)."""
     records = list(csv.reader(open(WAVE / "export.csv", newline="", encoding="utf-8")))
     book = yaml.safe_load((WAVE / "codebook.yaml").read_text())
+    drop = []
+    for var in book["variables"]:
+        if var["kind"] == "multi_select":
+            start = records[0].index(var["header"])
+            drop += range(start, start + len(var["options"]))
+    book["variables"] = [v for v in book["variables"] if v["kind"] != "multi_select"]
+    records = [[c for i, c in enumerate(rec) if i not in set(drop)] for rec in records]
     return records[:2], records[2 : 2 + N], book
 
 
@@ -273,11 +282,29 @@ def test_codebook_refuses_options_that_collide_and_an_impossible_limit(tmp_path)
         load_codebook(path)
 
 
-def test_bundled_codebooks_have_no_multi_select():
-    """The bundled waves stay as they are (their cleaned outputs must not change)."""
+def test_bundled_codebooks_read_the_questionnaires_multi_select_questions():
+    """The bundled waves ask the instrument's tick-all-that-apply questions (issue 15):
+    each codebook has them with the questionnaire's options and ``max_choices``."""
+    from councilsurvey.inputs.instrument import load_instrument
+
     for wave in ("2017", "2019"):
-        book = yaml.safe_load((WAVE.parent / wave / "codebook.yaml").read_text())
-        assert {v["kind"] for v in book["variables"]} <= {"free_text", "single_choice", "likert"}
+        folder = WAVE.parent / wave
+        book = load_codebook(folder / "codebook.yaml")
+        multi = {v["id"]: v for v in book.variables if v["kind"] == "multi_select"}
+        items = load_instrument(folder / "questionnaire.yaml").multi_select_items
+        assert (
+            set(multi)
+            == {i["id"] for i in items}
+            == {
+                "digital_champion",
+                "impact_areas",
+                "top_challenges",
+            }
+        )
+        for item in items:
+            var = multi[item["id"]]
+            assert [o["text"] for o in var["options"]] == item["options"]
+            assert var.get("max_choices") == item.get("max_choices")
 
 
 def _cli(*args):

@@ -59,18 +59,27 @@ Modules
     The command line above.
 """
 
-from councilsurvey.dev.synth.answers import generate
-from councilsurvey.dev.synth.exports import column_order, csv_body, to_csv, to_sav
+from councilsurvey.dev.synth.answers import generate, truth
+from councilsurvey.dev.synth.exports import column_order, csv_body, option_key, to_csv, to_sav
 from councilsurvey.dev.synth.large import (
     LARGE_DIRT,
     LARGE_PARTIES,
+    council_variants,
     large_export,
     large_responses,
     write_large_export,
 )
+from councilsurvey.dev.synth.noise import UNMATCHABLE, WELSH_SCOTTISH, NameTyper
 from councilsurvey.dev.synth.population import PUBLISHED
-from councilsurvey.dev.synth.texts import UNMATCHABLE, WELSH_SCOTTISH, council_name_variants
-from councilsurvey.dev.synth.waves import TARGETS_2019, build, build_2019, check
+from councilsurvey.dev.synth.rules import CleaningRules, segment
+from councilsurvey.dev.synth.waves import (
+    TARGETS_2019,
+    Built,
+    build,
+    build_2019,
+    drawn_figures,
+    export_bytes,
+)
 
 __all__ = [
     "LARGE_DIRT",
@@ -79,16 +88,23 @@ __all__ = [
     "TARGETS_2019",
     "UNMATCHABLE",
     "WELSH_SCOTTISH",
+    "Built",
+    "CleaningRules",
+    "NameTyper",
     "build",
     "build_2019",
-    "check",
     "column_order",
-    "council_name_variants",
+    "council_variants",
     "csv_body",
+    "drawn_figures",
+    "export_bytes",
     "generate",
     "large_export",
     "large_responses",
+    "option_key",
+    "segment",
     "to_csv",
     "to_sav",
+    "truth",
     "write_large_export",
 ]
