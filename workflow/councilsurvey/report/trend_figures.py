@@ -188,7 +188,7 @@ def themes_figure(
                 ax.get_legend().remove()
             else:
                 ax.legend(fontsize=8, loc="lower right", title="wave", title_fontsize=8)
-        axes[-1, 0].set_xlabel("weighted share who ticked the option, of those answering (95% CI)")
+        axes[-1, 0].set_xlabel("weighted share of those answering (95% CI)")
         fig.suptitle("Themes by wave", x=0.01, ha="left", fontsize=11)
         figures.stamp(fig, statement)
         fig.tight_layout(rect=(0, 0.03, 1, 0.98))
