@@ -1,4 +1,6 @@
-"""Figures of the trends notebook: headline and segment shares in every wave.
+"""Figures of the trends notebook: headline and segment shares in every wave, and the
+themes (tick-all-that-apply questions: digital champions, impact areas, challenges) with a
+panel each, which the headline figure leaves out.
 
 Each function takes :func:`councilsurvey.analysis.trends.wave_estimates`' table, writes a
 PNG and an SVG deterministically (:func:`figures.save_all`), stamped with the data
