@@ -528,3 +528,21 @@ def test_themes_in_trends_when_both_waves_asked_them(instrument, tmp_path):
     themes = [labels.variable(q) for q in MULTI]
     assert not [r for r in rows if r.startswith(tuple(themes))]
     assert any("Positive or Very positive" in r for r in rows)
+
+
+def test_an_option_nobody_ticked_is_a_share_of_zero(data, instrument, tmp_path):
+    """An option no respondent ticked has share 0 (not missing), standard error 0 and the
+    Clopper-Pearson upper limit for 0 of n, on the question's base; its figure draws."""
+    column = "impact_areas__none_yet"
+    answered = data.filter(like="impact_areas__").notna().any(axis=1)
+    nobody = data.assign(**{column: data[column].where(~answered, False)})
+    heads = att.headlines(SurveyDesign(nobody, weight="weight", psu="code"), instrument)
+    row = heads.set_index(["indicator", "category"]).loc[("impact_areas", "None yet")]
+    n = int(answered.sum())
+    assert row["n"] == n
+    assert row["unweighted"] == row["weighted"] == row["se"] == row["lci"] == 0
+    assert row["uci"] == pytest.approx(1 - 0.025 ** (1 / n), rel=1e-12)
+    theme_figures.theme_figure(
+        heads, "impact_areas", tmp_path / "i.png", tmp_path / "i.svg", "2017", STATEMENT
+    )
+    assert (tmp_path / "i.svg").stat().st_size > 0
