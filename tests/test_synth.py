@@ -109,10 +109,11 @@ def test_truth_file_describes_every_submission(built_2017):
     assert list(truth.columns) == ["respondent_id", "council_code", "noise", "fate"]
     raw = pd.read_csv(WAVE / "export.csv", header=None, skiprows=2, dtype=str)
     ids = raw[0]
-    # one row per respondent id, in export order (an exact duplicate repeats its id)
-    assert truth["respondent_id"].tolist() == list(dict.fromkeys(ids))
+    # one row per export row, in export order (an exact duplicate repeats its id)
+    assert truth["respondent_id"].tolist() == ids.tolist()
     fates = truth["fate"].value_counts()
     assert fates["respondent"] == 808
+    assert fates["duplicate"] == len(ids) - ids.nunique()
     for fate in ("resubmission", "partial", "test", "speeder", "officer", "outside_england"):
         assert fates[fate] >= 5, fate
     for fate in ("twin_hatted", "blank_council", "unmatchable", "ambiguous"):
