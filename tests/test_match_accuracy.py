@@ -229,3 +229,32 @@ def test_written_summary_ends_with_the_accuracy_counts(accuracy_case, tmp_path):
         "match_excluded,2",
         "match_correctly_rejected,3",
     ]
+
+
+def test_repeated_id_takes_its_listings_in_order(write_export, codebook, frame, matcher, tmp_path):
+    """An exact duplicate repeats the respondent id: its k-th listing in the truth is the
+    truth of its k-th row in the export."""
+    truth = write_truth(
+        tmp_path / "truth.csv",
+        [
+            (rid(1), "E09000007", "exact", "respondent"),
+            (rid(1), "E09000007", "exact", "duplicate"),
+            (rid(2), "E10000016", "suffix", "respondent"),
+        ],
+    )
+    records = [respondent(1), respondent(1), respondent(2, council_text="Kent County Council")]
+    result = run(write_export, codebook, frame, matcher, records, truth=truth)
+    got = result.accuracy.groupby(["fate", "result", "outcome"])["rows"].sum().to_dict()
+    assert got == {
+        ("respondent", "respondent", "right"): 2,
+        ("duplicate", "exact_duplicate", "not_reached"): 1,
+    }
+
+
+def test_id_listed_more_often_than_exported(write_export, codebook, frame, matcher, tmp_path):
+    truth = write_truth(
+        tmp_path / "truth.csv",
+        [(rid(1), "E09000007", "exact", "respondent"), (rid(1), "E09000007", "exact", "duplicate")],
+    )
+    with pytest.raises(InputError, match=r"truth\.csv, row 3, .*listed more often than"):
+        run(write_export, codebook, frame, matcher, [respondent(1)], truth=truth)

@@ -21,7 +21,13 @@ stages, and the first stage that decides wins:
    council scores within the ambiguity margin; a fuzzy best match outside England is
    ``outside_england``. The whole-text ratio, not a partial or token-set score, so that a
    longer name is never matched to a shorter council it contains ("Tewkesbury" is not
-   "Bury", "Wyre Forest" not "Wyre").
+   "Bury", "Wyre Forest" not "Wyre"). A fuzzy match must also be within one typing slip
+   (names of up to six letters) or two (longer names) of the council, counting a swap of
+   neighbours as one slip (optimal string alignment distance), and every other council
+   must be further away: by two slips for names of up to eight letters, where two slips
+   turn one council's name into another's ("Bornley": Burnley or Barnsley?), else by one.
+   A name that is the first words of several councils' names ("Kingston") is
+   ``ambiguous``.
 
 Names that reach the threshold for more than one council are ``ambiguous``; the rest
 are ``unmatched``. Neither is ever guessed: they are excluded and listed. Precision
@@ -267,6 +273,7 @@ class CouncilMatcher:
                 if isinstance(label, str) and label:
                     self._exact[label] = row.code
                     self._keys.setdefault(normalise(label), set()).add(row.code)
+        self._widen_official_short_keys()
         for row in self.outside.itertuples(index=False):
             self._names[row.code] = row.name
             self._outside_keys[normalise(row.name)] = row.code
@@ -287,6 +294,22 @@ class CouncilMatcher:
         self._choices = [(k, c) for k, codes in fuzzy_keys.items() for c in sorted(codes)]
         self._choices += [(k, c) for k, c in self._outside_keys.items()]
         self._choice_keys = [k for k, _ in self._choices]
+
+    def _widen_official_short_keys(self) -> None:
+        """An official name shorter than the council's own name can be the first words of
+        another council's name: "Newcastle City Council" normalises to "newcastle", which
+        also begins Newcastle-under-Lyme. Such a key names either council: it is made
+        ambiguous. (A council's own name that begins another's, "Wyre" and Wyre Forest,
+        "Suffolk" and Suffolk Coastal, stays that council's.)"""
+        own = {normalise(n) for n in self.frame["name"] if isinstance(n, str)}
+        for key, codes in list(self._keys.items()):
+            if key in own:
+                continue
+            others = {
+                c for k, cs in self._keys.items() if k.startswith(key + " ") for c in cs
+            } - codes
+            if others:
+                self._keys[key] = codes | others
 
     def _load_successors(self) -> None:
         frame_codes = set(self.frame["code"])
@@ -414,14 +437,15 @@ class CouncilMatcher:
             }
         # the similarity is the same for one slip in a short name and a different short
         # name ("Glton": Melton or Luton?): the best match must also be within
-        # max_edits(key) typing slips and closer than any other council (in a short name
-        # by two slips: "Laton" is one from Luton but two from Halton)
+        # max_edits(key) typing slips and closer than any other council: by two slips in
+        # a name of up to eight letters ("Laton" is one slip from Luton but two from
+        # Halton, "Bornley" one from Burnley but two from Barnsley), by one in a longer one
         edits = self._edits(key)
         distance = edits.get(best_code)
         limit = max_edits(key)
         if distance is None or distance > limit:
             return result
-        gap = 2 if limit == 1 else 1
+        gap = 2 if len(key.replace(" ", "")) <= 8 else 1
         closer = sorted(c for c, d in edits.items() if c != best_code and d < distance + gap)
         if closer:
             return {
