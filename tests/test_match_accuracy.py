@@ -258,3 +258,45 @@ def test_id_listed_more_often_than_exported(write_export, codebook, frame, match
     )
     with pytest.raises(InputError, match=r"truth\.csv, row 3, .*listed more often than"):
         run(write_export, codebook, frame, matcher, [respondent(1)], truth=truth)
+
+
+def test_wave_yaml_names_an_optional_truth_file(tmp_path):
+    """``truth:`` is resolved like the export; a wave without it has no truth input, and a
+    truth file that does not exist is one line naming wave.yaml."""
+    import shutil
+
+    import yaml
+
+    from councilsurvey.pipeline.paths import load_config, wave_info
+
+    from .conftest import ROOT
+
+    cfg = load_config(ROOT / "config.yaml")
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw" / "2017", raw / "2017")
+    assert "truth" not in wave_info(cfg, "2017", raw)
+    path = raw / "2017" / "wave.yaml"
+    doc = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({**doc, "truth": "truth.csv"}))
+    with pytest.raises(InputError, match=r"wave\.yaml, column 'truth': truth file 'truth\.csv'"):
+        wave_info(cfg, "2017", raw)
+    write_truth(raw / "2017" / "truth.csv", [])
+    assert wave_info(cfg, "2017", raw)["truth"] == (raw / "2017" / "truth.csv").as_posix()
+
+
+def test_shipped_officer_markers_are_the_defaults():
+    from councilsurvey.cleaning.clean import DEFAULT_OFFICER_MARKERS
+    from councilsurvey.pipeline.paths import load_config
+
+    from .conftest import ROOT
+
+    assert load_config(ROOT / "config.yaml")["cleaning"]["officer_markers"] == (
+        DEFAULT_OFFICER_MARKERS
+    )
+
+
+def test_a_councillor_saying_what_they_are_not_is_no_officer(
+    write_export, codebook, frame, matcher
+):
+    records = [respondent(1), respondent(2, council_text="Kent CC, not a member of the cabinet")]
+    assert "officer" not in reasons(run(write_export, codebook, frame, matcher, records)).values()

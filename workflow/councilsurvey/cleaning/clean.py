@@ -93,7 +93,6 @@ DEFAULT_OFFICER_MARKERS = [
     "officer",
     "not a councillor",
     "not an elected member",
-    "not a member",
     "head of",
     "member of staff",
     "employee",
