@@ -300,3 +300,17 @@ def test_a_councillor_saying_what_they_are_not_is_no_officer(
 ):
     records = [respondent(1), respondent(2, council_text="Kent CC, not a member of the cabinet")]
     assert "officer" not in reasons(run(write_export, codebook, frame, matcher, records)).values()
+
+
+def test_id_listed_once_stands_for_its_duplicates(write_export, codebook, frame, matcher, tmp_path):
+    truth = write_truth(
+        tmp_path / "truth.csv",
+        [
+            (rid(1), "E09000007", "exact", "respondent"),
+            (rid(2), "E10000016", "exact", "respondent"),
+        ],
+    )
+    records = [respondent(1), respondent(1), respondent(2, council_text="Kent")]
+    result = run(write_export, codebook, frame, matcher, records, truth=truth)
+    got = result.accuracy.groupby(["result", "outcome"])["rows"].sum().to_dict()
+    assert got == {("respondent", "right"): 2, ("exact_duplicate", "not_reached"): 1}

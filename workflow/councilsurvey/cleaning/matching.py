@@ -26,8 +26,7 @@ stages, and the first stage that decides wins:
    neighbours as one slip (optimal string alignment distance), and every other council
    must be further away: by two slips for names of up to eight letters, where two slips
    turn one council's name into another's ("Bornley": Burnley or Barnsley?), else by one.
-   A name that is the first words of several councils' names ("Kingston") is
-   ``ambiguous``.
+   A name that begins several councils' names ("Kingston", "Richmond") is ``ambiguous``.
 
 Names that reach the threshold for more than one council are ``ambiguous``; the rest
 are ``unmatched``. Neither is ever guessed: they are excluded and listed. Precision
@@ -405,8 +404,9 @@ class CouncilMatcher:
             }
         if len(key.replace(" ", "")) < self.min_fuzzy_length:
             return result
-        # the first words of several councils' names ("Kingston": upon Hull or upon Thames?)
-        starts = sorted({c for k, c in self._choices if k.startswith(key + " ")})
+        # the start of several councils' names ("Kingston": upon Hull or upon Thames?
+        # "Richmond": upon Thames or Richmondshire?)
+        starts = sorted({c for k, c in self._choices if k.startswith(key)})
         if len(starts) > 1:
             return {
                 **result,

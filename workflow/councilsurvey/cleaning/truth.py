@@ -3,8 +3,10 @@
 A synthetic wave's generator knows, for every submission it wrote, which English council
 the submitter sits on (if any), how the council's name was typed and what cleaning should
 do with the submission. It writes this to ``truth.csv`` (named by ``truth:`` in the wave's
-``wave.yaml``), with one row per row of the export: an id the export repeats (an exact
-duplicate) is listed as often, and its k-th listing is the truth of its k-th row. Columns:
+``wave.yaml``), with one row per respondent id of the export. An id the export repeats
+(an exact duplicate) is listed either once, and that listing is the truth of every row
+with the id, or as often as the export has it, and its k-th listing is the truth of its
+k-th row. Columns:
 
 ``respondent_id``
     the export's respondent id, as text (the raw row number when the export has no id
@@ -126,7 +128,8 @@ def join_truth(truth: pd.DataFrame, ids: pd.Series, rows: pd.Series, truth_path,
     -------
     DataFrame
         ``council_code``, ``noise``, ``fate`` of every export row, on ``ids``'s index: the
-        k-th export row with an id takes the id's k-th truth listing.
+        k-th export row with an id takes the id's k-th truth listing (its only listing
+        when the truth lists it once).
 
     Raises
     ------
@@ -137,7 +140,12 @@ def join_truth(truth: pd.DataFrame, ids: pd.Series, rows: pd.Series, truth_path,
     """
     export = pd.DataFrame({"respondent_id": ids.astype(str).to_numpy(), "_row": rows.to_numpy()})
     export["_occurrence"] = export.groupby("respondent_id").cumcount()
-    joined = export.merge(
+    # an id listed once stands for every row with the id
+    listed = truth["respondent_id"].value_counts()
+    once = export["respondent_id"].map(listed).eq(1).to_numpy()
+    export.loc[once, "_occurrence"] = 0
+    export_keys = export.drop_duplicates(["respondent_id", "_occurrence"])
+    joined = export_keys.merge(
         truth, on=["respondent_id", "_occurrence"], how="outer", indicator=True, sort=False
     )
     extra = joined[joined["_merge"] == "right_only"]
