@@ -274,14 +274,17 @@ def test_wave_yaml_names_an_optional_truth_file(tmp_path):
     cfg = load_config(ROOT / "config.yaml")
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "data" / "raw" / "2017", raw / "2017")
-    assert "truth" not in wave_info(cfg, "2017", raw)
     path = raw / "2017" / "wave.yaml"
     doc = yaml.safe_load(path.read_text())
-    path.write_text(yaml.safe_dump({**doc, "truth": "truth.csv"}))
-    with pytest.raises(InputError, match=r"wave\.yaml, column 'truth': truth file 'truth\.csv'"):
+    doc.pop("truth", None)
+    path.write_text(yaml.safe_dump(doc))
+    assert "truth" not in wave_info(cfg, "2017", raw)
+    path.write_text(yaml.safe_dump({**doc, "truth": "truth_of_2017.csv"}))
+    with pytest.raises(InputError, match=r"wave\.yaml, column 'truth': truth file 'truth_of_2017"):
         wave_info(cfg, "2017", raw)
-    write_truth(raw / "2017" / "truth.csv", [])
-    assert wave_info(cfg, "2017", raw)["truth"] == (raw / "2017" / "truth.csv").as_posix()
+    write_truth(raw / "2017" / "truth_of_2017.csv", [])
+    got = wave_info(cfg, "2017", raw)["truth"]
+    assert got == (raw / "2017" / "truth_of_2017.csv").as_posix()
 
 
 def test_shipped_officer_markers_are_the_defaults():
