@@ -14,7 +14,8 @@ Exclusions are applied in this order, each to the rows the previous ones kept:
 ``speeder``
     the export's start-to-end time is under ``cleaning.min_duration_minutes`` (only when
     the codebook maps both a ``start_date`` and an ``end_date`` column; otherwise the
-    rule is skipped and the log says so once);
+    rule is skipped and the log says so once; an end before the start is a clock or
+    export fault, not speed, and is not excluded);
 ``resubmission``
     an earlier submission from an email address that submitted again (the latest
     complete one is kept);
@@ -31,9 +32,10 @@ Exclusions are applied in this order, each to the rows the previous ones kept:
 
 For a synthetic wave with a truth file (``truth:`` in ``wave.yaml``), the summary also
 counts how the submissions that reached the council-matching step (every one not
-excluded by the steps before ``officer``) fared against the truth: ``match_right``,
-``match_wrong`` (must be 0), ``match_excluded`` and ``match_correctly_rejected``
-(:mod:`councilsurvey.cleaning.truth`).
+excluded by the steps before ``officer``: ``match_submissions``) fared against the truth:
+``match_right``, ``match_wrong`` (must be 0), ``match_excluded`` and
+``match_correctly_rejected`` (:mod:`councilsurvey.cleaning.truth`), and
+``council_matching_accuracy.csv`` counts them by kind of name noise.
 
 Council names matched only after normalisation or fuzzily are kept and logged as
 ``repaired`` / ``council_name_variant``; names of councils abolished before the wave's
