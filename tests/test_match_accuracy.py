@@ -206,7 +206,7 @@ def test_officers_excluded(write_export, codebook, frame, matcher, answer):
 
 def test_officer_markers_configurable(write_export, codebook, frame, matcher):
     records = [respondent(1), respondent(2, council_text="Camden (clerk)")]
-    assert reasons(run(write_export, codebook, frame, matcher, records)) == {}
+    assert "officer" not in reasons(run(write_export, codebook, frame, matcher, records)).values()
     got = run(write_export, codebook, frame, matcher, records, officer_markers=["clerk"])
     assert reasons(got) == {4: "officer"}
 
@@ -229,3 +229,91 @@ def test_written_summary_ends_with_the_accuracy_counts(accuracy_case, tmp_path):
         "match_excluded,2",
         "match_correctly_rejected,3",
     ]
+
+
+def test_repeated_id_takes_its_listings_in_order(write_export, codebook, frame, matcher, tmp_path):
+    """An exact duplicate repeats the respondent id: its k-th listing in the truth is the
+    truth of its k-th row in the export."""
+    truth = write_truth(
+        tmp_path / "truth.csv",
+        [
+            (rid(1), "E09000007", "exact", "respondent"),
+            (rid(1), "E09000007", "exact", "duplicate"),
+            (rid(2), "E10000016", "suffix", "respondent"),
+        ],
+    )
+    records = [respondent(1), respondent(1), respondent(2, council_text="Kent County Council")]
+    result = run(write_export, codebook, frame, matcher, records, truth=truth)
+    got = result.accuracy.groupby(["fate", "result", "outcome"])["rows"].sum().to_dict()
+    assert got == {
+        ("respondent", "respondent", "right"): 2,
+        ("duplicate", "exact_duplicate", "not_reached"): 1,
+    }
+
+
+def test_id_listed_more_often_than_exported(write_export, codebook, frame, matcher, tmp_path):
+    truth = write_truth(
+        tmp_path / "truth.csv",
+        [(rid(1), "E09000007", "exact", "respondent"), (rid(1), "E09000007", "exact", "duplicate")],
+    )
+    with pytest.raises(InputError, match=r"truth\.csv, row 3, .*listed more often than"):
+        run(write_export, codebook, frame, matcher, [respondent(1)], truth=truth)
+
+
+def test_wave_yaml_names_an_optional_truth_file(tmp_path):
+    """``truth:`` is resolved like the export; a wave without it has no truth input, and a
+    truth file that does not exist is one line naming wave.yaml."""
+    import shutil
+
+    import yaml
+
+    from councilsurvey.pipeline.paths import load_config, wave_info
+
+    from .conftest import ROOT
+
+    cfg = load_config(ROOT / "config.yaml")
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw" / "2017", raw / "2017")
+    path = raw / "2017" / "wave.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc.pop("truth", None)
+    path.write_text(yaml.safe_dump(doc))
+    assert "truth" not in wave_info(cfg, "2017", raw)
+    path.write_text(yaml.safe_dump({**doc, "truth": "truth_of_2017.csv"}))
+    with pytest.raises(InputError, match=r"wave\.yaml, column 'truth': truth file 'truth_of_2017"):
+        wave_info(cfg, "2017", raw)
+    write_truth(raw / "2017" / "truth_of_2017.csv", [])
+    got = wave_info(cfg, "2017", raw)["truth"]
+    assert got == (raw / "2017" / "truth_of_2017.csv").as_posix()
+
+
+def test_shipped_officer_markers_are_the_defaults():
+    from councilsurvey.cleaning.clean import DEFAULT_OFFICER_MARKERS
+    from councilsurvey.pipeline.paths import load_config
+
+    from .conftest import ROOT
+
+    assert load_config(ROOT / "config.yaml")["cleaning"]["officer_markers"] == (
+        DEFAULT_OFFICER_MARKERS
+    )
+
+
+def test_a_councillor_saying_what_they_are_not_is_no_officer(
+    write_export, codebook, frame, matcher
+):
+    records = [respondent(1), respondent(2, council_text="Kent CC, not a member of the cabinet")]
+    assert "officer" not in reasons(run(write_export, codebook, frame, matcher, records)).values()
+
+
+def test_id_listed_once_stands_for_its_duplicates(write_export, codebook, frame, matcher, tmp_path):
+    truth = write_truth(
+        tmp_path / "truth.csv",
+        [
+            (rid(1), "E09000007", "exact", "respondent"),
+            (rid(2), "E10000016", "exact", "respondent"),
+        ],
+    )
+    records = [respondent(1), respondent(1), respondent(2, council_text="Kent")]
+    result = run(write_export, codebook, frame, matcher, records, truth=truth)
+    got = result.accuracy.groupby(["result", "outcome"])["rows"].sum().to_dict()
+    assert got == {("respondent", "right"): 2, ("exact_duplicate", "not_reached"): 1}

@@ -229,6 +229,28 @@ def test_multi_select_read_and_cleaned_in_every_format(make, tmp_path, frame, ma
     assert not (champ.notna().all(axis=1) & ~champ.fillna(False).any(axis=1)).any()
 
 
+def test_an_option_nobody_ticked_is_read_as_unticked(tmp_path, frame, matcher):
+    """An export where no one ticked "The mayor" (its column blank in every row, read as
+    a column of nulls) cleans: the option is False for those who answered, NA for those
+    who skipped, and the other options are as written."""
+    records, book_path = _surveymonkey_records(tmp_path)
+    head1, head2 = records[0], records[1]
+    start = head1.index(CHAMPION[0])
+    mayor = start + CHAMPION[1].index("The mayor")
+    assert head2[mayor] == "The mayor"
+    for row in records[2:]:
+        row[mayor] = ""
+    _write_csv(tmp_path / "export.csv", records)
+    book = load_codebook(book_path)
+    result = clean(read_export(tmp_path / "export.csv", book), book, frame, matcher, b"w", "t")
+    r = result.responses
+    cols = [f"digital_champion__{option_slug(o)}" for o in CHAMPION[1]]
+    answered = r[cols].notna().all(axis=1)
+    assert answered.sum() > 20
+    assert (r.loc[answered, "digital_champion__the_mayor"] == False).all()  # noqa: E712
+    assert r.loc[~answered, cols].isna().all().all()
+
+
 def test_none_option_with_another_is_logged_and_missing(tmp_path, frame, matcher):
     export, book_path, first_row = make_surveymonkey(tmp_path)
     book = yaml.safe_load(book_path.read_text())

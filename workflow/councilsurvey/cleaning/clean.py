@@ -14,7 +14,8 @@ Exclusions are applied in this order, each to the rows the previous ones kept:
 ``speeder``
     the export's start-to-end time is under ``cleaning.min_duration_minutes`` (only when
     the codebook maps both a ``start_date`` and an ``end_date`` column; otherwise the
-    rule is skipped and the log says so once);
+    rule is skipped and the log says so once; an end before the start is a clock or
+    export fault, not speed, and is not excluded);
 ``resubmission``
     an earlier submission from an email address that submitted again (the latest
     complete one is kept);
@@ -31,9 +32,10 @@ Exclusions are applied in this order, each to the rows the previous ones kept:
 
 For a synthetic wave with a truth file (``truth:`` in ``wave.yaml``), the summary also
 counts how the submissions that reached the council-matching step (every one not
-excluded by the steps before ``officer``) fared against the truth: ``match_right``,
-``match_wrong`` (must be 0), ``match_excluded`` and ``match_correctly_rejected``
-(:mod:`councilsurvey.cleaning.truth`).
+excluded by the steps before ``officer``: ``match_submissions``) fared against the truth:
+``match_right``, ``match_wrong`` (must be 0), ``match_excluded`` and
+``match_correctly_rejected`` (:mod:`councilsurvey.cleaning.truth`), and
+``council_matching_accuracy.csv`` counts them by kind of name noise.
 
 Council names matched only after normalisation or fuzzily are kept and logged as
 ``repaired`` / ``council_name_variant``; names of councils abolished before the wave's
@@ -46,19 +48,20 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from councilsurvey.cleaning.dates import fast_dates as _fast_dates
+from councilsurvey.cleaning.dates import durations as _durations
+from councilsurvey.cleaning.dates import fast_dates as _fast_dates  # noqa: F401 (tests)
+from councilsurvey.cleaning.dates import parse_dates as _parse_dates
 from councilsurvey.cleaning.matching import AMBIGUOUS, MATCHED, OUTSIDE, CouncilMatcher
 from councilsurvey.cleaning.multiselect import answered, check_choices, option_columns, recode_other
 from councilsurvey.cleaning.pseudonym import pseudonymise_all
 from councilsurvey.cleaning.redact import redact, redact_series
+from councilsurvey.cleaning.schema import validate_responses
 from councilsurvey.cleaning.truth import (
     accuracy_rows,
     accuracy_table,
@@ -68,13 +71,11 @@ from councilsurvey.cleaning.truth import (
     outcomes,
 )
 from councilsurvey.core.errors import InputError
-from councilsurvey.core.yamlio import load_yaml
 from councilsurvey.inputs.codebook import Codebook
 from councilsurvey.inputs.export import ROW, RawExport, norm_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "responses.schema.yaml"
 LOG_COLUMNS = ["raw_row", "action", "reason", "detail"]
 EXCLUSION_REASONS = [
     "test_submission",
@@ -93,7 +94,6 @@ DEFAULT_OFFICER_MARKERS = [
     "officer",
     "not a councillor",
     "not an elected member",
-    "not a member",
     "head of",
     "member of staff",
     "employee",
@@ -539,48 +539,6 @@ def _cell_error(raw: RawExport, data: pd.DataFrame, index, column: str, message:
     return InputError(raw.path, message, row=int(data.at[index, ROW]), column=raw.headers[column])
 
 
-def _parse_role(raw: RawExport, codebook: Codebook, data: pd.DataFrame, role: str) -> pd.Series:
-    """The timestamps of one metadata column (``start_date`` or ``end_date``).
-
-    Raises
-    ------
-    InputError
-        For a text that does not fit the codebook's ``date_format``.
-    """
-    fast = _fast_dates(data[role], codebook.date_format)
-    if fast is not None:
-        return fast
-    parsed = pd.to_datetime(data[role], format=codebook.date_format, errors="coerce")
-    bad = data[role].notna() & parsed.isna()
-    if bad.any():
-        i = bad[bad].index[0]
-        message = (
-            f"date {data.at[i, role]!r} does not fit the codebook's date_format "
-            f"{codebook.date_format!r}"
-        )
-        raise _cell_error(raw, data, i, role, message)
-    return parsed
-
-
-def _parse_dates(raw: RawExport, codebook: Codebook, data: pd.DataFrame) -> pd.Series:
-    for role in ("end_date", "start_date"):
-        if role in data:
-            return _parse_role(raw, codebook, data, role)
-    return pd.Series(pd.NaT, index=data.index)
-
-
-def _durations(raw: RawExport, codebook: Codebook, data: pd.DataFrame) -> pd.Series | None:
-    """Minutes from each submission's start to its end timestamp (missing where either is
-    missing); None when the export has no start or no end column."""
-    if "start_date" not in data or "end_date" not in data:
-        return None
-    start = _parse_role(raw, codebook, data, "start_date")
-    end = _parse_role(raw, codebook, data, "end_date")
-    if not pd.api.types.is_datetime64_any_dtype(start):  # e.g. SPSS numbers: not dates
-        return None
-    return (end - start).dt.total_seconds() / 60
-
-
 def _summary(raw, log_df, responses, frame, accuracy=()) -> pd.DataFrame:
     """The cleaning summary: counts by exclusion reason, respondents, coverage, and (for a
     wave with a truth file) the council-matching accuracy rows ``accuracy``."""
@@ -605,46 +563,3 @@ def _summary(raw, log_df, responses, frame, accuracy=()) -> pd.DataFrame:
         *accuracy,
     ]
     return pd.DataFrame(rows, columns=["metric", "value"])
-
-
-def responses_schema(codebook: Codebook, frame: pd.DataFrame) -> pandera.DataFrameSchema:
-    """The pandera schema of ``responses.parquet``, built from
-    ``workflow/schemas/responses.schema.yaml`` and the codebook."""
-    spec = load_yaml(SCHEMA)
-    columns = {}
-    for name, rule in spec["columns"].items():
-        checks = []
-        if "pattern" in rule:
-            checks.append(pandera.Check.str_matches(rule["pattern"]))
-        if rule.get("in_frame"):
-            checks.append(pandera.Check.isin(list(frame[rule["in_frame"]].unique())))
-        columns[name] = pandera.Column(
-            rule["dtype"],
-            checks,
-            nullable=rule.get("nullable", False),
-            unique=rule.get("unique", False),
-        )
-    kinds = spec["variables"]
-    for var in codebook.variables:
-        if var["id"] == "council_text":
-            continue
-        rule = kinds[var["kind"]]
-        if var["kind"] == "single_choice":
-            labels = list(dict.fromkeys(var["values"].values()))
-            dtype = pd.CategoricalDtype(labels, ordered=bool(var.get("ordered", False)))
-            columns[var["id"]] = pandera.Column(dtype, nullable=True)
-        else:
-            checks = []
-            if "minimum" in rule:
-                checks.append(pandera.Check.in_range(rule["minimum"], rule["maximum"]))
-            for col in option_columns(var):  # one per option of a multi-select question
-                columns[col] = pandera.Column(rule["dtype"], checks, nullable=True)
-    return pandera.DataFrameSchema(columns, strict=True, ordered=True)
-
-
-def validate_responses(responses: pd.DataFrame, codebook: Codebook, frame: pd.DataFrame) -> None:
-    """Check cleaned data against its schema; raise ``ValueError`` on failure."""
-    try:
-        responses_schema(codebook, frame).validate(responses)
-    except pandera.errors.SchemaError as exc:
-        raise ValueError(f"cleaned data fails {SCHEMA.name}: {str(exc).splitlines()[0]}") from None

@@ -3,7 +3,10 @@
 A synthetic wave's generator knows, for every submission it wrote, which English council
 the submitter sits on (if any), how the council's name was typed and what cleaning should
 do with the submission. It writes this to ``truth.csv`` (named by ``truth:`` in the wave's
-``wave.yaml``), with one row per respondent id of the export:
+``wave.yaml``), with one row per respondent id of the export. An id the export repeats
+(an exact duplicate) is listed either once, and that listing is the truth of every row
+with the id, or as often as the export has it, and its k-th listing is the truth of its
+k-th row. Columns:
 
 ``respondent_id``
     the export's respondent id, as text (the raw row number when the export has no id
@@ -66,14 +69,15 @@ def load_truth(path, frame_codes) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The four columns as text (empty ``council_code`` is ``""``), indexed by
-        ``respondent_id``, with ``_truth_row`` (the file's line number).
+        The four columns as text (empty ``council_code`` is ``""``), with ``_truth_row``
+        (the file's line number) and ``_occurrence`` (0 for an id's first listing, 1 for
+        its second, ...).
 
     Raises
     ------
     InputError
-        A missing column, an empty or repeated respondent id, or a council code that is
-        not in the frame, naming the file, row and column.
+        A missing column, an empty respondent id, or a council code that is not in the
+        frame, naming the file, row and column.
     """
     path = Path(path)
     try:
@@ -93,15 +97,7 @@ def load_truth(path, frame_codes) -> pd.DataFrame:
     if blank.any():
         row = int(table.loc[blank, "_truth_row"].iloc[0])
         raise InputError(path, "respondent_id is empty", row=row, column="respondent_id")
-    again = table["respondent_id"].duplicated()
-    if again.any():
-        first = table[again].iloc[0]
-        raise InputError(
-            path,
-            f"respondent_id {first['respondent_id']!r} is listed more than once",
-            row=int(first["_truth_row"]),
-            column="respondent_id",
-        )
+    table["_occurrence"] = table.groupby("respondent_id").cumcount()
     codes = set(frame_codes)
     unknown = (table["council_code"] != "") & ~table["council_code"].isin(codes)
     if unknown.any():
@@ -113,7 +109,7 @@ def load_truth(path, frame_codes) -> pd.DataFrame:
             row=int(first["_truth_row"]),
             column="council_code",
         )
-    return table.set_index("respondent_id")
+    return table
 
 
 def join_truth(truth: pd.DataFrame, ids: pd.Series, rows: pd.Series, truth_path, export_path):
@@ -128,30 +124,62 @@ def join_truth(truth: pd.DataFrame, ids: pd.Series, rows: pd.Series, truth_path,
     rows : Series
         Each export row's spreadsheet row number (for the error message).
 
+    Returns
+    -------
+    DataFrame
+        ``council_code``, ``noise``, ``fate`` of every export row, on ``ids``'s index: the
+        k-th export row with an id takes the id's k-th truth listing (its only listing
+        when the truth lists it once).
+
     Raises
     ------
     InputError
-        A truth id that is in no export row (naming the truth file's row), or an export
-        row whose id the truth does not list (naming the export's row).
+        A truth listing with no export row (an id not in the export, or listed more often
+        than the export has it), naming the truth file's row; or an export row with no
+        truth listing, naming the export's row.
     """
-    absent = ~truth.index.isin(ids.astype(str))
-    if absent.any():
-        rid = truth.index[absent][0]
+    export = pd.DataFrame({"respondent_id": ids.astype(str).to_numpy(), "_row": rows.to_numpy()})
+    export["_occurrence"] = export.groupby("respondent_id").cumcount()
+    # an id listed once stands for every row with the id
+    listed = truth["respondent_id"].value_counts()
+    once = export["respondent_id"].map(listed).eq(1).to_numpy()
+    export.loc[once, "_occurrence"] = 0
+    export_keys = export.drop_duplicates(["respondent_id", "_occurrence"])
+    joined = export_keys.merge(
+        truth, on=["respondent_id", "_occurrence"], how="outer", indicator=True, sort=False
+    )
+    extra = joined[joined["_merge"] == "right_only"]
+    if len(extra):
+        first = extra.sort_values("_truth_row").iloc[0]
+        rid = first["respondent_id"]
+        times = int((export["respondent_id"] == rid).sum())
+        why = (
+            f"is not in the export {Path(export_path).name}"
+            if times == 0
+            else f"is listed more often than the export {Path(export_path).name} has it "
+            f"({times} row(s))"
+        )
         raise InputError(
             truth_path,
-            f"respondent_id {rid!r} is not in the export {Path(export_path).name}",
-            row=int(truth.loc[rid, "_truth_row"]),
+            f"respondent_id {rid!r} {why}",
+            row=int(first["_truth_row"]),
             column="respondent_id",
         )
-    unlisted = ~ids.astype(str).isin(truth.index)
-    if unlisted.any():
-        at = unlisted[unlisted].index[0]
+    missing = joined[joined["_merge"] == "left_only"]
+    if len(missing):
+        first = missing.sort_values("_row").iloc[0]
         raise InputError(
             export_path,
-            f"respondent id {ids[at]!r} is not listed in the truth file {Path(truth_path).name}",
-            row=int(rows[at]),
+            f"respondent id {first['respondent_id']!r} is not listed in the truth file "
+            f"{Path(truth_path).name}"
+            + (" (as often as the export has it)" if first["_occurrence"] else ""),
+            row=int(first["_row"]),
         )
-    return truth.drop(columns="_truth_row").reindex(ids.astype(str).to_numpy())
+    both = joined.set_index(["respondent_id", "_occurrence"])
+    key = pd.MultiIndex.from_frame(export[["respondent_id", "_occurrence"]])
+    out = both.loc[key, ["council_code", "noise", "fate"]]
+    out.index = ids.index
+    return out
 
 
 def outcomes(true_code: pd.Series, matched_code: pd.Series, reached: pd.Series) -> pd.Series:

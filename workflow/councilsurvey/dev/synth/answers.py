@@ -130,7 +130,7 @@ def generate(
     )
     df = adjust_benefits(rng, df, instrument, t)
     df = draw_strategy(rng, df, strategy_share=t["digital_strategy"])
-    typer = NameTyper(frame, rules.test_markers)
+    typer = NameTyper(frame, rules.test_markers, rules.officer_markers)
     df = draw_new_questions(rng, df, instrument, t, theta_shift)
     typed = [_council_text(rng, typer, code, old_names) for code in df["code"]]
     df["council_text"] = [text for text, _ in typed]
@@ -163,15 +163,12 @@ def generate(
 
 
 def truth(rows: pd.DataFrame) -> pd.DataFrame:
-    """The wave's ``truth.csv``: one row per respondent id of the export, in export order:
-    the id as the export has it, the frame code of the English council the submitter sits
-    on (empty when none: Welsh and Scottish members, officers, tests, inventions), how the
-    council's name was typed and the submission's designed fate.
-
-    An exact duplicate is the same submission exported twice, with its original's id,
-    council and answers: it is listed once, as its original (the cleaning reads a repeated
-    id in the truth as an error, since it could not tell the rows apart)."""
-    rows = rows[rows["_fate"] != "duplicate"]
+    """The wave's ``truth.csv``: one row per export row (submission), in export order: the
+    respondent id as the export has it (an exact duplicate repeats its original's id, so
+    its k-th listing is the truth of the id's k-th row), the frame code of the English
+    council the submitter sits on (empty when none: Welsh and Scottish members, officers,
+    tests, inventions), how the council's name was typed and the submission's designed
+    fate (an exact duplicate's: ``duplicate``)."""
     out = pd.DataFrame(
         {
             "respondent_id": rows["Respondent ID"].astype(str),

@@ -16,7 +16,7 @@ from councilsurvey.inputs.codebook import codebook_from_instrument
 from councilsurvey.inputs.instrument import load_instrument
 
 #: the first line of the package's docstring, as ``--help`` shows it
-DESCRIPTION = "Seeded generator of the synthetic bundled wave (a SurveyMonkey-style export)."
+DESCRIPTION = "Seeded generator of the synthetic bundled waves (SurveyMonkey CSV and SPSS exports)."
 
 
 def main(argv=None) -> None:

@@ -273,10 +273,24 @@ class NameTyper:
     test_markers : list of str
         The cleaning rules' test marker words: a name that has one ("Test Valley") is
         only typed exactly, as a typo of it would look like a test submission.
+    officer_markers : list of str
+        The cleaning rules' officer markers: an officer's answer uses a template with one
+        (:data:`OFFICER`).
     """
 
-    def __init__(self, frame: pd.DataFrame, test_markers=("test", "testing", "dummy")):
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        test_markers=("test", "testing", "dummy"),
+        officer_markers=("officer", "not a councillor"),
+    ):
         self.frame = frame.set_index("code", drop=False)
+        self.officer_markers = [m.casefold() for m in officer_markers]
+        self.officer_templates = [
+            t for t in OFFICER if any(m in t.casefold() for m in self.officer_markers)
+        ]
+        if not self.officer_templates:
+            raise ValueError("synth: no officer answer has an officer marker of the rules")
         self.names = {str(n).casefold() for n in frame["name"]} | {
             str(n).casefold() for n in frame["official_name"].dropna()
         }
@@ -339,7 +353,8 @@ class NameTyper:
     def officer(self, rng, code: str) -> str:
         """An officer of council ``code`` describing themselves in the council answer."""
         row = self.frame.loc[code]
-        return str(rng.choice(OFFICER)).format(name=base_name(row["name"]), official=_official(row))
+        template = str(rng.choice(self.officer_templates))
+        return template.format(name=base_name(row["name"]), official=_official(row))
 
     def ambiguous(self, rng) -> tuple[str, str]:
         """A name two councils share, and the code of the council the member sits on."""

@@ -10,6 +10,8 @@ from the questionnaire's words (``segments:``), and implements them itself:
   data or the council answer makes a test submission;
 * a submission whose end is less than ``min_duration_minutes`` after its start is a
   speeder (default 2 minutes when the config does not say);
+* an officer marker (``officer_markers``) in the council answer makes an officer's
+  submission: every officer's answer has one, no councillor's has any;
 * enthusiast: agrees (4 or 5) with all three benefit items; sceptic: disagrees (1 or 2)
   with at least two of them; unclassified: fewer than two answered; middle: the rest
   (:func:`segment`).
@@ -34,13 +36,15 @@ class CleaningRules:
     min_answered_share: float = 0.5
     test_markers: list[str] = field(default_factory=lambda: ["test", "testing", "dummy"])
     min_duration_minutes: float = 2.0
+    officer_markers: list[str] = field(default_factory=lambda: ["officer", "not a councillor"])
 
     @classmethod
     def from_config(cls, path) -> CleaningRules:
         """The rules of a ``config.yaml`` (its ``cleaning:`` block; defaults for keys it
         does not have)."""
         block = (load_yaml(path) or {}).get("cleaning", {}) or {}
-        kw = {k: block[k] for k in ("min_answered_share", "test_markers") if k in block}
+        keys = ("min_answered_share", "test_markers", "officer_markers")
+        kw = {k: block[k] for k in keys if k in block}
         if "min_duration_minutes" in block:
             kw["min_duration_minutes"] = float(block["min_duration_minutes"])
         return cls(**kw)
