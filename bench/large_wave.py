@@ -85,8 +85,6 @@ def run_stage(stage: str, work: Path, rows: int, seed: int) -> None:
             instrument_path=WAVE / "questionnaire.yaml",
             frame_path=FRAME,
             outside_path=OUTSIDE,
-            threshold=cfg["cleaning"]["fuzzy_threshold"],
-            margin=cfg["cleaning"]["ambiguity_margin"],
         )
     elif stage == "validate":
         prepare.validate_raw(

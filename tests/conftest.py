@@ -38,8 +38,16 @@ def load_fixture_maker():
 
 
 #: a complete, valid answer set (export texts) for one respondent: the format fixtures'
-#: base respondent
-ANSWERS = load_fixture_maker().BASE
+#: base respondent, with the bundled instrument's newer questions answered (the ten-year
+#: impact; one tick in each tick-all-that-apply question, keyed <id>__<option slug> as the
+#: generator's column_order names the option columns)
+ANSWERS = {
+    **load_fixture_maker().BASE,
+    "overall_impact": "Positive",
+    "digital_champion__nobody": "Nobody",
+    "impact_areas__savings": "Savings",
+    "top_challenges__funding": "Funding",
+}
 
 
 @pytest.fixture

@@ -72,19 +72,31 @@ def test_diff_and_verify_are_subcommands():
 # --------------------------------------------------------------- the bundled 2017 wave
 
 
+def _scale_in_words(var) -> bool:
+    """An ordered scale without numbers in its answers ("Very negative" ... "Very
+    positive"): the questionnaire says it is ordered, which a draft cannot guess."""
+    return bool(var.get("ordered")) and not any(
+        ch.isdigit() for answer in var.get("values", {}) for ch in answer
+    )
+
+
 def test_draft_of_the_2017_export_matches_the_hand_written_codebook(tmp_path):
     draft, summary = draft_and_read(WAVE / "export.csv", tmp_path)
     hand = yaml.safe_load((WAVE / "codebook.yaml").read_text())
     assert draft["metadata"] == hand["metadata"]
     assert draft["date_format"] == hand["date_format"]
-    drafted = {(v["header"], v["subheader"]): v for v in draft["variables"]}
+    drafted = {(v["header"], v.get("subheader")): v for v in draft["variables"]}
     assert len(drafted) == len(hand["variables"])
     for var in hand["variables"]:
-        got = drafted[(var["header"], var["subheader"])]
+        got = drafted[(var["header"], var.get("subheader"))]
         assert got["kind"] == var["kind"], var["id"]
-        assert got.get("ordered") == var.get("ordered"), var["id"]
+        if var["kind"] == "multi_select":  # its options, and "choose up to three" read
+            assert got["options"] == var["options"], var["id"]
+            assert got.get("max_choices") == var.get("max_choices"), var["id"]
+            continue
+        assert got.get("ordered") == var.get("ordered") or _scale_in_words(var), var["id"]
         assert got.get("values", {}).items() <= var.get("values", {}).items(), var["id"]
-        if var.get("ordered"):  # an ordered question's options in the questionnaire's order
+        if var.get("ordered") and not _scale_in_words(var):  # in the questionnaire's order
             assert list(got["values"]) == [k for k in var["values"] if k in got["values"]]
     export = pd.read_csv(WAVE / "export.csv", skiprows=[1], dtype=str, keep_default_na=False)
     assert summary["rows"] == len(export)
@@ -100,15 +112,21 @@ def test_draft_of_the_2019_sav_matches_the_hand_written_codebook(tmp_path):
     assert [(m["names"], m["role"]) for m in draft["metadata"]] == [
         (m["names"], m["role"]) for m in hand["metadata"]
     ]
-    drafted = {v["column"]: v for v in draft["variables"]}
+
+    def column(v):  # a multi-select question: its first option's variable
+        return v["column"] if "column" in v else v["options"][0]["column"]
+
+    drafted = {column(v): v for v in draft["variables"]}
     assert len(drafted) == len(hand["variables"])
     for var in hand["variables"]:
-        got = drafted[var["column"]]
-        assert (got["id"], got["kind"], got.get("ordered")) == (
-            var["id"],
-            var["kind"],
-            var.get("ordered"),
-        )
+        got = drafted[column(var)]
+        if var["kind"] == "multi_select":  # the id is drafted from the labels' words
+            assert got["kind"] == "multi_select"
+            assert got["options"] == var["options"], var["id"]
+            assert got.get("max_choices") == var.get("max_choices"), var["id"]
+            continue
+        assert (got["id"], got["kind"]) == (var["id"], var["kind"])
+        assert got.get("ordered") == var.get("ordered") or _scale_in_words(var), var["id"]
         assert list(got.get("values", {}).items()) == list(var.get("values", {}).items())
     pyreadstat = pytest.importorskip("pyreadstat")
     frame, _ = pyreadstat.read_sav(str(ROOT / "data" / "raw" / "2019" / "export.sav"))

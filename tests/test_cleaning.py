@@ -90,11 +90,18 @@ def test_resubmission_keeps_latest_complete(write_export, codebook, frame, match
 
 def test_partial_threshold_is_half_the_closed_items(write_export, codebook, frame, matcher):
     closed = [v["id"] for v in codebook.variables if v["kind"] != "free_text"]
-    assert len(closed) == 16
-    blank7 = dict.fromkeys(closed[:8], "")  # 8 of 16 answered: not partial
-    blank9 = dict.fromkeys(closed[:9], "")  # 7 of 16: partial
+    assert len(closed) == 19  # a multi-select question counts once
+    half = -(-len(closed) // 2)  # 10 of 19 answered: not partial; 9 of 19: partial
+    single = [v["id"] for v in codebook.variables if v["kind"] in ("single_choice", "likert")]
+    assert closed[: len(closed) - half + 1] == single[: len(closed) - half + 1]
+    blank_ok = dict.fromkeys(closed[: len(closed) - half], "")
+    blank_partial = dict.fromkeys(closed[: len(closed) - half + 1], "")
     result = run(
-        write_export, codebook, frame, matcher, [respondent(1, **blank7), respondent(2, **blank9)]
+        write_export,
+        codebook,
+        frame,
+        matcher,
+        [respondent(1, **blank_ok), respondent(2, **blank_partial)],
     )
     assert reasons(result) == {4: "partial"}
 

@@ -15,7 +15,7 @@ from councilsurvey.cleaning.matching import normalise
         ("camden", "normalised"),
         ("  CAMDEN  council ", "normalised"),
         ("Camdem", "fuzzy"),
-        ("Cmaden", "fuzzy"),
+        ("Camdne", "fuzzy"),
     ],
 )
 def test_camden_variants(matcher, typed, method):
@@ -56,6 +56,14 @@ def test_welsh_and_scottish_councils_are_outside_england(matcher, typed):
     m = matcher.match(typed)
     assert m["status"] == "outside_england"
     assert m["code"][0] in "SW"
+
+
+def test_a_slip_in_a_short_name_must_leave_others_two_slips_away(matcher):
+    # one swap from Camden, but only two letters from Craven: in a six-letter name that is
+    # too close to tell (a wrong council is worse than an exclusion)
+    m = matcher.match("Cmaden")
+    assert m["status"] == "ambiguous" and m["code"] is None
+    assert set(m["candidates"].split(";")) == {"E09000007", "E07000163"}
 
 
 def test_ambiguous_name_is_not_guessed(matcher):

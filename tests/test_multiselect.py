@@ -56,8 +56,17 @@ def _ticks() -> dict[str, list[list[bool]]]:
 
 
 def _base():
+    """The bundled export's first rows and its codebook, without its own multi-select
+    blocks (the test writes its two questions in each tool's shape)."""
     records = list(csv.reader(open(WAVE / "export.csv", newline="", encoding="utf-8")))
     book = yaml.safe_load((WAVE / "codebook.yaml").read_text())
+    drop = []
+    for var in book["variables"]:
+        if var["kind"] == "multi_select":
+            start = records[0].index(var["header"])
+            drop += range(start, start + len(var["options"]))
+    book["variables"] = [v for v in book["variables"] if v["kind"] != "multi_select"]
+    records = [[c for i, c in enumerate(rec) if i not in set(drop)] for rec in records]
     return records[:2], records[2 : 2 + N], book
 
 
@@ -220,6 +229,28 @@ def test_multi_select_read_and_cleaned_in_every_format(make, tmp_path, frame, ma
     assert not (champ.notna().all(axis=1) & ~champ.fillna(False).any(axis=1)).any()
 
 
+def test_an_option_nobody_ticked_is_read_as_unticked(tmp_path, frame, matcher):
+    """An export where no one ticked "The mayor" (its column blank in every row, read as
+    a column of nulls) cleans: the option is False for those who answered, NA for those
+    who skipped, and the other options are as written."""
+    records, book_path = _surveymonkey_records(tmp_path)
+    head1, head2 = records[0], records[1]
+    start = head1.index(CHAMPION[0])
+    mayor = start + CHAMPION[1].index("The mayor")
+    assert head2[mayor] == "The mayor"
+    for row in records[2:]:
+        row[mayor] = ""
+    _write_csv(tmp_path / "export.csv", records)
+    book = load_codebook(book_path)
+    result = clean(read_export(tmp_path / "export.csv", book), book, frame, matcher, b"w", "t")
+    r = result.responses
+    cols = [f"digital_champion__{option_slug(o)}" for o in CHAMPION[1]]
+    answered = r[cols].notna().all(axis=1)
+    assert answered.sum() > 20
+    assert (r.loc[answered, "digital_champion__the_mayor"] == False).all()  # noqa: E712
+    assert r.loc[~answered, cols].isna().all().all()
+
+
 def test_none_option_with_another_is_logged_and_missing(tmp_path, frame, matcher):
     export, book_path, first_row = make_surveymonkey(tmp_path)
     book = yaml.safe_load(book_path.read_text())
@@ -273,11 +304,29 @@ def test_codebook_refuses_options_that_collide_and_an_impossible_limit(tmp_path)
         load_codebook(path)
 
 
-def test_bundled_codebooks_have_no_multi_select():
-    """The bundled waves stay as they are (their cleaned outputs must not change)."""
+def test_bundled_codebooks_read_the_questionnaires_multi_select_questions():
+    """The bundled waves ask the instrument's tick-all-that-apply questions (issue 15):
+    each codebook has them with the questionnaire's options and ``max_choices``."""
+    from councilsurvey.inputs.instrument import load_instrument
+
     for wave in ("2017", "2019"):
-        book = yaml.safe_load((WAVE.parent / wave / "codebook.yaml").read_text())
-        assert {v["kind"] for v in book["variables"]} <= {"free_text", "single_choice", "likert"}
+        folder = WAVE.parent / wave
+        book = load_codebook(folder / "codebook.yaml")
+        multi = {v["id"]: v for v in book.variables if v["kind"] == "multi_select"}
+        items = load_instrument(folder / "questionnaire.yaml").multi_select_items
+        assert (
+            set(multi)
+            == {i["id"] for i in items}
+            == {
+                "digital_champion",
+                "impact_areas",
+                "top_challenges",
+            }
+        )
+        for item in items:
+            var = multi[item["id"]]
+            assert [o["text"] for o in var["options"]] == item["options"]
+            assert var.get("max_choices") == item.get("max_choices")
 
 
 def _cli(*args):

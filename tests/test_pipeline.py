@@ -311,7 +311,9 @@ def test_rerun_is_a_noop_and_adding_a_wave_changes_nothing_of_2017(run, full):
 def test_second_wave_and_trends(full):
 
     seg = pd.read_csv(full / "results/2019/tables/segments.csv").set_index("segment")
-    assert seg["n"].sum() == 652 and seg.at["enthusiast", "n"] == 335
+    # 650: two 2019 typos ("Geding", "Horham") are one slip from their council but only two
+    # from another six-letter one (Reading, Durham): excluded as ambiguous, never guessed
+    assert seg["n"].sum() == 650 and seg.at["enthusiast", "n"] == 334
     log = pd.read_csv(full / "data/processed/2019/cleaning_log.csv")
     assert (log["reason"] == "council_successor").sum() >= 1
     codes = set(pd.read_parquet(full / "data/processed/2019/responses.parquet")["code"])

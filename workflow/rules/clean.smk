@@ -6,12 +6,14 @@ rule clean:
         codebook=wave_input("codebook"),
         frame=wave_input("frame"),
         outside=wave_input("outside"),
+        truth=wave_input("truth"),
         report=out("report"),
     output:
         responses=out("responses"),
         cleaning_log=out("cleaning_log"),
         matches=out("matches"),
         summary=out("summary"),
+        match_accuracy=out("match_accuracy"),
     params:
         n_councils=frame_size,
         export_format=wave_field("format"),

@@ -32,10 +32,11 @@ wildcard_constraints:
 
 
 def wave_input(key):
-    """Input function: one raw input of a wave (export, codebook, frame, outside)."""
+    """Input function: one raw input of a wave (export, codebook, frame, outside; truth,
+    which only a synthetic wave's wave.yaml may name: none otherwise)."""
 
     def fn(wildcards):
-        return paths.wave_inputs(config, wildcards.wave)[key]
+        return paths.wave_inputs(config, wildcards.wave).get(key, [])
 
     return fn
 

@@ -149,6 +149,23 @@ def headlines(design: SurveyDesign) -> pd.DataFrame:
         est.share(design, yes_among_yes_no("has_digital_strategy")),
     )
 
+    if "digital_champion" in data:
+        _single_champion(design, add)
+    else:
+        _multi_champion(design, add)
+
+    add(
+        "exclusion_major_issue",
+        "Yes",
+        "respondents answering exclusion_major_issue Yes or No (Don't know/blank excluded); Yes",
+        est.share(design, yes_among_yes_no("exclusion_major_issue")),
+    )
+    return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+
+
+def _single_champion(design: SurveyDesign, add) -> None:
+    """The champion rows of a wave asking ``digital_champion`` as a single choice."""
+    data = design.data
     champ = est.proportions(design, "digital_champion").set_index("category")
     basis = (
         "respondents answering digital_champion (Don't know counts as an answer; blank excluded)"
@@ -166,13 +183,32 @@ def headlines(design: SurveyDesign) -> pd.DataFrame:
         est.share(design, flag),
     )
 
-    add(
-        "exclusion_major_issue",
-        "Yes",
-        "respondents answering exclusion_major_issue Yes or No (Don't know/blank excluded); Yes",
-        est.share(design, yes_among_yes_no("exclusion_major_issue")),
-    )
-    return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+
+def _multi_champion(design: SurveyDesign, add) -> None:
+    """The champion rows of a wave asking ``digital_champion`` as tick all that apply
+    (cleaned columns ``digital_champion__<option>``, NA when skipped): one row per option
+    (its column's slug) among those who ticked any option, then the leader or the chief
+    executive (either ticked). A stopgap until the headlines are driven by the
+    instrument's multi-select questions."""
+    data = design.data
+    cols = [c for c in data.columns if c.startswith("digital_champion__")]
+    if not cols:
+        return
+    basis = "respondents answering digital_champion (ticked any option; skipped excluded)"
+    for col in cols:
+        add("digital_champion", col.split("__", 1)[1], basis, est.share(design, data[col]))
+    either = [
+        c for c in cols if c.endswith(("__the_leader_of_the_council", "__the_chief_executive"))
+    ]
+    if either:
+        flag = data[either].fillna(False).astype(bool).any(axis=1).astype("boolean")
+        flag[data[cols[0]].isna()] = pd.NA
+        add(
+            "digital_champion",
+            "leader_or_chief_executive",
+            basis + "; the leader of the council or the chief executive",
+            est.share(design, flag),
+        )
 
 
 # --------------------------------------------------------------------------- associations

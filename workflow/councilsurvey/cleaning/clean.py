@@ -11,11 +11,31 @@ Exclusions are applied in this order, each to the rows the previous ones kept:
     the same answers and metadata as an earlier row;
 ``partial``
     fewer than ``cleaning.min_answered_share`` of the closed items answered;
+``speeder``
+    the export's start-to-end time is under ``cleaning.min_duration_minutes`` (only when
+    the codebook maps both a ``start_date`` and an ``end_date`` column; otherwise the
+    rule is skipped and the log says so once; an end before the start is a clock or
+    export fault, not speed, and is not excluded);
 ``resubmission``
     an earlier submission from an email address that submitted again (the latest
     complete one is kept);
+``officer``
+    the council answer says the submitter is an officer, not a councillor (a marker of
+    config ``cleaning.officer_markers`` as a word: "Head of digital, Camden Council
+    (officer)", "I am an officer not a councillor");
+``council_blank``
+    no council named;
 ``outside_england``, ``council_ambiguous``, ``council_unmatched``
-    council not in England's frame, or not identifiable.
+    council not in England's frame, or not identifiable (a name of two councils of the
+    frame, "Kent County and Dover District", is ambiguous: the answers could be about
+    either).
+
+For a synthetic wave with a truth file (``truth:`` in ``wave.yaml``), the summary also
+counts how the submissions that reached the council-matching step (every one not
+excluded by the steps before ``officer``: ``match_submissions``) fared against the truth:
+``match_right``, ``match_wrong`` (must be 0), ``match_excluded`` and
+``match_correctly_rejected`` (:mod:`councilsurvey.cleaning.truth`), and
+``council_matching_accuracy.csv`` counts them by kind of name noise.
 
 Council names matched only after normalisation or fuzzily are kept and logged as
 ``repaired`` / ``council_name_variant``; names of councils abolished before the wave's
@@ -27,39 +47,58 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from councilsurvey.cleaning.dates import fast_dates as _fast_dates
+from councilsurvey.cleaning.dates import durations as _durations
+from councilsurvey.cleaning.dates import fast_dates as _fast_dates  # noqa: F401 (tests)
+from councilsurvey.cleaning.dates import parse_dates as _parse_dates
 from councilsurvey.cleaning.matching import AMBIGUOUS, MATCHED, OUTSIDE, CouncilMatcher
 from councilsurvey.cleaning.multiselect import answered, check_choices, option_columns, recode_other
 from councilsurvey.cleaning.pseudonym import pseudonymise_all
 from councilsurvey.cleaning.redact import redact, redact_series
+from councilsurvey.cleaning.schema import validate_responses
+from councilsurvey.cleaning.truth import (
+    accuracy_rows,
+    accuracy_table,
+    empty_accuracy_table,
+    join_truth,
+    load_truth,
+    outcomes,
+)
 from councilsurvey.core.errors import InputError
-from councilsurvey.core.yamlio import load_yaml
 from councilsurvey.inputs.codebook import Codebook
 from councilsurvey.inputs.export import ROW, RawExport, norm_text
 
 log = logging.getLogger(__name__)
 
-SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "responses.schema.yaml"
 LOG_COLUMNS = ["raw_row", "action", "reason", "detail"]
 EXCLUSION_REASONS = [
     "test_submission",
     "exact_duplicate",
     "partial",
+    "speeder",
     "resubmission",
+    "officer",
+    "council_blank",
     "outside_england",
     "council_ambiguous",
     "council_unmatched",
 ]
 DEFAULT_TEST_MARKERS = ["test", "testing", "dummy"]
+DEFAULT_OFFICER_MARKERS = [
+    "officer",
+    "not a councillor",
+    "not an elected member",
+    "head of",
+    "member of staff",
+    "employee",
+]
+DEFAULT_MIN_DURATION_MINUTES = 2.0
 
 
 @dataclass
@@ -76,12 +115,16 @@ class CleanResult:
         Every distinct typed council name with its match.
     summary : DataFrame
         metric, value.
+    accuracy : DataFrame
+        Council-matching accuracy against the wave's truth by noise kind (no rows without
+        a truth file): :func:`councilsurvey.cleaning.truth.accuracy_table`.
     """
 
     responses: pd.DataFrame
     log: pd.DataFrame
     matches: pd.DataFrame
     summary: pd.DataFrame
+    accuracy: pd.DataFrame = field(default_factory=empty_accuracy_table)
 
 
 def recode(raw: RawExport, codebook: Codebook) -> pd.DataFrame:
@@ -197,6 +240,9 @@ def clean(
     wave: str,
     min_answered_share: float = 0.5,
     test_markers: list[str] | None = None,
+    officer_markers: list[str] | None = None,
+    min_duration_minutes: float = DEFAULT_MIN_DURATION_MINUTES,
+    truth=None,
 ) -> CleanResult:
     """Run the clean stage on one wave's export.
 
@@ -216,6 +262,13 @@ def clean(
         A response answering fewer than this share of closed items is partial.
     test_markers : list of str, optional
         Words that mark a test submission.
+    officer_markers : list of str, optional
+        Words or phrases in the council answer that mark an officer, not a councillor.
+    min_duration_minutes : float
+        A submission completed in less time (end minus start timestamp) is a speeder.
+    truth : str or Path, optional
+        A synthetic wave's truth file: the summary then reports council-matching accuracy
+        (:mod:`councilsurvey.cleaning.truth`) and ``accuracy`` is filled.
 
     Returns
     -------
@@ -224,10 +277,22 @@ def clean(
     Raises
     ------
     InputError
-        If an answer is not in the codebook, or if no respondent is left.
+        If an answer is not in the codebook, if no respondent is left, or for a truth
+        file that is bad or does not fit the export.
     """
     markers = test_markers or DEFAULT_TEST_MARKERS
     data = recode(raw, codebook)
+    # the raw respondent id (the row number without an id column), for the truth's join
+    raw_ids = (
+        data["respondent_id"].astype("string")
+        if "respondent_id" in data
+        else data[ROW].astype(int).astype(str)
+    )
+    truth_rows = None
+    if truth is not None:
+        truth_rows = join_truth(
+            load_truth(truth, frame["code"]), raw_ids, data[ROW], truth, raw.path
+        )
     entries: list[pd.DataFrame] = []
     keep = pd.Series(True, index=data.index)
 
@@ -300,6 +365,21 @@ def clean(
         lambda idx: n_answered[idx].astype(str) + f" of {n_closed} closed items answered",
     )
 
+    # 3b. speeders: completed faster than anyone can read the questions
+    minutes = _durations(raw, codebook, data)
+    if minutes is None:
+        log.info("no start and end timestamps in the export: the speeder rule is skipped")
+    else:
+        # (an end before the start is a clock or export fault, not speed: not excluded)
+        exclude(
+            (minutes >= 0) & (minutes < min_duration_minutes),
+            "speeder",
+            lambda idx: (
+                minutes[idx].map(lambda m: f"completed in {m:.1f} minutes")
+                + f" (under {min_duration_minutes:g})"
+            ),
+        )
+
     # 4. resubmissions: keep the latest complete submission per email address
     if "email" in data:
         email = _casefold(data["email"].astype("string").str.strip())
@@ -327,6 +407,10 @@ def clean(
     # 5. councils
     reached = keep.copy()
     typed = data["council_text"].astype("string")
+    officer = _has_marker(typed, officer_markers or DEFAULT_OFFICER_MARKERS)
+    exclude(officer, "officer", "the council answer says an officer answered")
+    typed = typed.where((typed.str.strip() != "").fillna(False).astype(bool))  # spaces: blank
+    exclude(typed.isna(), "council_blank", "council left blank")
     matches = matcher.match_all(typed[keep].dropna().unique())
     by_text = matches.set_index("typed").to_dict("index")
     status = pd.Series(
@@ -435,8 +519,18 @@ def clean(
     match_table = matches.assign(rows=matches["typed"].map(typed[reached].value_counts()))
     # what respondents typed can hold contact details: redact them in every output
     match_table["typed"] = match_table["typed"].map(redact)
-    summary = _summary(raw, log_df, responses, frame)
-    return CleanResult(responses, log_df, match_table, summary)
+    if truth_rows is None:
+        return CleanResult(responses, log_df, match_table, _summary(raw, log_df, responses, frame))
+    # accuracy against the truth: every row's kept code (missing if excluded) and result
+    matched = pd.Series(pd.NA, index=data.index, dtype="string")
+    matched[keep] = kept["code"].reindex(data.index[keep]).astype("string")
+    excluded = log_df[log_df["action"] == "excluded"].set_index("raw_row")["reason"]
+    result_of = data[ROW].astype(int).map(excluded).fillna("respondent")
+    truth_rows.index = data.index
+    outcome = outcomes(truth_rows["council_code"], matched, reached)
+    summary = _summary(raw, log_df, responses, frame, accuracy_rows(outcome))
+    table = accuracy_table(truth_rows, result_of, outcome)
+    return CleanResult(responses, log_df, match_table, summary, table)
 
 
 def _cell_error(raw: RawExport, data: pd.DataFrame, index, column: str, message: str):
@@ -445,26 +539,9 @@ def _cell_error(raw: RawExport, data: pd.DataFrame, index, column: str, message:
     return InputError(raw.path, message, row=int(data.at[index, ROW]), column=raw.headers[column])
 
 
-def _parse_dates(raw: RawExport, codebook: Codebook, data: pd.DataFrame) -> pd.Series:
-    for role in ("end_date", "start_date"):
-        if role in data:
-            fast = _fast_dates(data[role], codebook.date_format)
-            if fast is not None:
-                return fast
-            parsed = pd.to_datetime(data[role], format=codebook.date_format, errors="coerce")
-            bad = data[role].notna() & parsed.isna()
-            if bad.any():
-                i = bad[bad].index[0]
-                message = (
-                    f"date {data.at[i, role]!r} does not fit the codebook's date_format "
-                    f"{codebook.date_format!r}"
-                )
-                raise _cell_error(raw, data, i, role, message)
-            return parsed
-    return pd.Series(pd.NaT, index=data.index)
-
-
-def _summary(raw, log_df, responses, frame) -> pd.DataFrame:
+def _summary(raw, log_df, responses, frame, accuracy=()) -> pd.DataFrame:
+    """The cleaning summary: counts by exclusion reason, respondents, coverage, and (for a
+    wave with a truth file) the council-matching accuracy rows ``accuracy``."""
     rows = [("raw_rows", len(raw.data))]
     excluded = log_df[log_df["action"] == "excluded"]["reason"].value_counts()
     for reason in EXCLUSION_REASONS:
@@ -483,48 +560,6 @@ def _summary(raw, log_df, responses, frame) -> pd.DataFrame:
             "seats_in_covered_councils",
             int(frame.loc[frame["code"].isin(responses["code"]), "seats"].sum()),
         ),
+        *accuracy,
     ]
     return pd.DataFrame(rows, columns=["metric", "value"])
-
-
-def responses_schema(codebook: Codebook, frame: pd.DataFrame) -> pandera.DataFrameSchema:
-    """The pandera schema of ``responses.parquet``, built from
-    ``workflow/schemas/responses.schema.yaml`` and the codebook."""
-    spec = load_yaml(SCHEMA)
-    columns = {}
-    for name, rule in spec["columns"].items():
-        checks = []
-        if "pattern" in rule:
-            checks.append(pandera.Check.str_matches(rule["pattern"]))
-        if rule.get("in_frame"):
-            checks.append(pandera.Check.isin(list(frame[rule["in_frame"]].unique())))
-        columns[name] = pandera.Column(
-            rule["dtype"],
-            checks,
-            nullable=rule.get("nullable", False),
-            unique=rule.get("unique", False),
-        )
-    kinds = spec["variables"]
-    for var in codebook.variables:
-        if var["id"] == "council_text":
-            continue
-        rule = kinds[var["kind"]]
-        if var["kind"] == "single_choice":
-            labels = list(dict.fromkeys(var["values"].values()))
-            dtype = pd.CategoricalDtype(labels, ordered=bool(var.get("ordered", False)))
-            columns[var["id"]] = pandera.Column(dtype, nullable=True)
-        else:
-            checks = []
-            if "minimum" in rule:
-                checks.append(pandera.Check.in_range(rule["minimum"], rule["maximum"]))
-            for col in option_columns(var):  # one per option of a multi-select question
-                columns[col] = pandera.Column(rule["dtype"], checks, nullable=True)
-    return pandera.DataFrameSchema(columns, strict=True, ordered=True)
-
-
-def validate_responses(responses: pd.DataFrame, codebook: Codebook, frame: pd.DataFrame) -> None:
-    """Check cleaned data against its schema; raise ``ValueError`` on failure."""
-    try:
-        responses_schema(codebook, frame).validate(responses)
-    except pandera.errors.SchemaError as exc:
-        raise ValueError(f"cleaned data fails {SCHEMA.name}: {str(exc).splitlines()[0]}") from None

@@ -90,7 +90,8 @@ def _recode_multi(raw: RawExport, var: dict, out: pd.DataFrame) -> None:
     ticks = {}
     for target, loc in targets:
         texts = out[target]
-        keys = texts.map(norm_text, na_action="ignore")
+        # as objects: an option nobody ticked is read as an all-null (pyarrow null) column
+        keys = texts.map(norm_text, na_action="ignore").astype(object)
         ticked = keys.isin(TICKED | {norm_text(loc["subheader"])})
         bad = texts.notna() & ~ticked & ~keys.isin(UNTICKED)
         if bad.any():

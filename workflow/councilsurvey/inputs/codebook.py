@@ -270,11 +270,12 @@ def codebook_from_instrument(instrument: Instrument, wave: str, columns: bool = 
                 "values": dict(raw["likert"]),
             }
         )
-    for item in raw["strategy"] + raw.get("open_ended", []):
-        variables.append(_choice_or_text(item))
+    for section in ("strategy", "impact", "open_ended"):
+        for item in raw.get(section, []) or []:
+            variables.append(_choice_or_text(item))
     metadata = [{"header": h, "role": SURVEYMONKEY_METADATA[h]} for h in raw["export_metadata"]]
     if columns:
-        variables = [{"id": v["id"], "column": v["id"], **v} for v in variables]
+        variables = [_by_column(v) for v in variables]
         for meta in metadata:
             role = meta["role"]
             names = [meta["header"], QUALTRICS_METADATA.get(role), role]
@@ -293,7 +294,26 @@ def codebook_from_instrument(instrument: Instrument, wave: str, columns: bool = 
     return codebook
 
 
+def _by_column(var: dict) -> dict:
+    """``var`` also found by column name: its id, or ``<id>_<k>`` for option ``k`` (1..n) of
+    a multi-select question (as Qualtrics and SPSS exports name them)."""
+    if var["kind"] != "multi_select":
+        return {"id": var["id"], "column": var["id"], **var}
+    options = [{**opt, "column": f"{var['id']}_{k}"} for k, opt in enumerate(var["options"], 1)]
+    return {**var, "options": options}
+
+
 def _choice_or_text(item: dict) -> dict:
+    if item.get("type") == "multi_select":
+        var = {
+            "id": item["id"],
+            "header": item["text"],
+            "kind": "multi_select",
+            "options": [{"text": opt} for opt in item["options"]],
+        }
+        if "max_choices" in item:
+            var["max_choices"] = int(item["max_choices"])
+        return var
     if item.get("type") == "free_text":
         return {
             "id": item["id"],
@@ -306,6 +326,6 @@ def _choice_or_text(item: dict) -> dict:
         "header": item["text"],
         "subheader": "Response",
         "kind": "single_choice",
-        "ordered": item["id"] in ORDERED,
+        "ordered": item["id"] in ORDERED or bool(item.get("ordered", False)),
         "values": {opt: opt for opt in item["options"]},
     }

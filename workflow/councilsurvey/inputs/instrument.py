@@ -2,7 +2,9 @@
 
 The instrument is a YAML file (``data/raw/<wave>/questionnaire.yaml``) in the shape of
 the project's questionnaire: ``respondent``, ``attitudes_stem``, ``attitudes``,
-``strategy``, ``open_ended``, ``likert``, ``export_metadata`` and ``segments``.
+``strategy``, ``impact`` (optional), ``open_ended``, ``likert``, ``export_metadata`` and
+``segments``. A question with ``type: multi_select`` ("tick all that apply", or "choose up
+to N" with ``max_choices: N``) is exported as one column per option.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from councilsurvey.core.yamlio import load_yaml
 ORDERED = {"tenure", "age_band"}
 #: options that are answers but not substantive positions on an ordered scale
 NON_SUBSTANTIVE = {"Prefer not to say", "Don't know"}
+#: the questionnaire's sections of questions, in export column order
+SECTIONS = ("respondent", "attitudes", "strategy", "impact", "open_ended")
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,17 @@ class Instrument:
 
     @property
     def choice_items(self) -> list[dict]:
-        """Single-choice questions (profile and strategy), in questionnaire order."""
-        items = list(self.raw["respondent"]) + list(self.raw["strategy"])
-        return [item for item in items if "options" in item]
+        """Single-choice questions (profile, strategy and impact), in questionnaire order."""
+        items = self._items("respondent", "strategy", "impact")
+        return [i for i in items if "options" in i and i.get("type") != "multi_select"]
+
+    @property
+    def multi_select_items(self) -> list[dict]:
+        """Tick-all-that-apply questions (``type: multi_select``), in questionnaire order."""
+        return [i for i in self._items(*SECTIONS) if i.get("type") == "multi_select"]
+
+    def _items(self, *sections: str) -> list[dict]:
+        return [item for section in sections for item in self.raw.get(section, []) or []]
 
     @property
     def free_text_ids(self) -> list[str]:
@@ -71,9 +83,9 @@ class Instrument:
     @property
     def question_ids(self) -> list[str]:
         """Every question, in questionnaire order: the order of an export's columns after
-        its metadata (``respondent``, ``attitudes``, ``strategy``, ``open_ended``)."""
-        sections = ("respondent", "attitudes", "strategy", "open_ended")
-        return [item["id"] for section in sections for item in self.raw.get(section, [])]
+        its metadata (:data:`SECTIONS`: ``respondent``, ``attitudes``, ``strategy``,
+        ``impact``, ``open_ended``); a multi-select question spans one column per option."""
+        return [item["id"] for item in self._items(*SECTIONS)]
 
     @property
     def closed_item_ids(self) -> list[str]:
@@ -83,16 +95,15 @@ class Instrument:
         return [var_id for var_id in self.question_ids if var_id not in free]
 
     def options(self, var_id: str) -> list[str]:
-        for item in self.choice_items:
+        for item in self._items("respondent", "strategy", "impact"):
             if item["id"] == var_id:
                 return list(item["options"])
         raise KeyError(var_id)
 
     def item(self, var_id: str) -> dict:
-        for section in ("respondent", "attitudes", "strategy", "open_ended"):
-            for item in self.raw.get(section, []):
-                if item["id"] == var_id:
-                    return item
+        for item in self._items(*SECTIONS):
+            if item["id"] == var_id:
+                return item
         raise KeyError(var_id)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from councilsurvey.inputs.instrument import Instrument, load_instrument
+from councilsurvey.inputs.instrument import SECTIONS, Instrument, load_instrument
 
 #: variables that are not questions: the frame's, the weighting's and the segments'
 DERIVED_WORDS = {
@@ -44,7 +44,7 @@ CATEGORY_WORDS = {"leader_or_chief_executive": "The leader or the chief executiv
 _ANSWERING = re.compile(r"answering (\w+)")
 _TERM = re.compile(r"^(?:C\()?(\w+)\)?\[(?:T\.)?(.*)\]$")
 _TERM_OR_WORD = re.compile(r"(?:C\()?\b(\w+)\)?\[(?:T\.)?([^\]]*)\]|\b\w+\b")
-_SECTIONS = ("respondent", "attitudes", "strategy", "open_ended")
+_SECTIONS = SECTIONS
 
 
 @dataclass(frozen=True)

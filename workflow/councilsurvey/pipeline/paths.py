@@ -76,7 +76,7 @@ def wave_info(cfg: dict, wave: str, root=RAW_ROOT) -> dict:
     validate(info, WAVE_SCHEMA, path)
     check_fieldwork(info["fieldwork"], path)
     info = dict(info)
-    for key in ("export", "codebook", "questionnaire", "published"):
+    for key in ("export", "codebook", "questionnaire", "published", "truth"):
         if key in info:
             resolved = os.path.normpath(folder / info[key])
             if not Path(resolved).is_file():
@@ -117,14 +117,18 @@ def results_dir(wave: str) -> str:
 
 
 def wave_inputs(cfg: dict, wave: str) -> dict:
-    """Raw inputs of one wave: export, codebook, frame, list of councils outside England."""
+    """Raw inputs of one wave: export, codebook, frame, list of councils outside England,
+    and for a synthetic wave that has one, the generator's truth file."""
     w = wave_info(cfg, wave)
-    return {
+    inputs = {
         "export": w["export"],
         "codebook": w["codebook"],
         "frame": frame_of(cfg, wave)["path"],
         "outside": cfg["outside_england"],
     }
+    if w.get("truth"):
+        inputs["truth"] = w["truth"]
+    return inputs
 
 
 def stage_outputs(wave: str) -> dict:
@@ -135,6 +139,7 @@ def stage_outputs(wave: str) -> dict:
         "cleaning_log": f"{processed_dir(wave)}/cleaning_log.csv",
         "matches": f"{results_dir(wave)}/cleaning/council_matches.csv",
         "summary": f"{results_dir(wave)}/cleaning/summary.csv",
+        "match_accuracy": f"{results_dir(wave)}/cleaning/council_matching_accuracy.csv",
         "weighted": f"{processed_dir(wave)}/weighted.parquet",
         "margins": f"{results_dir(wave)}/weighting/margins.csv",
         "diagnostics": f"{results_dir(wave)}/weighting/diagnostics.csv",

@@ -63,15 +63,19 @@ def clean_wave(
     cleaning_log,
     matches,
     summary,
+    match_accuracy=None,
     export_format=None,
     encoding=None,
     successors_as_of=None,
     successors=None,
+    truth=None,
 ) -> None:
     """The clean stage for one wave: see :mod:`councilsurvey.cleaning.clean`. Names of councils
     abolished on or before ``successors_as_of`` (the wave's fieldwork start, or the day
     before its ``end_before`` date: :func:`councilsurvey.inputs.fieldwork.successors_as_of`)
-    are matched to their successors."""
+    are matched to their successors. A synthetic wave's ``truth`` file adds council-matching
+    accuracy to the summary and fills ``match_accuracy`` (a wave without one gets the
+    table's header only: :mod:`councilsurvey.cleaning.truth`)."""
     import pandas as pd
 
     cb = load_codebook(codebook)
@@ -101,11 +105,16 @@ def clean_wave(
         str(wave),
         min_answered_share=cleaning["min_answered_share"],
         test_markers=cleaning.get("test_markers"),
+        officer_markers=cleaning.get("officer_markers"),
+        min_duration_minutes=cleaning.get("min_duration_minutes", 2.0),
+        truth=truth or None,
     )
     write_parquet(result.responses, responses)
     write_csv(result.log, cleaning_log)
     write_csv(result.matches, matches)
     write_csv(result.summary, summary)
+    if match_accuracy:
+        write_csv(result.accuracy, match_accuracy)
     s = dict(zip(result.summary["metric"], result.summary["value"], strict=True))
     log.info(
         "wave %s: %d raw rows -> %d respondents from %d councils (%d excluded, "

@@ -84,12 +84,12 @@ def read_manifest(path) -> dict[str, str]:
 def question_rows(rel: str, questionnaire: Path) -> list[dict]:
     """Data-dictionary rows of a bundled questionnaire: one per question, its variable id,
     kind, words, the short label figures and tables show, and its answers."""
-    from councilsurvey.inputs.instrument import load_instrument
+    from councilsurvey.inputs.instrument import SECTIONS, load_instrument
 
     inst = load_instrument(questionnaire)
     likert = " / ".join(f"{code} = {text}" for text, code in inst.likert.items() if code)
     rows = []
-    for section in ("respondent", "attitudes", "strategy", "open_ended"):
+    for section in SECTIONS:
         for item in inst.raw.get(section, []) or []:
             words = " ".join(str(item["text"]).split())
             if section == "attitudes":

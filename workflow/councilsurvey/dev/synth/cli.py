@@ -1,6 +1,6 @@
 """The command line of the generator: ``python -m councilsurvey.dev.synth --wave 2017
---seed 2017 --out data/raw/2017`` writes a wave's export and codebook into ``--out``,
-which must hold the wave's ``questionnaire.yaml``.
+--seed 2017 --out data/raw/2017`` writes a wave's export, codebook and ``truth.csv`` into
+``--out``, which must hold the wave's ``questionnaire.yaml``.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from pathlib import Path
 import yaml
 
 from councilsurvey.dev.synth.exports import spss_codebook
-from councilsurvey.dev.synth.waves import build, build_2019
+from councilsurvey.dev.synth.waves import build, build_2019, export_bytes, write_truth
 from councilsurvey.inputs.codebook import codebook_from_instrument
 from councilsurvey.inputs.instrument import load_instrument
 
 #: the first line of the package's docstring, as ``--help`` shows it
-DESCRIPTION = "Seeded generator of the synthetic bundled wave (a SurveyMonkey-style export)."
+DESCRIPTION = "Seeded generator of the synthetic bundled waves (SurveyMonkey CSV and SPSS exports)."
 
 
 def main(argv=None) -> None:
@@ -34,25 +34,31 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--successors", type=Path, default=Path("data/reference/council_successors.csv")
     )
+    parser.add_argument("--config", type=Path, default=Path("config.yaml"))
     args = parser.parse_args(argv)
     instrument_path = args.out / "questionnaire.yaml"
     if args.wave == "2019":
-        got = build_2019(
+        built = build_2019(
             instrument_path,
             args.frame,
             args.outside,
             args.successors,
             args.out / "export.sav",
             seed=args.seed,
+            config_path=args.config,
         )
         _write_codebook(args.out, spss_codebook(load_instrument(instrument_path), "2019"), "2019")
-        print(f"wrote {args.out / 'export.sav'} and codebook.yaml: {got}")
+        write_truth(built, args.out)
+        print(f"wrote {args.out / 'export.sav'}, codebook.yaml and truth.csv: {built.figures}")
         return
-    data = build(instrument_path, args.frame, args.outside, args.seed)
+    built = build(instrument_path, args.frame, args.outside, args.seed, config_path=args.config)
+    data = export_bytes(built)
     (args.out / "export.csv").write_bytes(data)
     codebook = codebook_from_instrument(load_instrument(instrument_path), args.wave)
     _write_codebook(args.out, codebook, args.wave)
-    print(f"wrote {args.out / 'export.csv'} ({len(data):,} bytes) and codebook.yaml")
+    write_truth(built, args.out)
+    print(f"wrote {args.out / 'export.csv'} ({len(data):,} bytes), codebook.yaml and truth.csv")
+    print(f"figures of the respondents as drawn: {built.figures}")
 
 
 def _write_codebook(folder: Path, codebook: dict, wave: str) -> None:

@@ -12,8 +12,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from councilsurvey.inputs.codebook import codebook_from_instrument
-from councilsurvey.inputs.instrument import Instrument
+from councilsurvey.inputs.codebook import codebook_from_instrument, option_slug
+from councilsurvey.inputs.instrument import SECTIONS, Instrument
 
 
 def likert_texts(instrument: Instrument) -> dict[int, str]:
@@ -21,27 +21,45 @@ def likert_texts(instrument: Instrument) -> dict[int, str]:
     return {code: text for text, code in instrument.likert.items() if code is not None}
 
 
+def option_key(var_id: str, option: str) -> str:
+    """The record key of one option's column of a multi-select question:
+    ``<id>__<option slug>``, the name of its cleaned column."""
+    return f"{var_id}__{option_slug(option)}"
+
+
 def header_rows(instrument: Instrument) -> list[list[str]]:
     """The two header rows of a SurveyMonkey export of ``instrument``: metadata, then each
-    question's text (a matrix stem over the first column of its block); "Response" or
-    "Open-Ended Response" under single questions, each statement under the matrix."""
+    question's text (a matrix stem, or a tick-all-that-apply question's text, over the
+    first column of its block); "Response" or "Open-Ended Response" under single
+    questions, each statement under the matrix, each option under a multi-select block."""
     raw = instrument.raw
     h1, h2 = list(raw["export_metadata"]), [""] * len(raw["export_metadata"])
-    for item in raw["respondent"]:
-        h1.append(item["text"])
-        h2.append("Open-Ended Response" if item.get("type") == "free_text" else "Response")
-    for j, item in enumerate(raw["attitudes"]):
-        h1.append(raw["attitudes_stem"] if j == 0 else "")
-        h2.append(item["text"])
-    for item in raw["strategy"] + raw.get("open_ended", []):
-        h1.append(item["text"])
-        h2.append("Open-Ended Response" if item.get("type") == "free_text" else "Response")
+    for section in SECTIONS:
+        for j, item in enumerate(raw.get(section, []) or []):
+            if section == "attitudes":
+                h1.append(raw["attitudes_stem"] if j == 0 else "")
+                h2.append(item["text"])
+            elif item.get("type") == "multi_select":
+                for k, option in enumerate(item["options"]):
+                    h1.append(item["text"] if k == 0 else "")
+                    h2.append(option)
+            else:
+                h1.append(item["text"])
+                h2.append("Open-Ended Response" if item.get("type") == "free_text" else "Response")
     return [h1, h2]
 
 
 def column_order(instrument: Instrument) -> list[str]:
-    """Record keys in export column order: the metadata headers, then every question id."""
-    return list(instrument.raw["export_metadata"]) + instrument.question_ids
+    """Record keys in export column order: the metadata headers, then every question id
+    (a multi-select question: one :func:`option_key` per option)."""
+    keys = list(instrument.raw["export_metadata"])
+    for var_id in instrument.question_ids:
+        item = instrument.item(var_id)
+        if item.get("type") == "multi_select":
+            keys += [option_key(var_id, o) for o in item["options"]]
+        else:
+            keys.append(var_id)
+    return keys
 
 
 def to_csv(header: list[list[str]], rows: pd.DataFrame, instrument: Instrument) -> bytes:
@@ -77,14 +95,21 @@ def spss_codebook(instrument: Instrument, wave: str) -> dict:
     cb["format"] = "spss"
     for meta in cb["metadata"]:
         meta["names"] = [SPSS_METADATA[meta["header"]]]
-    for var in cb["variables"]:
-        var["column"] = var["id"]
+    for i, var in enumerate(cb["variables"]):
+        if var["kind"] == "multi_select":  # one 0/1 variable per option, <id>_<k>
+            del var["header"]
+            for k, opt in enumerate(var["options"], 1):
+                opt["column"] = f"{var['id']}_{k}"
+        else:
+            cb["variables"][i] = {"id": var["id"], "column": var["id"], **var}
     return cb
 
 
 def to_sav(rows: pd.DataFrame, instrument: Instrument, path, when: datetime) -> None:
     """Write the export as SurveyMonkey's SPSS export does: numeric codes with value
-    labels (Likert 1-5, Don't know 9; options 1..k), text for free text and metadata.
+    labels (Likert 1-5, Don't know 9; options 1..k), text for free text and metadata, and
+    one 0/1 variable ``<id>_<k>`` per option of a multi-select question (1 labelled with
+    the option's text).
     ``when`` is the creation time written into the file's header (see
     :func:`fix_sav_timestamp`)."""
     import pyreadstat
@@ -97,8 +122,16 @@ def to_sav(rows: pd.DataFrame, instrument: Instrument, path, when: datetime) -> 
         labels.append(header)
     likert = likert_texts(instrument)
     likert[SPSS_DONT_KNOW] = "Don't know"
-    for var_id in column_order(instrument)[len(SPSS_METADATA) :]:
+    for var_id in instrument.question_ids:
         item = instrument.item(var_id)
+        if item.get("type") == "multi_select":  # 1 = ticked (labelled), 0 = not
+            for k, option in enumerate(item["options"], 1):
+                name = f"{var_id}_{k}"
+                ticked = rows[option_key(var_id, option)].fillna("").astype(str) != ""
+                out[name] = ticked.astype(float)
+                labels.append(f"{item['text']} - {option}")
+                value_labels[name] = {1.0: option, 0.0: "Not selected"}
+            continue
         values = rows[var_id].fillna("").astype(str)
         labels.append(item["text"])
         if item.get("type") == "free_text":

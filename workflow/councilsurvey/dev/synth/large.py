@@ -14,18 +14,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from councilsurvey.cleaning.matching import CouncilMatcher
-from councilsurvey.dev.synth.exports import column_order, csv_body, header_rows, likert_texts
+from councilsurvey.dev.synth.exports import (
+    column_order,
+    csv_body,
+    header_rows,
+    likert_texts,
+    option_key,
+)
+from councilsurvey.dev.synth.noise import NameTyper, typo, variants
 from councilsurvey.dev.synth.population import (
     AGE_EFFECT,
     AGES,
     BENEFIT_LOADING,
-    CHAMPION,
     DONT_KNOW,
     GENDER,
     ITEMS,
+    MULTI_EXTRA,
     PARTY_BIAS,
     PARTY_EFFECT,
+    PUBLISHED,
     RESPONSE_BIAS,
     RESUBMITTED_ITEMS,
     ROLE_EFFECT,
@@ -41,7 +48,6 @@ from councilsurvey.dev.synth.texts import (
     TEST_COUNCIL,
     UNMATCHABLE,
     WELSH_SCOTTISH,
-    council_name_variants,
     load_reference,
 )
 from councilsurvey.inputs.instrument import Instrument
@@ -55,7 +61,7 @@ LARGE_DIRT = {
     "outside_england": 0.0005,
     "unmatchable": 0.0005,
 }
-#: how the clean rows type their council: frame name, official name, a checked variant
+#: how the clean rows type their council: frame name, official name, a variant
 LARGE_NAME_STYLE = {"name": 0.70, "official": 0.15, "variant": 0.15}
 LARGE_START = datetime(2016, 10, 17, 9, 0, 0)
 LARGE_FIELDWORK_DAYS = 53
@@ -146,10 +152,28 @@ def _date_texts(seconds: np.ndarray, start: datetime):
     )
 
 
+def council_variants(frame: pd.DataFrame, seed: int = 0) -> dict[str, list[str]]:
+    """Per council code: ways of typing its name other than the frame's and the official
+    name (the noise model's suffixes, prefixes, abbreviations and punctuation, its case
+    changes, and two seeded typos: see :mod:`~councilsurvey.dev.synth.noise`)."""
+    rng = np.random.default_rng(seed)
+    typer = NameTyper(frame)
+    out = {}
+    for _, row in frame.iterrows():
+        found = [v for vs in variants(row).values() for v in vs]
+        found += [str(row["name"]).lower(), str(row["name"]).upper()]
+        if not typer._marked(str(row["name"])) and len(str(row["name"])) > 7:
+            for _ in range(2):
+                t = typo(rng, str(row["name"]).split(",")[0])
+                if t.casefold() not in typer.names:
+                    found.append(t)
+        out[row["code"]] = list(dict.fromkeys(found))
+    return out
+
+
 def large_export(
     frame: pd.DataFrame,
     instrument: Instrument,
-    matcher: CouncilMatcher,
     n: int,
     seed: int = 1,
     dirt: dict | None = None,
@@ -163,9 +187,10 @@ def large_export(
     :data:`RESPONSE_BIAS`), party follows the council's seats (:data:`PARTY_BIAS`), and
     attitudes come from one latent score through the ordinal item model of
     :func:`draw_attitudes`. Council names are typed as the frame name, the official name
-    or a variant that ``matcher`` still gives the council (case, "Council" suffixes,
-    "LB ...", misspellings: see :func:`council_name_variants`), so that normalised and
-    fuzzy matching run. About 1.1% of the rows are dirt of the kinds in
+    or a variant of the generator's noise model (case, "Council" suffixes, "LB ...",
+    abbreviations, misspellings: see :func:`council_variants`), so that normalised and
+    fuzzy matching run; answers to tick-all-that-apply questions tick each option
+    independently (at most ``max_choices``). About 1.1% of the rows are dirt of the kinds in
     :data:`LARGE_DIRT` (exact duplicates, earlier resubmissions from the same email
     address, partial and test submissions, Welsh and Scottish councils, names that match
     no council). Every column is drawn as integer codes into a vocabulary with numpy;
@@ -222,8 +247,22 @@ def large_export(
         ["Yes", "No", "Don't know"],
         strategy,
     )
-    vocab["digital_champion"] = list(CHAMPION)
-    codes["digital_champion"] = _choose(rng, list(CHAMPION.values()), m)
+    for item in instrument.choice_items:  # overall impact: ordinal from the latent score
+        if item["id"] == "overall_impact":
+            code = ordinal(rng, 0.8, 0.9, theta) - 1
+            code[rng.random(m) < 0.05] = 5
+            vocab[item["id"]], codes[item["id"]] = list(item["options"]), code
+    for item in instrument.multi_select_items:  # each option ticked independently
+        shares = PUBLISHED["multi"].get(item["id"], {}) | {
+            o: p for o, (p, _) in MULTI_EXTRA.get(item["id"], {}).items()
+        }
+        tick = np.column_stack([rng.random(m) < shares.get(o, 0.1) for o in item["options"]])
+        limit = item.get("max_choices")
+        if limit:
+            tick &= np.cumsum(tick, axis=1) <= limit
+        for j, option in enumerate(item["options"]):
+            key = option_key(item["id"], option)
+            vocab[key], codes[key] = [option], np.where(tick[:, j], 0, -1)
     exclusion = np.where(rng.random(m) < 1 / (1 + np.exp(-(0.3 - 0.4 * theta))), 0, 1)
     exclusion[rng.random(m) < 0.08] = 2
     vocab["exclusion_major_issue"], codes["exclusion_major_issue"] = (
@@ -232,7 +271,7 @@ def large_export(
     )
 
     # how the council's name is typed: frame name, official name or a checked variant
-    variants = council_name_variants(f, matcher)
+    variants = council_variants(f, seed)
     names = f["name"].tolist()
     official = f["official_name"].where(f["official_name"].notna(), f["name"]).tolist()
     n_var = np.array([len(variants[c]) for c in f["code"]])
@@ -288,7 +327,12 @@ def large_export(
     partial = take(counts.get("partial", 0))
     answered = rng.integers(2, 7, len(partial))
     for j, col in enumerate(closed):
-        codes[col][partial[answered <= j]] = -1
+        item = instrument.item(col)
+        keys = [col]
+        if item.get("type") == "multi_select":
+            keys = [option_key(col, o) for o in item["options"]]
+        for key in keys:
+            codes[key][partial[answered <= j]] = -1
     one_thing[partial] = -1
     # test submissions: a test name and address, or a test council name
     tests = take(counts.get("test_submission", 0))
@@ -382,8 +426,6 @@ def write_large_export(
     instrument_path="data/raw/2017/questionnaire.yaml",
     frame_path="data/reference/councils_england_2017.csv",
     outside_path="data/reference/councils_outside_england_2017.csv",
-    threshold: float = 80.0,
-    margin: float = 4.0,
 ) -> dict:
     """Write a large synthetic export of ``n`` rows (see :func:`large_export`) in the
     bundled wave's format: the same two header rows, read through the same codebook and
@@ -391,10 +433,8 @@ def write_large_export(
 
     For benchmarks only (``bench/large_wave.py``): it follows no published figure and is
     never a pipeline input."""
-    instrument, frame, matcher = load_reference(
-        instrument_path, frame_path, 353, outside_path, threshold, margin
-    )
-    table = large_export(frame, instrument, matcher, n, seed)
+    instrument, frame, _ = load_reference(instrument_path, frame_path, 353, outside_path)
+    table = large_export(frame, instrument, n, seed)
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n").writerows(header_rows(instrument))
     path = Path(path)
