@@ -3,6 +3,7 @@ bases of single-choice and multi-select questions, the weighted intervals agains
 independent computation, and the schema's one-line errors."""
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -460,3 +461,11 @@ def test_every_measure_names_a_question_and_answers_of_the_questionnaire(instrum
         item = items[m["question"]]
         answers = item.get("options") or list(instrument.likert)
         assert set(m["answers"]) <= set(answers), m
+
+
+def test_data_dictionary_describes_every_column_of_claims_csv():
+    from councilsurvey.publish import bundle
+
+    path = Path(bundle.__file__).with_name("data_dictionary.yaml")
+    described = yaml.safe_load(path.read_text(encoding="utf-8"))["claims.csv"]["columns"]
+    assert list(described) == COLUMNS and all(isinstance(v, str) for v in described.values())
