@@ -3,6 +3,7 @@ bases of single-choice and multi-select questions, the weighted intervals agains
 independent computation, and the schema's one-line errors."""
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,12 +24,12 @@ from councilsurvey.analysis.claims import (
 from councilsurvey.analysis.segments import classify
 from councilsurvey.cleaning.clean import clean
 from councilsurvey.core.errors import InputError
-from councilsurvey.inputs.codebook import Codebook, load_codebook
-from councilsurvey.inputs.export import read_export
+from councilsurvey.inputs.codebook import Codebook, option_targets
+from councilsurvey.inputs.columns import ROW
+from councilsurvey.inputs.export import read_surveymonkey
 from councilsurvey.survey.design import SurveyDesign
 
 from .conftest import WAVE
-from .test_multiselect import CHALLENGES, OVER, SKIPPED, _ticks, make_surveymonkey
 
 PUBLISHED = WAVE / "published.yaml"
 
@@ -231,10 +232,12 @@ def test_statuses_on_constructed_data():
     )
     st = table["status"]
     assert st["pass"] == "PASS" and st["segment"] == "PASS"
-    assert st["fail_value"] == "FAIL"
-    assert (
-        table.at["fail_value", "note"] == "the data give 60%, outside the tolerance (±0.5 points)"
+    assert table.at["segment", "weighted_measure"] == (
+        "weighted share of digital enthusiasts among all councillors (95% CI)"
     )
+    assert table.at["pass", "weighted_measure"] == "weighted share of councillors (95% CI)"
+    assert st["fail_value"] == "FAIL"
+    assert table.at["fail_value", "note"] == "the data give 60%, outside ±0.5 points"
     assert st["fail_missing"] == "FAIL"
     missing = "question 'overall_impact' is not in this wave's data"
     assert table.at["fail_missing", "note"] == missing
@@ -279,22 +282,30 @@ def test_multi_select_base_is_who_ticked_something():
     assert float(ind.dropna().astype(bool).mean()) == pytest.approx(expected)
 
 
-def test_over_max_answer_sets_leave_the_base(tmp_path, frame, matcher):
-    """A real export with a choose-up-to-three question, cleaned by the pipeline: rows
-    ticking four options, and rows ticking none, are out of the share's base."""
-    export, book_path, first_row = make_surveymonkey(tmp_path)
-    book = load_codebook(book_path)
-    result = clean(read_export(export, book), book, frame, matcher, b"w", "t")
-    log = result.log
+def test_over_max_answer_sets_leave_the_base(codebook, frame, matcher):
+    """The bundled export, cleaned by the pipeline: a choose-up-to-three question's base is
+    the kept respondents who ticked one to three options, counted here from the export's
+    own cells (blank = not ticked); those who ticked none, or more than three, are out."""
+    var = codebook.variable("top_challenges")
+    raw = read_surveymonkey(WAVE / "export.csv", codebook)
+    cleaned = clean(raw, codebook, frame, matcher, b"w", "2017")
+    log = cleaned.log
     excluded = set(log.loc[log["action"] == "excluded", "raw_row"])
-    kept = [i for i in range(len(_ticks()["top_challenges"])) if i + first_row not in excluded]
-    answered = [i for i in kept if i not in SKIPPED | OVER]
-    assert any(i in OVER for i in kept)
-    ticks = _ticks()["top_challenges"]
-    for k, option in enumerate(CHALLENGES[1]):
-        ind = answer_indicator(result.responses, book, "top_challenges", [option])
-        assert int(ind.notna().sum()) == len(answered)
-        assert int(ind.sum()) == sum(ticks[i][k] for i in answered)
+    columns = [c for c, _ in option_targets(var)]
+    cells = raw.data.set_index(ROW)[columns]
+    cells = cells[~cells.index.isin(excluded)]
+    assert len(cells) == len(cleaned.responses)
+    ticked = cells.fillna("").apply(lambda c: c.astype(str).str.strip() != "")
+    count = ticked.sum(axis=1)
+    over = count > var["max_choices"]
+    base = (count >= 1) & ~over
+    assert over.any() and (count == 0).any()  # the export has both, or this test is moot
+    logged = log.loc[log["reason"] == "over_max_choices", "raw_row"]
+    assert sorted(logged) == sorted(cells.index[over.to_numpy()])
+    for column, option in zip(columns, var["options"], strict=True):
+        ind = answer_indicator(cleaned.responses, codebook, "top_challenges", [option["text"]])
+        assert int(ind.notna().sum()) == int(base.sum())
+        assert int(ind.sum()) == int((ticked[column] & base).sum())
 
 
 def _independent_share(d: pd.DataFrame, y: pd.Series, level=0.95):
@@ -426,11 +437,35 @@ def test_summary_counts_each_status_and_lists_the_fails():
     assert lines[1] == (
         "  FAIL gone: published 70%; question 'overall_impact' is not in this wave's data"
     )
-    assert (
-        lines[2]
-        == "  FAIL wrong: published 90%; the data give 36%, outside the tolerance (±0.5 points)"
-    )
+    assert lines[2] == "  FAIL wrong: published 90%; the data give 36%, outside ±0.5 points"
     assert len(lines) == 3
     assert summary_lines(table.iloc[0:0].reset_index(), "t") == [
         "Claims check, wave t: no published figures to check"
     ]
+
+
+def test_every_measure_names_a_question_and_answers_of_the_questionnaire(instrument):
+    """A typo in a measure would only show as a FAIL: check every question and answer
+    against the wave's questionnaire instead."""
+    items = {
+        item["id"]: item
+        for section in instrument.raw.values()
+        if isinstance(section, list)
+        for item in section
+        if isinstance(item, dict) and "id" in item
+    }
+    pub = load_published(PUBLISHED)
+    measures = [c["measure"] for c in pub.claims]
+    measures += [x["measure"] for c in pub.claims for x in c.get("conflicts", []) if "measure" in x]
+    for m in (m for m in measures if "question" in m):
+        item = items[m["question"]]
+        answers = item.get("options") or list(instrument.likert)
+        assert set(m["answers"]) <= set(answers), m
+
+
+def test_data_dictionary_describes_every_column_of_claims_csv():
+    from councilsurvey.publish import bundle
+
+    path = Path(bundle.__file__).with_name("data_dictionary.yaml")
+    described = yaml.safe_load(path.read_text(encoding="utf-8"))["claims.csv"]["columns"]
+    assert list(described) == COLUMNS and all(isinstance(v, str) for v in described.values())

@@ -511,7 +511,9 @@ def test_bundle_contents(run):
     ]:
         assert (bundle / part).exists(), part
     claims = pd.read_csv(bundle / "claims.csv")
-    assert (claims["status"] == "PASS").all() and len(claims) == 8
+    # 24 published figures: some the sources disagree on (CONFLICT) or read as a bound
+    # (INTERPRETATION), none a FAIL
+    assert len(claims) == 24 and "FAIL" not in set(claims["status"]), claims["note"].tolist()
     readme = (bundle / "README.md").read_text()
     assert "Synthetic reconstruction" in readme and "make verify" in readme
     crate = ROCrate(bundle)
@@ -527,7 +529,7 @@ def test_bundle_contents(run):
     manifest = (bundle / "MANIFEST.sha256").read_text()
     assert "export.csv" not in manifest  # raw data (with personal data) never in the bundle
     receipt = receipt_of(run, "2017")
-    assert receipt["claims"] == {"PASS": 8}
+    assert receipt["claims"] == claims["status"].value_counts().to_dict()
 
 
 def test_bundle_speaks_the_questionnaire_s_words(run):

@@ -254,12 +254,12 @@ def answer_indicator(data: pd.DataFrame, codebook: Codebook, question: str, answ
     return hit.astype("boolean").where(answered, pd.NA)
 
 
-def _share_of(design: SurveyDesign, indicator: pd.Series, what: str) -> Measured:
+def _share_of(design: SurveyDesign, indicator: pd.Series) -> Measured:
     base = indicator.notna()
     n = int(base.sum())
     repro = float(indicator[base].astype(bool).mean()) if n else np.nan
     weighted = est.share(design, indicator) if n else None
-    return Measured(repro, n, weighted, extra={"what": what})
+    return Measured(repro, n, weighted)
 
 
 def measure(measure: dict, design: SurveyDesign, frame: pd.DataFrame, codebook) -> Measured:
@@ -290,13 +290,12 @@ def measure(measure: dict, design: SurveyDesign, frame: pd.DataFrame, codebook) 
             float(hit.sum()),
             len(data),
             weighted,
-            note=f"weighted: share of {words} among all councillors",
-            extra={"what": "segment"},
+            extra={"weighted_measure": f"weighted share of {words} among all councillors"},
         )
     if codebook is None:
         raise Unavailable("no codebook: answers cannot be read")
     ind = answer_indicator(data, codebook, measure["question"], list(measure["answers"]))
-    return _share_of(design, ind, "share")
+    return _share_of(design, ind)
 
 
 # --- status ---------------------------------------------------------------------------
@@ -415,7 +414,8 @@ def check_claim(
             weighted=got.weighted["weighted"],
             weighted_lci=got.weighted["lci"],
             weighted_uci=got.weighted["uci"],
-            weighted_measure=f"weighted share of councillors ({design.level:.0%} CI)",
+            weighted_measure=got.extra.get("weighted_measure", "weighted share of councillors")
+            + f" ({design.level:.0%} CI)",
         )
     ok = holds(kind, value, got.reproduced, tol)
     # the other sources: which of them the data match
@@ -472,8 +472,10 @@ def check_claim(
     else:
         row["status"] = "PASS" if ok else "FAIL"
         if not ok:
-            within = f"±{100 * tol:g} points" if share else f"±{tol:g}"
-            off = f"the data give {repro}, outside the tolerance ({within})"
+            within = f"{100 * tol:g} points" if share else f"{tol:g}"
+            off = f"the data give {repro}, " + (
+                "not the published value (tolerance 0)" if tol == 0 else f"outside ±{within}"
+            )
             row["note"] = "; ".join(x for x in (off, row["note"]) if x)
     return row
 
