@@ -8,6 +8,13 @@ rule attitudes:
         questionnaire=wave_field("questionnaire"),
     output:
         executed=nb_executed("attitudes"),
+        # rendered in the same job (one Python start, one import of nbformat)
+        html=report(
+            nb_executed("attitudes", "html"),
+            caption="../report/notebook.rst",
+            category="Notebooks",
+            labels={"wave": "{wave}", "notebook": "attitudes"},
+        ),
         headlines_table=nb_out("attitudes", "headlines_table"),
         association_table=nb_out("attitudes", "association_table"),
         caution_table=nb_out("attitudes", "caution_table"),

@@ -512,6 +512,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         args.update(
             notebook=f"notebooks/{stage}.ipynb",
             executed=executed_notebook(wave, stage),
+            html=executed_notebook(wave, stage, "html"),
             parameters=notebook_parameters(cfg, wave, stage),
         )
     if stage == "claims":
@@ -571,10 +572,5 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             receipt=current_receipt(cfg, wave),
             k=cfg.get("disclosure", {}).get("k", 5),
             questionnaire=w["questionnaire"],
-        )
-    if stage.startswith("render:"):
-        name = stage.split(":", 1)[1]
-        args.update(
-            executed=executed_notebook(wave, name), html=executed_notebook(wave, name, "html")
         )
     return args, f"logs/{wave}/{stage.replace(':', '_')}.log"
