@@ -22,10 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from stepmix import StepMix
+
+if TYPE_CHECKING:  # stepmix (and scikit-learn) are imported by the fits only: the
+    # notebooks and the robustness grid read the stored classes and selection table
+    from stepmix import StepMix
 
 #: columns of the model selection table (:func:`select_latent_classes`)
 SELECTION_COLUMNS = [
@@ -160,6 +164,8 @@ def fit_model(codes: np.ndarray, n_classes: int, seed: int = 2017, n_init: int =
         raise ValueError(
             f"{len(codes)} respondent(s) answered an item; {n_classes} classes cannot be fitted"
         )
+    from stepmix import StepMix
+
     model = StepMix(
         n_components=n_classes,
         measurement="categorical_nan",
