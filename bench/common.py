@@ -126,7 +126,8 @@ def snapshot_env(repo: Path) -> dict:
     """Environment for a run in ``repo`` (or a copy of it): its own library first."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(repo) / "workflow")
-    env.setdefault("MPLBACKEND", "Agg")
+    # no MPLBACKEND: a run measured here runs as a user's does (the notebooks' kernels
+    # draw their figures inline; the scripts' figures need no display either way)
     return env
 
 

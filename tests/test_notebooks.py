@@ -1,5 +1,7 @@
 """Running, normalising and rendering notebooks (papermill, nbconvert)."""
 
+import os
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -78,6 +80,24 @@ def test_run_is_normalised_and_byte_identical(tmp_path):
     assert injected and injected[0]["id"] == "injected-parameters"
     assert all("execution" not in c.metadata for c in out.cells)
     assert "zzz" in a.read_text()
+
+
+def test_figures_are_shown_inline_whatever_the_caller_s_mplbackend(tmp_path, monkeypatch):
+    """A caller's MPLBACKEND=Agg (scripts and CI set it) would keep the kernel from
+    showing figures, and the executed notebook would lose its images under the same
+    bundle fingerprint: the kernel runs without it, and the caller keeps it."""
+    nb = tiny_notebook(tmp_path / "t.ipynb")
+    book = nbformat.read(nb, as_version=4)
+    book.cells.append(
+        new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([0, x])")
+    )
+    nbformat.write(book, nb)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    run_notebook(nb, tmp_path / "a.ipynb", {"x": 2}, cwd=tmp_path)
+    out = nbformat.read(tmp_path / "a.ipynb", as_version=4)
+    shown = [o for o in out.cells[-1]["outputs"] if "image/png" in o.get("data", {})]
+    assert len(shown) == 1
+    assert os.environ["MPLBACKEND"] == "Agg"
 
 
 def test_failing_cell_names_notebook(tmp_path):

@@ -206,3 +206,32 @@ def test_hand_run_with_an_unknown_method_is_one_clear_line(
         "['rule', 'latent']"
     ]
     assert not (tmp_path / "data" / "processed").exists()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_latent_fit_is_stepmix_s_own_bit_for_bit(result, instrument, n_classes):
+    """fit_model lets stepmix one-hot encode the codes once per fit instead of once per EM
+    step (issue 18): the fitted model equals a plain StepMix fit exactly, and stepmix's
+    encoder is restored afterwards."""
+    from stepmix import StepMix
+    from stepmix.emission import categorical
+
+    from councilsurvey.analysis.latent import fit_model, indicator_codes
+
+    encoder = categorical.max_one_hot
+    codes, _ = indicator_codes(result.data, instrument.attitude_ids)
+    ours = fit_model(codes, n_classes, seed=2017, n_init=1)
+    plain = StepMix(
+        n_components=n_classes,
+        measurement="categorical_nan",
+        random_state=2017,
+        n_init=1,
+        verbose=0,
+        progress_bar=0,
+    ).fit(codes)
+    assert categorical.max_one_hot is encoder
+    mine, theirs = ours.get_parameters(), plain.get_parameters()
+    assert np.array_equal(mine["weights"], theirs["weights"])
+    assert np.array_equal(mine["measurement"]["pis"], theirs["measurement"]["pis"])
+    assert np.array_equal(ours.predict_proba(codes), plain.predict_proba(codes))
+    assert ours.score(codes) == plain.score(codes)

@@ -9,6 +9,13 @@ rule attitudes:
         published=published_claims,
     output:
         executed=nb_executed("attitudes"),
+        # rendered in the same job (one Python start, one import of nbformat)
+        html=report(
+            nb_executed("attitudes", "html"),
+            caption="../report/notebook.rst",
+            category="Notebooks",
+            labels={"wave": "{wave}", "notebook": "attitudes"},
+        ),
         headlines_table=nb_out("attitudes", "headlines_table"),
         association_table=nb_out("attitudes", "association_table"),
         caution_table=nb_out("attitudes", "caution_table"),

@@ -9,6 +9,13 @@ rule segmentation:
         questionnaire=wave_field("questionnaire"),
     output:
         executed=nb_executed("segmentation"),
+        # rendered in the same job (one Python start, one import of nbformat)
+        html=report(
+            nb_executed("segmentation", "html"),
+            caption="../report/notebook.rst",
+            category="Notebooks",
+            labels={"wave": "{wave}", "notebook": "segmentation"},
+        ),
         segments_table=nb_out("segmentation", "segments_table"),
         reliability_table=nb_out("segmentation", "reliability_table"),
         agreement_table=nb_out("segmentation", "agreement_table"),

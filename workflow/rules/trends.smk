@@ -8,6 +8,13 @@ rule trends:
         questionnaire=lambda wc: paths.trends_parameters(config, WAVES)["questionnaire"],
     output:
         executed=nb_executed("trends", wave=paths.TRENDS),
+        # rendered in the same job (one Python start, one import of nbformat)
+        html=report(
+            nb_executed("trends", "html", wave=paths.TRENDS),
+            caption="../report/notebook_trends.rst",
+            category="Notebooks",
+            labels={"wave": paths.TRENDS, "notebook": "trends"},
+        ),
         estimates_table=paths.trends_files()["estimates_table"],
         changes_table=paths.trends_files()["changes_table"],
         fig_trend_headlines=report(

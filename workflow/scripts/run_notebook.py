@@ -1,4 +1,5 @@
-"""Snakemake rules `segmentation` and `attitudes`: run an analysis notebook with papermill.
+"""Snakemake rules `segmentation`, `attitudes` and `trends`: run an analysis notebook with
+papermill and render it to HTML (output ``html``) in the same process.
 
 The rule's params hold the notebook's parameters (``parameters``); unknown names fail.
 """

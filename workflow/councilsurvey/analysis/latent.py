@@ -20,11 +20,16 @@ same classes and the same table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from stepmix import StepMix
+
+if TYPE_CHECKING:  # stepmix (and scikit-learn) are imported by the fits only: the
+    # notebooks and the robustness grid read the stored classes and selection table
+    from stepmix import StepMix
 
 #: columns of the model selection table (:func:`select_latent_classes`)
 SELECTION_COLUMNS = [
@@ -159,6 +164,8 @@ def fit_model(codes: np.ndarray, n_classes: int, seed: int = 2017, n_init: int =
         raise ValueError(
             f"{len(codes)} respondent(s) answered an item; {n_classes} classes cannot be fitted"
         )
+    from stepmix import StepMix
+
     model = StepMix(
         n_components=n_classes,
         measurement="categorical_nan",
@@ -167,8 +174,43 @@ def fit_model(codes: np.ndarray, n_classes: int, seed: int = 2017, n_init: int =
         verbose=0,
         progress_bar=0,
     )
-    model.fit(codes)
+    with _one_hot_once():
+        model.fit(codes)
     return model
+
+
+@contextmanager
+def _one_hot_once():
+    """Within the block, stepmix one-hot encodes a given array of codes once.
+
+    stepmix's categorical model encodes its data anew in every E and M step of EM (some
+    1,800 steps for the segment stage's five fits, a fifth of their time), always the
+    same array with the same arguments. The encoding is a pure function of them, so it is
+    kept, for the array object itself (held, so its id cannot be reused) and the
+    arguments, and returned as a read-only array: stepmix only reads it (``nan_to_num``
+    copies), and a write would fail loudly instead of corrupting the next step. The fit
+    is the same, bit for bit (``tests/test_segment.py``).
+    """
+    from stepmix.emission import categorical
+
+    original = categorical.max_one_hot
+    kept: list = []
+
+    def encode(array, max_n_outcomes=None, total_outcomes=None):
+        for held, args, result in kept:
+            if held is array and args == (max_n_outcomes, total_outcomes):
+                return result
+        result = original(array, max_n_outcomes=max_n_outcomes, total_outcomes=total_outcomes)
+        result[0].setflags(write=False)
+        kept.append((array, (max_n_outcomes, total_outcomes), result))
+        del kept[:-4]
+        return result
+
+    categorical.max_one_hot = encode
+    try:
+        yield
+    finally:
+        categorical.max_one_hot = original
 
 
 def fit_statistics(model: StepMix, codes: np.ndarray) -> dict:

@@ -27,7 +27,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import platform
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -63,11 +65,26 @@ LENGTH = 10
 
 
 def file_sha256(path) -> str:
+    """The SHA-256 of a file's bytes, as hex digits."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _sha256_of_version(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(path)
+
+
+def cached_sha256(path) -> str:
+    """:func:`file_sha256`, computed once per process for each version of the file: the
+    key is the path with its size and modification time (in nanoseconds), so a file
+    written again is hashed again. The Snakefile fingerprints every bundle when it is
+    parsed, and the bundles share most of what they hash (the code)."""
+    st = os.stat(path)
+    return _sha256_of_version(os.path.abspath(path), st.st_size, st.st_mtime_ns)
 
 
 def code_files(root=".") -> list[str]:
@@ -87,11 +104,18 @@ def code_files(root=".") -> list[str]:
 
 def code_digest(root=".") -> dict[str, str]:
     """Code file -> SHA-256 (see :func:`code_files`)."""
-    return {rel: file_sha256(Path(root) / rel) for rel in code_files(root)}
+    return {rel: cached_sha256(Path(root) / rel) for rel in code_files(root)}
 
 
 def versions() -> dict[str, str | None]:
-    """Python's version and the versions of :data:`PACKAGES` (``None`` if not installed)."""
+    """Python's version and the versions of :data:`PACKAGES` (``None`` if not installed),
+    looked up once per process (a process does not see packages installed after it
+    started)."""
+    return dict(_versions())
+
+
+@lru_cache(maxsize=1)
+def _versions() -> dict[str, str | None]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -119,7 +143,7 @@ def fingerprint(cfg: dict, wave: str, raw_inputs, root=".", trends: str = "trend
     from: its raw inputs' checksums, :func:`relevant_config`, :func:`code_digest` and
     :func:`versions` (see the module's docstring)."""
     what = {
-        "raw_inputs": {str(p): file_sha256(Path(root) / p) for p in sorted(raw_inputs)},
+        "raw_inputs": {str(p): cached_sha256(Path(root) / p) for p in sorted(raw_inputs)},
         "config": relevant_config(cfg, wave, trends),
         "code": code_digest(root),
         "versions": versions(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
@@ -70,14 +72,30 @@ def schema_message(err) -> str:
     return f"{where}: {err.message}"
 
 
+def stat_key(path) -> tuple[str, str, int, int]:
+    """``(path, absolute path, size, mtime_ns)``: the key under which something read from
+    a file is cached (the path as given comes first, for error messages). A file written
+    again gets a new modification time (and usually a new size), so the key changes with
+    the file's content, as ``make``'s does."""
+    st = os.stat(path)
+    return (str(path), os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _validator(key: tuple[str, str, int, int]) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(load_yaml(key[0]))
+
+
 def validate(data, schema_path, source) -> None:
     """Validate ``data`` against the JSON schema at ``schema_path``.
 
     The error (one line) names ``source`` (the file the data came from), the dotted path
     of the first offending section and key, and what is wrong (:func:`schema_message`).
+    The schema is read once per process (and again if its file changes, see
+    :func:`stat_key`): the Snakefile validates every wave's ``wave.yaml`` against it
+    whenever a rule's input function asks for a wave's files.
     """
-    schema = load_yaml(schema_path)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(stat_key(schema_path))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         raise InputError(source, schema_message(errors[0]))

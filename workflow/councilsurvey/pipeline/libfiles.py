@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -75,18 +76,51 @@ def _statements(nodes):
                 yield from _statements(inner)
 
 
-@cache
-def imported_modules(path: Path, root: Path) -> frozenset[str]:
-    """Every library module the file ``path`` imports: ``import councilsurvey.x``,
-    ``from councilsurvey.x import y`` (``x.y`` when ``y`` is a module, else ``x``) and
-    relative imports, at any depth of the file."""
+#: where the import statements read from each file are kept between runs, under the
+#: repository (Snakemake's own folder, which git ignores)
+CACHE = Path(".snakemake") / "councilsurvey-imports.json"
+#: (root, file) -> [size, mtime_ns, raw imports], as read from and written to :data:`CACHE`
+_STORED: dict[Path, dict] = {}
+_CHANGED: set[Path] = set()
+
+
+def _stored(root: Path) -> dict:
+    if root not in _STORED:
+        try:
+            got = json.loads((root / CACHE).read_text(encoding="utf-8"))
+            _STORED[root] = got if isinstance(got, dict) else {}
+        except (OSError, ValueError):
+            _STORED[root] = {}
+    return _STORED[root]
+
+
+def _save(root: Path) -> None:
+    """Write :data:`CACHE` if this process read a file it did not hold (atomically; a
+    folder that cannot be written is left alone: the cache only saves time)."""
+    if root not in _CHANGED:
+        return
+    _CHANGED.discard(root)
+    path = root / CACHE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(_STORED[root], sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _parse_imports(path: Path, root: Path) -> list[list]:
+    """The file's import statements of the library, as ``[module, names]``: ``names``
+    empty for ``import councilsurvey.x``, the imported names for ``from councilsurvey.x
+    import y, z`` (relative imports made absolute)."""
     inside = path.is_relative_to(_package_dir(root))
     here = _module_name(path, root).split(".") if inside else []
-    found = set()
+    found = []
     for code in _code_of(path):
         for node in _statements(ast.parse(code, filename=str(path)).body):
             if isinstance(node, ast.Import):
-                found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
+                found += [[a.name, []] for a in node.names if a.name.split(".")[0] == PACKAGE]
             elif isinstance(node, ast.ImportFrom):
                 if node.level:
                     base = here if path.name == "__init__.py" else here[:-1]
@@ -94,11 +128,43 @@ def imported_modules(path: Path, root: Path) -> frozenset[str]:
                     target = ".".join([*base, *([node.module] if node.module else [])])
                 else:
                     target = node.module or ""
-                if target.split(".")[0] != PACKAGE:
-                    continue
-                for alias in node.names:
-                    sub = f"{target}.{alias.name}"
-                    found.add(sub if module_file(sub, root) else target)
+                if target.split(".")[0] == PACKAGE:
+                    found.append([target, [a.name for a in node.names]])
+    return found
+
+
+def _raw_imports(path: Path, root: Path) -> list[list]:
+    """:func:`_parse_imports`, kept in :data:`CACHE` under the file's size and
+    modification time (in nanoseconds): parsing the library's syntax trees is most of
+    what listing the rules' library files costs, and a no-op run of the pipeline lists
+    them again. An edited file gets a new modification time and is parsed again."""
+    st = path.stat()
+    stored = _stored(root)
+    rel = path.relative_to(root).as_posix()
+    entry = stored.get(rel)
+    if isinstance(entry, list) and entry[:2] == [st.st_size, st.st_mtime_ns]:
+        return entry[2]
+    found = _parse_imports(path, root)
+    stored[rel] = [st.st_size, st.st_mtime_ns, found]
+    _CHANGED.add(root)
+    return found
+
+
+@cache
+def imported_modules(path: Path, root: Path) -> frozenset[str]:
+    """Every library module the file ``path`` imports: ``import councilsurvey.x``,
+    ``from councilsurvey.x import y`` (``x.y`` when ``y`` is a module, else ``x``) and
+    relative imports, at any depth of the file.
+
+    Whether ``x.y`` is a module is decided here, from the files under ``root`` now, not
+    kept with the statements (a module added later is found)."""
+    found = set()
+    for target, names in _raw_imports(path, root):
+        if not names:
+            found.add(target)
+        for name in names:
+            sub = f"{target}.{name}"
+            found.add(sub if module_file(sub, root) else target)
     return frozenset(found)
 
 
@@ -136,6 +202,7 @@ def _library_files(sources: tuple[str, ...], root: Path) -> tuple[str, ...]:
                 raise ValueError(f"{name}: imported by the pipeline but not in the library")
             files |= {path} | _data_files(path, root)
             todo |= imported_modules(path, root) - seen
+    _save(root)
     return tuple(sorted(p.relative_to(root).as_posix() for p in files))
 
 

@@ -7,11 +7,13 @@ scripts when run by hand, so the two always agree.
 
 from __future__ import annotations
 
+import copy
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from councilsurvey.core.errors import InputError
-from councilsurvey.core.yamlio import load_yaml, validate
+from councilsurvey.core.yamlio import load_yaml, stat_key, validate
 from councilsurvey.inputs.fieldwork import check_fieldwork, successors_as_of
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,10 +74,9 @@ def wave_info(cfg: dict, wave: str, root=RAW_ROOT) -> dict:
     """
     folder = Path(root) / str(wave)
     path = folder / "wave.yaml"
-    info = load_yaml(path)
-    validate(info, WAVE_SCHEMA, path)
-    check_fieldwork(info["fieldwork"], path)
-    info = dict(info)
+    if not path.is_file():
+        load_yaml(path)  # raises, naming the file
+    info = copy.deepcopy(_checked_wave_yaml(stat_key(path)))
     for key in ("export", "codebook", "questionnaire", "published", "truth"):
         if key in info:
             resolved = os.path.normpath(folder / info[key])
@@ -95,6 +96,18 @@ def wave_info(cfg: dict, wave: str, root=RAW_ROOT) -> dict:
             column="frame_year",
         )
     return info
+
+
+@lru_cache(maxsize=256)
+def _checked_wave_yaml(key: tuple[str, str, int, int]) -> dict:
+    """A ``wave.yaml`` read and checked against its schema and for its fieldwork dates,
+    once per process and version of the file (the rules' input functions ask for a
+    wave's information some two hundred times while Snakemake builds its DAG)."""
+    path = Path(key[0])
+    info = load_yaml(path)
+    validate(info, WAVE_SCHEMA, path)
+    check_fieldwork(info["fieldwork"], path)
+    return dict(info)
 
 
 def frame_of(cfg: dict, wave: str) -> dict:
@@ -513,6 +526,7 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
         args.update(
             notebook=f"notebooks/{stage}.ipynb",
             executed=executed_notebook(wave, stage),
+            html=executed_notebook(wave, stage, "html"),
             parameters=notebook_parameters(cfg, wave, stage),
         )
     if stage == "claims":
@@ -573,10 +587,5 @@ def wave_paths(wave: str, stage: str, config_path="config.yaml") -> tuple[dict, 
             receipt=current_receipt(cfg, wave),
             k=cfg.get("disclosure", {}).get("k", 5),
             questionnaire=w["questionnaire"],
-        )
-    if stage.startswith("render:"):
-        name = stage.split(":", 1)[1]
-        args.update(
-            executed=executed_notebook(wave, name), html=executed_notebook(wave, name, "html")
         )
     return args, f"logs/{wave}/{stage.replace(':', '_')}.log"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -132,6 +133,11 @@ def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
     executed = Path(executed)
     executed.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic_path(executed)
+    # the kernel shows figures inline whatever the caller's MPLBACKEND: with the variable
+    # set (MPLBACKEND=Agg, as scripts and CI often set it) ipykernel keeps that backend,
+    # and the executed notebook and its HTML lose their figures while the bundle's
+    # fingerprint, which names the environment's packages but not its variables, stays
+    backend = os.environ.pop("MPLBACKEND", None)
     try:
         pm.execute_notebook(
             str(notebook),
@@ -164,6 +170,9 @@ def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
     except BaseException:  # interrupted: no temporary left behind
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
     nb = nbformat.read(tmp, as_version=4)
     tmp.unlink()
     write_notebook(normalise(nb), executed)
