@@ -1,5 +1,6 @@
 """Running, normalising and rendering notebooks (papermill, nbconvert)."""
 
+import json
 import os
 
 import nbformat
@@ -47,6 +48,15 @@ def tiny_notebook(path):
 @pytest.mark.parametrize("name", [*NOTEBOOKS, "trends"])
 def test_notebooks_in_git_hold_no_outputs(name):
     assert not has_outputs(ROOT / "notebooks" / f"{name}.ipynb")
+
+
+@pytest.mark.parametrize("name", [*NOTEBOOKS, "trends"])
+def test_notebooks_in_git_have_unique_cell_ids(name):
+    """A duplicate cell id is replaced by a random one when the notebook runs, and the
+    executed notebook is then different at every run (not byte-reproducible)."""
+    cells = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())["cells"]
+    ids = [c.get("id") for c in cells]
+    assert None not in ids and len(set(ids)) == len(ids), ids
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
