@@ -83,7 +83,7 @@ def crosscheck(tmp_path_factory, codebook, frame, matcher):
         "base_weight",
         "weight",
         "has_digital_strategy",
-        "digital_champion",
+        "overall_impact",
         "exclusion_major_issue",
         "wellbeing_positive",
         "agrees_big_data",
@@ -216,7 +216,7 @@ def stratified(tmp_path_factory, result, frame):
     d["n_councils"] = d["type"].map(frame["type"].value_counts()).astype(float)
     d["agrees_big_data"] = (d["att_big_data"] >= 4).astype("Int64")
     out = tmp_path_factory.mktemp("r_strata")
-    keep = ["code", "type", "n_councils", "weight", "digital_champion"]
+    keep = ["code", "type", "n_councils", "weight", "overall_impact"]
     keep += ["exclusion_major_issue", "party_group", "has_digital_strategy", "agrees_big_data"]
     keep += ["att_cyber"]
     d[keep].to_csv(out / "design.csv", index=False, float_format="%.17g")

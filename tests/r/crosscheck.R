@@ -35,7 +35,7 @@ props <- list(); tests <- list(); logit <- list()
 for (kind in c("fixed", "raked")) {
   des <- if (kind == "fixed") fixed else raked
   # 2. proportions (missing values: a domain of the full design, as subset() keeps it)
-  for (v in c("has_digital_strategy", "digital_champion", "party_group", "wellbeing_positive",
+  for (v in c("has_digital_strategy", "overall_impact", "party_group", "wellbeing_positive",
               "segment")) {
     f <- as.formula(paste0("~factor(", v, ")"))
     m <- svymean(f, subset(des, !is.na(d[[v]])), na.rm = TRUE)

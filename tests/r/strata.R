@@ -15,7 +15,7 @@ for (fpc in c("none", "n_councils")) {
   } else {
     svydesign(ids = ~code, strata = ~type, fpc = ~n_councils, weights = ~weight, data = d)
   }
-  for (v in c("digital_champion", "exclusion_major_issue")) {
+  for (v in c("overall_impact", "exclusion_major_issue")) {
     m <- svymean(as.formula(paste0("~factor(", v, ")")), subset(des, !is.na(d[[v]])))
     props[[paste(fpc, v)]] <- data.frame(
       fpc = fpc, variable = v, category = sub(paste0("factor\\(", v, "\\)"), "", names(coef(m))),
