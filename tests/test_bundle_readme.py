@@ -140,8 +140,8 @@ def test_key_results_use_the_questions_words_and_give_cis():
         "wellbeing of residents: agree or strongly agree" in text
     )
     assert (
-        "Who, if anyone, is the digital champion in your council: the leader of the council "
-        "or the chief executive | 808 | 6.6% (4.9% to 8.8%)" in text
+        "Who has been a champion for digital in your council? (Tick all that apply): the "
+        "leader of the council or the chief executive | 808 | 6.6% (4.9% to 8.8%)" in text
     )
     assert "suppressed (n 808)" in text  # a disclosure-controlled row stays blank
     assert "att_" not in text and "leader_or_chief_executive" not in text

@@ -311,9 +311,9 @@ def test_rerun_is_a_noop_and_adding_a_wave_changes_nothing_of_2017(run, full):
 def test_second_wave_and_trends(full):
 
     seg = pd.read_csv(full / "results/2019/tables/segments.csv").set_index("segment")
-    # 650: two 2019 typos ("Geding", "Horham") are one slip from their council but only two
-    # from another six-letter one (Reading, Durham): excluded as ambiguous, never guessed
-    assert seg["n"].sum() == 650 and seg.at["enthusiast", "n"] == 334
+    # 651 of the generator's 652: the typo "Reasing" is one slip from Reading but only two
+    # from Ealing: excluded as ambiguous, never guessed (data/raw/2019/truth.csv)
+    assert seg["n"].sum() == 651 and seg.at["enthusiast", "n"] == 334
     log = pd.read_csv(full / "data/processed/2019/cleaning_log.csv")
     assert (log["reason"] == "council_successor").sum() >= 1
     codes = set(pd.read_parquet(full / "data/processed/2019/responses.parquet")["code"])
@@ -459,8 +459,8 @@ def test_notebooks_rendered_and_figures_written(run):
         nb = (run / f"results/2017/notebooks/{name}.ipynb").read_text()
         assert '"papermill"' not in nb and '"id": "injected-parameters"' in nb
     figs = sorted(p.name for p in (run / "results/2017/figures").iterdir())
-    # 7 figures (PNG + SVG), 8 with the validation study's
-    assert len(figs) == 16 and sum(f.endswith(".svg") for f in figs) == 8
+    # 7 figures and 3 theme figures (PNG + SVG), 11 with the validation study's
+    assert len(figs) == 22 and sum(f.endswith(".svg") for f in figs) == 11
     svg = (run / "results/2017/figures/segment_shares.svg").read_text()
     assert "<dc:date>" not in svg
 
