@@ -129,7 +129,7 @@ def build() -> dict[str, bytes]:
     up = "../../../../../data/raw/2019/"
     text("waves_missing_file/2019b/wave.yaml", wave.replace("export.sav", "missing.sav"))
     no_frame = wave.replace("frame_year: 2019", "frame_year: 2020")
-    for name in ("export.sav", "codebook.yaml", "questionnaire.yaml"):
+    for name in ("export.sav", "codebook.yaml", "questionnaire.yaml", "truth.csv"):
         no_frame = no_frame.replace(f": {name}", f": {up}{name}")
     text("waves_no_frame/2020/wave.yaml", no_frame)
 
