@@ -9,6 +9,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from councilsurvey.analysis import attitudes as att
+from councilsurvey.analysis import headlines as hl
 from councilsurvey.survey.design import SurveyDesign
 
 COMPARED = ["enthusiast", "middle", "sceptic"]
@@ -56,8 +57,8 @@ def test_segments_reproduce_published_counts(segmented):
 
 
 def test_headlines(segmented, instrument):
-    h = att.headlines(SurveyDesign.of_wave(segmented), instrument)
-    assert list(h.columns) == att.HEADLINE_COLUMNS
+    h = hl.headlines(SurveyDesign.of_wave(segmented), instrument)
+    assert list(h.columns) == hl.HEADLINE_COLUMNS
     rows = h.set_index(["indicator", "category"])
     w = segmented["weight"]
 
@@ -105,9 +106,9 @@ def test_headlines(segmented, instrument):
     assert "Don't know" in options
     for option in options:
         check(("digital_champion", option), answered, (champ == option).to_numpy())
-    both = champ.isin(att.LEADER_OR_CHIEF_EXECUTIVE).to_numpy()
+    both = champ.isin(hl.LEADER_OR_CHIEF_EXECUTIVE).to_numpy()
     r = check(("digital_champion", "leader_or_chief_executive"), answered, both)
-    parts = h[h["category"].isin(att.LEADER_OR_CHIEF_EXECUTIVE)]
+    parts = h[h["category"].isin(hl.LEADER_OR_CHIEF_EXECUTIVE)]
     assert r["weighted"] == pytest.approx(parts["weighted"].sum(), rel=1e-10)
     per_option = h[(h["indicator"] == "digital_champion") & h["category"].isin(options)]
     assert per_option["category"].tolist() == options  # questionnaire order

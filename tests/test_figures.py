@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from councilsurvey.analysis import attitudes, segmentation, trends
+from councilsurvey.analysis import attitudes, headlines, segmentation, trends
 from councilsurvey.core.statement import SYNTHETIC
 from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import attitude_figures, segment_figures, theme_figures, trend_figures
@@ -33,7 +33,7 @@ def tables(segmented, instrument):
     return {
         "shares": segmentation.segment_shares(design, "segment"),
         "profiles": segmentation.item_profiles(classified, "segment", instrument.attitude_ids),
-        "heads": attitudes.headlines(design, instrument),
+        "heads": headlines.headlines(design, instrument),
         "comp": comp,
         "dist": attitude_figures.answer_distribution(segmented, "segment"),
         "model": attitudes.enthusiast_model(design, "segment"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from councilsurvey.analysis import attitudes, segmentation
+from councilsurvey.analysis import attitudes, headlines, segmentation
 from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.publish.bundle import data_dictionary, question_rows
 from councilsurvey.survey.design import SurveyDesign
@@ -52,7 +52,7 @@ def test_a_question_without_a_short_label_reads_in_its_own_words(tmp_path, instr
 
 
 def test_headline_rows_read_as_question_and_answer(words, design, instrument):
-    heads = words.labelled(attitudes.headlines(design, instrument))
+    heads = words.labelled(headlines.headlines(design, instrument))
     assert list(heads.columns[:3]) == ["label", "indicator", "category"]
     champion = instrument.item("digital_champion")["short"]
     rows = heads[heads["indicator"] == "digital_champion"]

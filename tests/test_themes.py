@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from councilsurvey.analysis import attitudes as att
+from councilsurvey.analysis import headlines as att
 from councilsurvey.analysis import trends
 from councilsurvey.core.statement import data_statement
 from councilsurvey.inputs.codebook import option_slug

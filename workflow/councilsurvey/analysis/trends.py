@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from councilsurvey.analysis import attitudes, segmentation
+from councilsurvey.analysis import headlines, segmentation
 from councilsurvey.analysis.tidy import holm
 from councilsurvey.survey import estimation
 from councilsurvey.survey.design import Calibration, SurveyDesign
@@ -75,7 +75,7 @@ def _yes_no(series: pd.Series) -> pd.Series:
     return series.astype(object).isin(["Yes", "No"])
 
 
-#: base of each headline indicator of :func:`councilsurvey.analysis.attitudes.headlines`
+#: base of each headline indicator of :func:`councilsurvey.analysis.headlines.headlines`
 _HEADLINE_BASES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "wellbeing_positive": lambda d: d["att_wellbeing"].notna(),
     "digital_strategy": lambda d: _yes_no(d["has_digital_strategy"]),
@@ -126,7 +126,7 @@ def _wave_rows(design: SurveyDesign, segment: str, instrument=None) -> pd.DataFr
             "wave_estimates computes the design degrees of freedom of the headlines from "
             "the PSUs alone: it supports a design with PSUs and without strata or fpc"
         )
-    head = attitudes.headlines(design, instrument, df=True)
+    head = headlines.headlines(design, instrument, df=True)
     head = head.drop(columns=["basis"])
     head["df"] = [
         _headline_df(design, ind, n, svy_df)
@@ -177,7 +177,7 @@ def wave_estimates(
         Segment column.
     instrument : Instrument, optional
         The questionnaire whose questions are the headlines
-        (:func:`councilsurvey.analysis.attitudes.headlines`), the newest wave's in the
+        (:func:`councilsurvey.analysis.headlines.headlines`), the newest wave's in the
         pipeline. Every wave is estimated on it; a question a wave's data do not hold
         (not asked that wave, or asked in another form, such as ``digital_champion`` as a
         single choice in a wave and tick-all-that-apply in the next) has no rows in that
@@ -190,7 +190,7 @@ def wave_estimates(
         Columns :data:`ESTIMATE_COLUMNS` (wave, indicator, category, n, unweighted,
         weighted, se, lci, uci, df). For each wave:
 
-        * the rows of :func:`councilsurvey.analysis.attitudes.headlines` (its indicator and
+        * the rows of :func:`councilsurvey.analysis.headlines.headlines` (its indicator and
           category; its ``basis`` column is dropped);
         * one row per segment from :func:`councilsurvey.analysis.segmentation.segment_shares`,
           indicator ``"segment"`` and category the segment (``unclassified`` included).

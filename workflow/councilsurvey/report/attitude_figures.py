@@ -38,7 +38,7 @@ def headlines_figure(
     Parameters
     ----------
     heads : DataFrame
-        :func:`councilsurvey.analysis.attitudes.headlines`: indicator, category,
+        :func:`councilsurvey.analysis.headlines.headlines`: indicator, category,
         weighted, lci, uci, unweighted; one row each, drawn top to bottom.
     png, svg : path
         Files to write.

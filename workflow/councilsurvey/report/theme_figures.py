@@ -5,7 +5,7 @@ Each theme is a tick-all-that-apply (or choose-up-to-three) question; its figure
 every option, the weighted share of councillors who ticked it (a bar, with its 95%
 confidence interval), the unweighted share of respondents (a point), and the value the
 report published for that option where ``published.yaml`` has one (a diamond; see
-:func:`councilsurvey.analysis.attitudes.published_marks`). The shares of one question are
+:func:`councilsurvey.analysis.headlines.published_marks`). The shares of one question are
 of those who answered it (ticked at least one option) and need not add up to 1.
 
 A wave whose questionnaire did not ask a theme's question still gets the theme's files: a
@@ -48,10 +48,10 @@ PUBLISHED_MARKERS = ["D", "s", "^", "v"]
 
 
 def theme_rows(heads: pd.DataFrame, question: str) -> pd.DataFrame:
-    """The rows of ``heads`` (:func:`councilsurvey.analysis.attitudes.headlines`) that are
+    """The rows of ``heads`` (:func:`councilsurvey.analysis.headlines.headlines`) that are
     the options of ``question``, in their order; derived rows (a union of options, such as
     ``leader_or_chief_executive``) are left out: they are no option of the question."""
-    from councilsurvey.analysis.attitudes import DERIVED_CATEGORIES
+    from councilsurvey.analysis.headlines import DERIVED_CATEGORIES
 
     derived = set(DERIVED_CATEGORIES.get(question, {}))
     rows = heads[(heads["indicator"] == question) & ~heads["category"].isin(derived)]
@@ -74,7 +74,7 @@ def theme_figure(
     Parameters
     ----------
     heads : DataFrame
-        :func:`councilsurvey.analysis.attitudes.headlines`: indicator, category, n,
+        :func:`councilsurvey.analysis.headlines.headlines`: indicator, category, n,
         weighted, lci, uci, unweighted. The options of ``question`` are drawn top to
         bottom in their order (:func:`theme_rows`); without any, the figure says that the
         wave did not ask the question (:func:`not_asked_figure`).
@@ -91,7 +91,7 @@ def theme_figure(
         the subtitle, the options' texts the axis.
     published : mapping, optional
         Option text -> ``{"value", "outlet"}``
-        (:func:`councilsurvey.analysis.attitudes.published_marks`); each is drawn as a
+        (:func:`councilsurvey.analysis.headlines.published_marks`); each is drawn as a
         marker of its outlet, with the legend entry "Published (<outlet>)".
 
     Returns
