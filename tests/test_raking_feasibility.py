@@ -15,7 +15,7 @@ from councilsurvey.survey.feasibility import check
 from councilsurvey.survey.weighting import filled_seats, weight
 
 CITY, SCILLY = "E09000001", "E06000053"
-COLLAPSE_LOG = "councilsurvey.survey.feasibility"
+COLLAPSE_LOG = "councilsurvey.survey.collapsing"
 
 
 def collapse_lines(caplog) -> list[str]:

@@ -5,13 +5,16 @@ The replicate weights themselves are checked against R (JK1 with re-raking) and 
 what the design makes of it on the bundled wave.
 """
 
+import subprocess
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from councilsurvey.pipeline.weigh import weight_wave
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
-from councilsurvey.survey.replicates import replicate_weights
+from councilsurvey.survey.replicates import replicate_members, replicate_weights
 
 from .conftest import ROOT
 
@@ -62,26 +65,90 @@ def test_linearisation_writes_no_replicates_and_records_the_raking(tmp_path, wcf
     )
 
 
-def test_jackknife_replicates_one_per_council_each_raked(tmp_path, wcfg, responses_file, result):
+def test_jackknife_replicates_one_per_council_each_raked(tmp_path, wcfg, responses_file, caplog):
+    """Every replicate leaves out one council and is raked to every margin again: the
+    replicates without the City of London or the Isles of Scilly (the only two
+    sui_generis councils, in different regions) could not be, so the collapse policy
+    merges sui_generis for the wave and every replicate, and says which replicate
+    needed it."""
     variance = {"method": "jackknife", "lonely_psu": "fail"}
-    data = run_weight(tmp_path, wcfg, variance, responses_file)
+    with caplog.at_level("WARNING"):
+        data = run_weight(tmp_path, wcfg, variance, responses_file)
+    assert "could not be raked" not in caplog.text
     reps = [c for c in data.columns if c.startswith("replicate_jackknife_")]
     assert len(reps) == data["code"].nunique()
-    # replicate r leaves out one council entirely and meets the type margin again
-    first = data[reps[0]]
-    left_out = data.loc[first == 0, "code"].unique()
-    assert len(left_out) == 1
-    totals = data.groupby("calibration_type")["weight"].sum()
-    got = first.groupby(data["calibration_type"]).sum()
-    assert (abs(got / totals - 1) < 1e-9).all()
+    margins = [
+        c for c in data.columns if c.startswith("calibration_") and c != "calibration_weight"
+    ]
+    assert len(margins) == 3
+    for rep in reps:
+        assert data.loc[data[rep] == 0, "code"].nunique() == 1
+        for m in margins:
+            got = data[rep].groupby(data[m]).sum()
+            want = data["weight"].groupby(data[m]).sum()
+            assert (abs(got / want - 1) < 1e-9).all(), (rep, m)
+    collapses = pd.read_csv(tmp_path / "collapses.csv")
+    merged = collapses[collapses["from"] == "sui_generis"]
+    assert set(merged["into"]) == {"london_borough", "unitary"}
+    assert merged["reason"].str.contains(r"in jackknife replicate \d+ \(without council E0").all()
+    assert "sui_generis" not in set(data["calibration_type"])
+
+
+def test_jackknife_se_is_rs_with_every_replicate_raked(tmp_path, wcfg, responses_file):
+    """R's rake() of as.svrepdesign(type="JK1") on the base weights, to the same margins,
+    gives the same shares and SEs as the stage's replicate weights."""
+    data = run_weight(tmp_path, wcfg, {"method": "jackknife", "lonely_psu": "fail"}, responses_file)
     design = SurveyDesign.of_wave(data)
     assert design.replicates.method == "jackknife"
-    jk = est.proportions(design, "has_digital_strategy").set_index("category")
+    got = est.proportions(design, "has_digital_strategy").set_index("category")
+    margins = [
+        c for c in data.columns if c.startswith("calibration_") and c != "calibration_weight"
+    ]
+    d = data[["code", "base_weight", *margins]].astype({m: str for m in margins})
+    d["y"] = data["has_digital_strategy"].astype(object)
+    d.to_csv(tmp_path / "in.csv", index=False)
+    totals = pd.concat(
+        [
+            data["weight"]
+            .groupby(data[m].astype(str))
+            .sum()
+            .rename("total")
+            .reset_index()
+            .rename(columns={m: "category"})
+            .assign(margin=m)
+            for m in margins
+        ]
+    )[["margin", "category", "total"]]
+    totals.to_csv(tmp_path / "totals.csv", index=False, float_format="%.17g")
+    proc = subprocess.run(
+        ["Rscript", str(ROOT / "tests/r/jackknife_wave.R"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert float((tmp_path / "margin_error.txt").read_text()) < 1e-9
+    want = pd.read_csv(tmp_path / "estimates.csv", keep_default_na=False).set_index("category")
+    assert set(want.index) == set(got.index) == {"Yes", "No", "Don't know"}
+    np.testing.assert_allclose(got.loc[want.index, "share"], want["share"], rtol=1e-9)
+    np.testing.assert_allclose(got.loc[want.index, "se"], want["se"], rtol=1e-6)
+    # and the jackknife is close to linearisation through the raking (278 councils)
     lin = est.proportions(design.with_weight("weight", design.calibration), "has_digital_strategy")
-    lin = lin.set_index("category")
-    # the same shares; jackknife and linearised SEs agree to within a few per cent
-    pd.testing.assert_series_equal(jk["share"], lin["share"], rtol=1e-12)
-    assert ((jk["se"] / lin["se"] - 1).abs() < 0.1).all()
+    ratio = got["se"] / lin.set_index("category")["se"]
+    assert ratio.between(0.9, 1.1).all(), ratio
+
+
+def test_replicate_members_are_the_replicates_councils(result):
+    """The respondents the feasibility check is run on are exactly those each
+    replicate keeps (jackknife and seeded bootstrap)."""
+    data = result.data
+    for method, kw in (("jackknife", {}), ("bootstrap", {"replicates": 20, "seed": 5})):
+        members = replicate_members(data["code"], method, **kw)
+        reps = replicate_weights(data, method, **kw)
+        assert len(members) == reps.shape[1]
+        for (label, kept), col in zip(members, reps.columns, strict=True):
+            assert label.startswith(f"{method} replicate ")
+            np.testing.assert_array_equal(kept, reps[col].to_numpy() > 0)
 
 
 def test_unknown_method_is_refused(result):

@@ -38,11 +38,20 @@ def weight_wave(
 
     data = pd.read_parquet(responses)
     fr = load_frame(frame, n_councils)
-    result = weight(data, fr, weighting, source=responses)
     method = (variance or {}).get("method", "linearisation")
+    members = None
     if method != "linearisation":
-        from councilsurvey.survey.replicates import replicate_weights
+        from councilsurvey.survey.replicates import replicate_members, replicate_weights
 
+        # every replicate must be able to meet the margins it is raked to again
+        members = replicate_members(
+            data["code"],
+            method,
+            replicates=int(variance.get("replicates", 200)),
+            seed=int(variance.get("seed", 2017)),
+        )
+    result = weight(data, fr, weighting, source=responses, subsamples=members)
+    if method != "linearisation":
         reps = replicate_weights(
             result.data,
             method,

@@ -17,6 +17,17 @@ and trimmed and re-raked when the weights were, so that every replicate goes thr
 whole weighting: the spread of the replicate estimates then includes what the raking does,
 as R's ``rake()`` of a replicate design does. The replicate weights are columns
 ``replicate_<method>_<r>`` of the weighted data; :meth:`SurveyDesign.of_wave` finds them.
+
+Re-raking a replicate is possible only if its councils can meet every margin at once.
+Deleting one council can make margins that the whole sample meets conflict: in England's
+2016 frame the only two ``sui_generis`` councils are the City of London (region London)
+and the Isles of Scilly (South West), so a replicate without one of them has its
+``sui_generis`` respondents confined to one region, and no weights meet both the type
+and the region totals. The weight stage therefore checks every replicate's councils
+(:func:`replicate_members`) before raking and applies the collapse policy until each
+replicate can be raked (:func:`councilsurvey.survey.collapsing.make_feasible`); the
+wave's own weights use the same collapsed margins, so each replicate repeats the
+wave's estimator.
 """
 
 from __future__ import annotations
@@ -34,6 +45,59 @@ from councilsurvey.survey.weighting import _Cells, _rake
 log = logging.getLogger(__name__)
 
 METHODS = ("linearisation", "jackknife", "bootstrap")
+
+
+def _draws(codes: pd.Series, base_weight, method: str, replicates: int, seed: int):
+    """svy's replicate base weights: array (respondents x replicates)."""
+    frame = pl.DataFrame(
+        {"code": codes.astype(str).to_numpy(), "base_weight": np.asarray(base_weight, float)}
+    )
+    sample = svy.Sample(frame, svy.Design(psu="code", wgt="base_weight"))
+    if method == "jackknife":
+        reps = sample.weighting.create_jk_wgts(rep_prefix="_rep_")
+    else:
+        reps = sample.weighting.create_bs_wgts(n_reps=replicates, rep_prefix="_rep_", rstate=seed)
+    n_reps = reps.design.rep_wgts.n_reps
+    return reps.data.select([f"_rep_{r}" for r in range(1, n_reps + 1)]).to_numpy()
+
+
+def replicate_members(
+    codes: pd.Series, method: str, replicates: int = 200, seed: int = 2017
+) -> list[tuple[str, np.ndarray]]:
+    """Which respondents each replicate keeps (a positive replicate base weight).
+
+    The draws are those :func:`replicate_weights` makes for the same councils, method,
+    number and seed (they do not depend on the base weights), so the weight stage can
+    check, before raking, that every replicate's councils can meet the margins.
+
+    Parameters
+    ----------
+    codes : Series
+        The respondents' council codes (the PSUs), in the weighted data's order.
+    method, replicates, seed
+        As for :func:`replicate_weights`.
+
+    Returns
+    -------
+    list of (str, ndarray of bool)
+        Each replicate's description (``jackknife replicate 45 (without council
+        E06000053)``; ``bootstrap replicate 7 (12 councils not drawn)``) and its mask over
+        the respondents.
+    """
+    if method not in ("jackknife", "bootstrap"):
+        raise ValueError(f"replicate method {method!r} is not jackknife or bootstrap")
+    draws = _draws(codes, np.ones(len(codes)), method, replicates, seed)
+    code = codes.astype(str).to_numpy()
+    out = []
+    for r in range(draws.shape[1]):
+        kept = draws[:, r] > 0
+        gone = sorted(set(code[~kept]))
+        if method == "jackknife":
+            what = f"without council {gone[0]}" if len(gone) == 1 else f"without {gone}"
+        else:
+            what = f"{len(gone)} councils not drawn"
+        out.append((f"{method} replicate {r + 1} ({what})", kept))
+    return out
 
 
 def replicate_weights(
@@ -75,16 +139,8 @@ def replicate_weights(
     """
     if method not in ("jackknife", "bootstrap"):
         raise ValueError(f"replicate method {method!r} is not jackknife or bootstrap")
-    frame = pl.DataFrame(
-        {"code": data["code"].astype(str).to_numpy(), "base_weight": data["base_weight"]}
-    )
-    sample = svy.Sample(frame, svy.Design(psu="code", wgt="base_weight"))
-    if method == "jackknife":
-        reps = sample.weighting.create_jk_wgts(rep_prefix="_rep_")
-    else:
-        reps = sample.weighting.create_bs_wgts(n_reps=replicates, rep_prefix="_rep_", rstate=seed)
-    n_reps = reps.design.rep_wgts.n_reps
-    start = reps.data.select([f"_rep_{r}" for r in range(1, n_reps + 1)]).to_numpy()
+    start = _draws(data["code"], data["base_weight"], method, replicates, seed)
+    n_reps = start.shape[1]
     margins = [
         c for c in data.columns if c.startswith(CALIBRATION_PREFIX) and c != CALIBRATION_WEIGHT
     ]
@@ -105,8 +161,8 @@ def replicate_weights(
         out[:, r] = w
     if failed:
         log.warning(
-            "%s: %d of %d replicates could not be raked to every margin (a replicate "
-            "without any respondent of a category); their last iterate is kept",
+            "%s: %d of %d replicates could not be raked to every margin within the "
+            "tolerance; their last iterate is kept",
             method,
             failed,
             n_reps,

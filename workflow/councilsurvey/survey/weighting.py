@@ -32,8 +32,8 @@ import pandas as pd
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.frame import PARTY_COLUMNS
 from councilsurvey.survey.cells import Cells as _Cells
+from councilsurvey.survey.collapsing import collapse_table, make_feasible
 from councilsurvey.survey.design import CALIBRATION_PREFIX, CALIBRATION_WEIGHT
-from councilsurvey.survey.feasibility import collapse_table, make_feasible
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,11 @@ def iterations_needed(df, weight, controls, tol, max_iter) -> int:
 
 
 def weight(
-    responses: pd.DataFrame, frame: pd.DataFrame, cfg: dict, source="responses"
+    responses: pd.DataFrame,
+    frame: pd.DataFrame,
+    cfg: dict,
+    source="responses",
+    subsamples=None,
 ) -> WeightingResult:
     """Compute base, raked and final weights.
 
@@ -301,11 +305,15 @@ def weight(
         The wave's council frame.
     cfg : dict
         ``config.yaml`` ``weighting``: ``margins``, ``party_groups``, ``collapse``,
-        ``collapse_policy`` (see :func:`councilsurvey.survey.feasibility.make_feasible`),
+        ``collapse_policy`` (see :func:`councilsurvey.survey.collapsing.make_feasible`),
         ``tolerance``, ``max_iter``, ``trim`` (cap as a multiple of the median weight,
         or null), ``trim_max_cycles``.
     source : str or Path
         Named in error messages.
+    subsamples : list of (str, ndarray of bool), optional
+        The respondents each replicate of a replicate-weight variance keeps
+        (:func:`councilsurvey.survey.replicates.replicate_members`): the margins are
+        made feasible for every replicate too, so that each can be raked again.
 
     Returns
     -------
@@ -319,7 +327,9 @@ def weight(
     check_margins(cats, totals, source)
     # feasibility check and, where it fails, the collapse policy: the categories and
     # margins actually raked
-    feasible = make_feasible(cats, totals, margins, frame, responses["code"], cfg, source)
+    feasible = make_feasible(
+        cats, totals, margins, frame, responses["code"], cfg, source, subsamples
+    )
     cats, totals, margins = feasible.cats, feasible.totals, feasible.margins
 
     data = responses.copy()
