@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from councilsurvey.analysis import headlines as att
+from councilsurvey.analysis import headlines as hl
 from councilsurvey.analysis import trends
 from councilsurvey.core.statement import data_statement
 from councilsurvey.inputs.codebook import option_slug
@@ -235,7 +235,7 @@ def design(data):
 
 @pytest.fixture(scope="module")
 def heads(design, instrument):
-    return att.headlines(design, instrument)
+    return hl.headlines(design, instrument)
 
 
 def expected_indicators(data: pd.DataFrame, instrument: Instrument) -> dict:
@@ -342,8 +342,8 @@ def test_overall_impact_read_from_codes_as_from_texts(data, instrument):
     codes = data["overall_impact"].astype(object).map({o: k + 1 for k, o in enumerate(options)})
     codes = codes.where(data["overall_impact"].astype(object) != "Don't know")
     as_codes = data.assign(overall_impact=pd.array(codes, dtype="Float64").astype("Int64"))
-    a = att.headlines(SurveyDesign(data, weight="weight", psu="code"), instrument)
-    b = att.headlines(SurveyDesign(as_codes, weight="weight", psu="code"), instrument)
+    a = hl.headlines(SurveyDesign(data, weight="weight", psu="code"), instrument)
+    b = hl.headlines(SurveyDesign(as_codes, weight="weight", psu="code"), instrument)
     pick = lambda h: h[h["indicator"] == "overall_impact"].reset_index(drop=True)  # noqa: E731
     assert len(pick(a)) == 1
     pd.testing.assert_frame_equal(pick(a), pick(b))
@@ -354,7 +354,7 @@ def test_a_wave_without_the_questions_has_no_rows_for_them(data, instrument, tmp
     theme figure then says the question was not asked, and the run goes on."""
     dropped = [c for c in data.columns if c.startswith(("impact_areas__", "top_challenges__"))]
     older = data.drop(columns=[*dropped, "overall_impact"])
-    heads = att.headlines(SurveyDesign(older, weight="weight", psu="code"), instrument)
+    heads = hl.headlines(SurveyDesign(older, weight="weight", psu="code"), instrument)
     assert not set(heads["indicator"]) & {"impact_areas", "top_challenges", "overall_impact"}
     assert "digital_champion" in set(heads["indicator"])
     fig = theme_figures.theme_figure(
@@ -365,7 +365,7 @@ def test_a_wave_without_the_questions_has_no_rows_for_them(data, instrument, tmp
         "2015",
         STATEMENT,
         ReaderLabels.of(instrument),
-        att.published_marks(PUBLISHED, "top_challenges"),
+        hl.published_marks(PUBLISHED, "top_challenges"),
     )
     assert (tmp_path / "c.png").stat().st_size > 0 and (tmp_path / "c.svg").stat().st_size > 0
     texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
@@ -376,23 +376,23 @@ def test_a_wave_without_the_questions_has_no_rows_for_them(data, instrument, tmp
 def test_some_option_columns_missing_is_an_error(data, instrument):
     broken = data.drop(columns=["top_challenges__skills"])
     with pytest.raises(ValueError, match="'top_challenges'.*'Skills'"):
-        att.headlines(SurveyDesign(broken, weight="weight", psu="code"), instrument)
+        hl.headlines(SurveyDesign(broken, weight="weight", psu="code"), instrument)
 
 
 def test_published_marks_single_answer_proportions_only():
     """A claim marks an option when its measure is that question and exactly that one
     answer, and it is a proportion; the first listed claim of an answer is kept; the
     outlet is its source's."""
-    marks = att.published_marks(PUBLISHED, "digital_champion")
+    marks = hl.published_marks(PUBLISHED, "digital_champion")
     assert marks == {
         "A cabinet member": {"value": 0.49, "outlet": "LGiU", "claim_id": "champion_cabinet"},
         "The chief executive": {"value": 0.26, "outlet": "UKAuthority", "claim_id": "champion_ceo"},
     }
-    assert att.published_marks(PUBLISHED, "impact_areas") == {}
-    assert att.published_marks("", "digital_champion") == {}
+    assert hl.published_marks(PUBLISHED, "impact_areas") == {}
+    assert hl.published_marks("", "digital_champion") == {}
     # the file's first shape (no measure) marks nothing
     first = {"claims": [{"id": "wellbeing_positive", "value": 0.64, "kind": "proportion"}]}
-    assert att.published_marks(first, "digital_champion") == {}
+    assert hl.published_marks(first, "digital_champion") == {}
 
 
 def test_published_marks_of_the_bundled_file():
@@ -402,7 +402,7 @@ def test_published_marks_of_the_bundled_file():
     doc = yaml.safe_load((WAVE / "published.yaml").read_text(encoding="utf-8"))
     if not any("measure" in c for c in doc["claims"]):
         pytest.skip("published.yaml has no measures yet (helper CLAIMS' shape)")
-    marks = att.published_marks(WAVE / "published.yaml", "digital_champion")
+    marks = hl.published_marks(WAVE / "published.yaml", "digital_champion")
     values = {option: m["value"] for option, m in marks.items()}
     assert values == {
         "A cabinet member": 0.49,
@@ -411,7 +411,7 @@ def test_published_marks_of_the_bundled_file():
         "The mayor": 0.20,
     }
     assert {m["outlet"] for m in marks.values()} == {"UKAuthority"}
-    assert len(att.published_marks(WAVE / "published.yaml", "top_challenges")) == 5
+    assert len(hl.published_marks(WAVE / "published.yaml", "top_challenges")) == 5
 
 
 def test_theme_figure_marks_the_published_values(heads, instrument, tmp_path):
@@ -419,7 +419,7 @@ def test_theme_figure_marks_the_published_values(heads, instrument, tmp_path):
     unweighted ones, a marker per outlet sits at each published value with the legend
     "Published (<outlet>)"; title, subtitle and axis are the questionnaire's words."""
     labels = ReaderLabels.of(instrument)
-    marks = att.published_marks(PUBLISHED, "digital_champion")
+    marks = hl.published_marks(PUBLISHED, "digital_champion")
     fig = theme_figures.theme_figure(
         heads,
         "digital_champion",
@@ -467,7 +467,7 @@ def test_theme_figure_without_published_values_has_no_marker(heads, instrument, 
         "2017",
         STATEMENT,
         ReaderLabels.of(instrument),
-        att.published_marks(PUBLISHED, "impact_areas"),
+        hl.published_marks(PUBLISHED, "impact_areas"),
     )
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert not [t for t in legend if t.startswith("Published")]
@@ -493,7 +493,7 @@ def test_themes_in_trends_when_both_waves_asked_them(instrument, tmp_path):
     areas = est[est["indicator"] == "impact_areas"]
     assert set(areas["wave"]) == {"2019"}
     # each wave's rows are its own headlines, df the councils in the base less one
-    head = att.headlines(designs["2019"], instrument, df=True)
+    head = hl.headlines(designs["2019"], instrument, df=True)
     got = est[est["wave"] == "2019"].merge(head, on=["indicator", "category"], suffixes=("", "_h"))
     assert len(got) == len(head)
     np.testing.assert_allclose(got["weighted"], got["weighted_h"], rtol=1e-12)
@@ -536,7 +536,7 @@ def test_an_option_nobody_ticked_is_a_share_of_zero(data, instrument, tmp_path):
     column = "impact_areas__none_yet"
     answered = data.filter(like="impact_areas__").notna().any(axis=1)
     nobody = data.assign(**{column: data[column].where(~answered, False)})
-    heads = att.headlines(SurveyDesign(nobody, weight="weight", psu="code"), instrument)
+    heads = hl.headlines(SurveyDesign(nobody, weight="weight", psu="code"), instrument)
     row = heads.set_index(["indicator", "category"]).loc[("impact_areas", "None yet")]
     n = int(answered.sum())
     assert row["n"] == n

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from councilsurvey.analysis import attitudes as att
+from councilsurvey.analysis import headlines as hl
 from councilsurvey.analysis import segmentation as sg
 from councilsurvey.analysis import trends
 from councilsurvey.analysis.segments import SEGMENTS
@@ -87,7 +87,7 @@ def test_estimates_columns_and_order(estimates, wave_a, instrument):
     assert key.tolist() == sorted(key)  # indicator, then category
     waves = estimates.groupby(key, sort=False)["wave"].agg(list)
     assert all(w == ["2017", "2019"] for w in waves)
-    head = att.headlines(SurveyDesign.of_wave(wave_a), instrument)
+    head = hl.headlines(SurveyDesign.of_wave(wave_a), instrument)
     seg = sg.segment_shares(SurveyDesign.of_wave(wave_a))
     assert len(estimates) == 2 * (len(head) + len(seg))
     assert (estimates["wave"] == "2017").sum() == len(head) + len(seg)
@@ -99,7 +99,7 @@ def test_estimates_columns_and_order(estimates, wave_a, instrument):
 
 def test_estimates_reproduce_headlines_and_segments(estimates, wave_a, instrument):
     a = estimates[estimates["wave"] == "2017"]
-    for _, h in att.headlines(SurveyDesign.of_wave(wave_a), instrument).iterrows():
+    for _, h in hl.headlines(SurveyDesign.of_wave(wave_a), instrument).iterrows():
         r = row(a, h["indicator"], h["category"])
         for col in ["n", "unweighted", "weighted", "se", "lci", "uci"]:
             assert r[col] == pytest.approx(h[col], rel=1e-12), (h["indicator"], col)
