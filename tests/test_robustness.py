@@ -19,7 +19,7 @@ from councilsurvey.report import robustness as rreport
 from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.weighting import MARGIN_COLUMN, base_weights, population_totals
 
-from .conftest import ROOT, WAVE
+from .conftest import ROOT, WAVE, WAVE_FRAME
 
 CFG = load_config(ROOT / "config.yaml")
 
@@ -267,6 +267,73 @@ def test_config_schema_rejects_a_bad_grid(tmp_path):
     cfg["robustness"]["weighting"]["odd"] = {"margins": ["council"]}
     with pytest.raises(InputError, match="robustness"):
         validate(cfg, schema, "config.yaml")
+
+
+def test_every_batch_mode_writes_the_same_estimates(data, wcfg, tmp_path):
+    """robustness.batch wave (one job per wave), scheme (one per weighting scheme) and
+    spec (one per specification) write the same bytes to every specification's file:
+    batching changes which process computes an estimate, never the estimate."""
+    weighted, segments = tmp_path / "weighted.parquet", tmp_path / "segments.parquet"
+    data.drop(columns="segment_latent").to_parquet(weighted)
+    seg = data[["respondent_id", "segment_latent"]].astype({"segment_latent": object})
+    seg.to_parquet(segments)
+    specs = robustness_specifications(CFG)
+    rob = CFG["robustness"]
+    inputs = dict(
+        weighted=weighted,
+        segments=segments,
+        frame=WAVE_FRAME,
+        questionnaire=WAVE / "questionnaire.yaml",
+        weighting=wcfg,
+        segments_cfg=CFG["segments"],
+        robustness=rob,
+        n_councils=353,
+        variance=CFG["variance"],
+    )
+
+    def file(mode, scheme, segmentation):
+        return tmp_path / mode / scheme / f"{segmentation}.csv"
+
+    rstage.robustness_job(estimates=[file("wave", *s) for s in specs], **inputs)
+    for scheme in rob["weighting"]:
+        files = [file("scheme", scheme, s) for s in rob["segmentation"]]
+        rstage.robustness_job(estimates=files, scheme=scheme, **inputs)
+    # one job per specification recomputes the weights every time: a sample of the grid,
+    # every scheme and every segmentation at least once
+    segmentations = list(rob["segmentation"])
+    sample = [(w, segmentations[i % len(segmentations)]) for i, w in enumerate(rob["weighting"])]
+    assert {s[0] for s in sample} == set(rob["weighting"])
+    assert {s[1] for s in sample} == set(rob["segmentation"])
+    for scheme, segmentation in sample:
+        rstage.robustness_job(
+            estimates=file("spec", scheme, segmentation),
+            scheme=scheme,
+            segmentation=segmentation,
+            **inputs,
+        )
+    for spec in specs:
+        wave = file("wave", *spec).read_bytes()
+        assert wave == file("scheme", *spec).read_bytes(), spec
+        if spec in sample:
+            assert wave == file("spec", *spec).read_bytes(), spec
+    # each file is its own specification's: the latent segmentation is the latent classes
+    latent = pd.read_csv(file("wave", "unweighted", "latent")).set_index("segment")
+    assert latent.at["enthusiast", "n"] == (data["segment_latent"] == "enthusiast").sum()
+    assert pd.read_csv(file("wave", "trimmed_3x", "rule"))["weighting"].eq("trimmed_3x").all()
+
+
+def test_wave_stage_wants_a_file_per_specification(tmp_path):
+    with pytest.raises(InputError, match="29 output file"):
+        rstage.robustness_wave(
+            weighted=None,
+            segments=None,
+            frame=None,
+            questionnaire=None,
+            estimates=[tmp_path / f"{i}.csv" for i in range(29)],
+            weighting=CFG["weighting"],
+            segments_cfg=CFG["segments"],
+            robustness=CFG["robustness"],
+        )
 
 
 def test_spec_stage_names_an_unknown_specification(tmp_path):
