@@ -13,7 +13,12 @@ import logging
 
 import pandas as pd
 
-from councilsurvey.analysis.robustness import scheme_weights, segment_of, specification
+from councilsurvey.analysis.robustness import (
+    prepared,
+    scheme_weights,
+    segment_of,
+    specification,
+)
 from councilsurvey.analysis.segments import read_segmented
 from councilsurvey.core.errors import InputError
 from councilsurvey.core.writers import write_csv
@@ -230,7 +235,7 @@ def _estimate_scheme(
     )
     lonely_psu = (variance or {}).get("lonely_psu", "fail")
     design = SurveyDesign.of_wave(data, lonely_psu=lonely_psu).assign(scheme_weight=weights)
-    design = scheme_design(design, calibration)
+    design = prepared(scheme_design(design, calibration))  # once for every segmentation
     for (segmentation, segment), path in zip(segmented.items(), estimates, strict=True):
         est = specification(design, segment, scheme, segmentation, converged)
         write_csv(est, path)
