@@ -180,6 +180,46 @@ def test_specification_leaves_unplaced_respondents_out_of_the_base(data):
     assert ent["share"] == pytest.approx((seg == "enthusiast").sum() / seg.notna().sum())
 
 
+def test_specification_equals_each_segments_own_share(data, frame, wcfg):
+    """specification() estimates every segment in one pass over the design (categories of
+    one variable); each row is exactly (==, not approximately) the share of that
+    segment's own indicator by estimation.share, on a raked design with its calibration
+    and with unplaced respondents, as the grid's files were before the one-pass change."""
+    from councilsurvey.pipeline.robustness import scheme_design
+    from councilsurvey.survey.estimation import share
+
+    w, ok, calibration = rb.scheme_weights(data, frame, wcfg, {"margins": ["type", "region"]})
+    design = SurveyDesign.of_wave(data).assign(scheme_weight=w)
+    design = rb.prepared(scheme_design(design, calibration))
+    seg = data["segment_latent"].astype(object)
+    seg.iloc[:25] = None
+    est = rb.specification(design, seg, "raked_type_region", "latent", ok)
+    placed = seg.notna()
+    for name, row in zip(rb.SEGMENTS, est.itertuples(), strict=True):
+        own = share(design, (seg == name).where(placed, None))
+        assert (row.share, row.se, row.lci, row.uci) == (
+            own["weighted"],
+            own["se"],
+            own["lci"],
+            own["uci"],
+        )
+        assert (row.n_base, row.unweighted_share) == (own["n"], own["unweighted"])
+    # a segment nobody is in: share 0 and the Clopper-Pearson upper limit, as share()
+    none = rb.specification(design, seg.replace("sceptic", "middle"), "x", "y", ok)
+    own = share(design, (seg == "nobody").where(placed, None))
+    assert none.set_index("segment").loc["sceptic", ["share", "uci"]].tolist() == [
+        own["weighted"],
+        own["uci"],
+    ]
+
+
+def test_prepared_design_is_prepared_once(data):
+    design = rb.prepared(SurveyDesign.of_wave(data.set_index(data.index + 5)))
+    assert isinstance(design.data.index, pd.RangeIndex)
+    assert design.data[design.psu].map(type).eq(str).all()
+    assert rb.prepared(design) is design
+
+
 def _grid():
     rows = []
     for w, s, e, c in [

@@ -323,7 +323,8 @@ def prepared(design: SurveyDesign) -> SurveyDesign:
     ready = ready and data.index.step == 1
     if design.psu is not None:
         psu = data[design.psu]
-        ready = ready and psu.dtype == object and all(isinstance(v, str) for v in psu)
+        text = isinstance(psu.dtype, pd.StringDtype) or psu.dtype == object
+        ready = ready and text and all(isinstance(v, str) for v in psu)
     if ready:
         return design
     data = data.reset_index(drop=True)
