@@ -16,26 +16,6 @@ wildcard_constraints:
 BATCH = ROBUSTNESS.get("batch", "wave")
 
 
-def grid_segments(wildcards):
-    """The segments file (the latent classes), if a segmentation of the grid is latent."""
-    latent = any(
-        (spec or {}).get("method") == "latent" for spec in ROBUSTNESS["segmentation"].values()
-    )
-    return out("segments", wildcards.wave) if latent else []
-
-
-def grid_frame(wildcards):
-    """The frame, if a scheme of the grid uses it (every scheme but no weights does)."""
-    used = any((s or {}).get("weights") != "none" for s in ROBUSTNESS["weighting"].values())
-    return wave_input("frame")(wildcards) if used else []
-
-
-def grid_params(wildcards):
-    """Only the settings the grid's estimates use: its schemes and segmentations (so that
-    a new baseline or published finding reruns no estimates)."""
-    return {part: ROBUSTNESS[part] for part in ("weighting", "segmentation")}
-
-
 # the job's wildcards and its files: one job per wave, per scheme or per specification
 if BATCH == "wave":
     GRID_LOG = "{wave}/robustness"
