@@ -26,9 +26,10 @@ not overlap, a conservative reading). :func:`curve_figure` draws the specificati
 which choices made each one.
 
 The workflow's rule ``robustness`` runs
-:func:`councilsurvey.pipeline.robustness.robustness_scheme` once per weighting scheme (or,
-with ``robustness.batch: spec``, ``robustness_spec`` once per specification);
-``robustness_summary`` gathers them (:mod:`councilsurvey.pipeline.robustness_summary`).
+:func:`councilsurvey.pipeline.robustness.robustness_wave` once per wave (or, with
+``robustness.batch: scheme``, ``robustness_scheme`` once per weighting scheme; with
+``spec``, ``robustness_spec`` once per specification); ``robustness_summary`` gathers
+them (:mod:`councilsurvey.pipeline.robustness_summary`).
 """
 
 from __future__ import annotations
