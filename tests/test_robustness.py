@@ -19,7 +19,7 @@ from councilsurvey.report import robustness as rreport
 from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.weighting import MARGIN_COLUMN, base_weights, population_totals
 
-from .conftest import ROOT, WAVE
+from .conftest import ROOT, WAVE, WAVE_FRAME
 
 CFG = load_config(ROOT / "config.yaml")
 
@@ -180,6 +180,46 @@ def test_specification_leaves_unplaced_respondents_out_of_the_base(data):
     assert ent["share"] == pytest.approx((seg == "enthusiast").sum() / seg.notna().sum())
 
 
+def test_specification_equals_each_segments_own_share(data, frame, wcfg):
+    """specification() estimates every segment in one pass over the design (categories of
+    one variable); each row is exactly (==, not approximately) the share of that
+    segment's own indicator by estimation.share, on a raked design with its calibration
+    and with unplaced respondents, as the grid's files were before the one-pass change."""
+    from councilsurvey.pipeline.robustness import scheme_design
+    from councilsurvey.survey.estimation import share
+
+    w, ok, calibration = rb.scheme_weights(data, frame, wcfg, {"margins": ["type", "region"]})
+    design = SurveyDesign.of_wave(data).assign(scheme_weight=w)
+    design = rb.prepared(scheme_design(design, calibration))
+    seg = data["segment_latent"].astype(object)
+    seg.iloc[:25] = None
+    est = rb.specification(design, seg, "raked_type_region", "latent", ok)
+    placed = seg.notna()
+    for name, row in zip(rb.SEGMENTS, est.itertuples(), strict=True):
+        own = share(design, (seg == name).where(placed, None))
+        assert (row.share, row.se, row.lci, row.uci) == (
+            own["weighted"],
+            own["se"],
+            own["lci"],
+            own["uci"],
+        )
+        assert (row.n_base, row.unweighted_share) == (own["n"], own["unweighted"])
+    # a segment nobody is in: share 0 and the Clopper-Pearson upper limit, as share()
+    none = rb.specification(design, seg.replace("sceptic", "middle"), "x", "y", ok)
+    own = share(design, (seg == "nobody").where(placed, None))
+    assert none.set_index("segment").loc["sceptic", ["share", "uci"]].tolist() == [
+        own["weighted"],
+        own["uci"],
+    ]
+
+
+def test_prepared_design_is_prepared_once(data):
+    design = rb.prepared(SurveyDesign.of_wave(data.set_index(data.index + 5)))
+    assert isinstance(design.data.index, pd.RangeIndex)
+    assert design.data[design.psu].map(type).eq(str).all()
+    assert rb.prepared(design) is design
+
+
 def _grid():
     rows = []
     for w, s, e, c in [
@@ -267,6 +307,73 @@ def test_config_schema_rejects_a_bad_grid(tmp_path):
     cfg["robustness"]["weighting"]["odd"] = {"margins": ["council"]}
     with pytest.raises(InputError, match="robustness"):
         validate(cfg, schema, "config.yaml")
+
+
+def test_every_batch_mode_writes_the_same_estimates(data, wcfg, tmp_path):
+    """robustness.batch wave (one job per wave), scheme (one per weighting scheme) and
+    spec (one per specification) write the same bytes to every specification's file:
+    batching changes which process computes an estimate, never the estimate."""
+    weighted, segments = tmp_path / "weighted.parquet", tmp_path / "segments.parquet"
+    data.drop(columns="segment_latent").to_parquet(weighted)
+    seg = data[["respondent_id", "segment_latent"]].astype({"segment_latent": object})
+    seg.to_parquet(segments)
+    specs = robustness_specifications(CFG)
+    rob = CFG["robustness"]
+    inputs = dict(
+        weighted=weighted,
+        segments=segments,
+        frame=WAVE_FRAME,
+        questionnaire=WAVE / "questionnaire.yaml",
+        weighting=wcfg,
+        segments_cfg=CFG["segments"],
+        robustness=rob,
+        n_councils=353,
+        variance=CFG["variance"],
+    )
+
+    def file(mode, scheme, segmentation):
+        return tmp_path / mode / scheme / f"{segmentation}.csv"
+
+    rstage.robustness_job(estimates=[file("wave", *s) for s in specs], **inputs)
+    for scheme in rob["weighting"]:
+        files = [file("scheme", scheme, s) for s in rob["segmentation"]]
+        rstage.robustness_job(estimates=files, scheme=scheme, **inputs)
+    # one job per specification recomputes the weights every time: a sample of the grid,
+    # every scheme and every segmentation at least once
+    segmentations = list(rob["segmentation"])
+    sample = [(w, segmentations[i % len(segmentations)]) for i, w in enumerate(rob["weighting"])]
+    assert {s[0] for s in sample} == set(rob["weighting"])
+    assert {s[1] for s in sample} == set(rob["segmentation"])
+    for scheme, segmentation in sample:
+        rstage.robustness_job(
+            estimates=file("spec", scheme, segmentation),
+            scheme=scheme,
+            segmentation=segmentation,
+            **inputs,
+        )
+    for spec in specs:
+        wave = file("wave", *spec).read_bytes()
+        assert wave == file("scheme", *spec).read_bytes(), spec
+        if spec in sample:
+            assert wave == file("spec", *spec).read_bytes(), spec
+    # each file is its own specification's: the latent segmentation is the latent classes
+    latent = pd.read_csv(file("wave", "unweighted", "latent")).set_index("segment")
+    assert latent.at["enthusiast", "n"] == (data["segment_latent"] == "enthusiast").sum()
+    assert pd.read_csv(file("wave", "trimmed_3x", "rule"))["weighting"].eq("trimmed_3x").all()
+
+
+def test_wave_stage_wants_a_file_per_specification(tmp_path):
+    with pytest.raises(InputError, match="29 output file"):
+        rstage.robustness_wave(
+            weighted=None,
+            segments=None,
+            frame=None,
+            questionnaire=None,
+            estimates=[tmp_path / f"{i}.csv" for i in range(29)],
+            weighting=CFG["weighting"],
+            segments_cfg=CFG["segments"],
+            robustness=CFG["robustness"],
+        )
 
 
 def test_spec_stage_names_an_unknown_specification(tmp_path):

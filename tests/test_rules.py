@@ -217,3 +217,37 @@ def test_parsing_changes_nothing_and_a_deleted_bundle_is_rebuilt(planned):
     due = dry_run_jobs(proc.stdout)
     assert sorted(due) == ["all", bundle_job(jobs, "2017")], proc.stdout[-3000:]
     assert list((work / "results/2017").glob("bundle-*.json"))  # a dry run deletes nothing
+
+
+@pytest.mark.parametrize("batch", ["wave", "scheme", "spec"])
+def test_robustness_grid_jobs_follow_the_batch(planned, batch):
+    """robustness.batch wave (the default: the plain dry run) plans one grid job per wave
+    with every specification's file; scheme one per weighting scheme; spec one per
+    specification. Every batch plans the same files, and one summary per wave."""
+    from councilsurvey.pipeline.paths import load_config, robustness_specifications
+
+    work, jobs = planned
+    if batch != "wave":
+        proc = snakemake(
+            work,
+            "--dry-run",
+            "--forceall",
+            *LIST_JOBS,
+            "--config",
+            f"robustness={{batch: {batch}}}",
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        jobs = dry_run_jobs(proc.stdout)
+    specs = robustness_specifications(load_config(work / "config.yaml"))
+    per_wave = {"wave": 1, "scheme": len({s for s, _ in specs}), "spec": len(specs)}[batch]
+    for wave in ("2017", "2019"):
+        grid = [
+            j
+            for j in jobs.values()
+            if j["rule"] == ["robustness"] and f"wave={wave}" in j["wildcards"]
+        ]
+        assert len(grid) == per_wave
+        files = sorted(f for j in grid for f in j["output"])
+        assert files == sorted(f"results/{wave}/robustness/{a}/{b}.csv" for a, b in specs)
+        summaries = [k for k in jobs if k.startswith("robustness_summary ") and f"wave={wave}" in k]
+        assert len(summaries) == 1

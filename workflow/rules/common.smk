@@ -134,6 +134,29 @@ def scheme_frame(wildcards):
     return [] if scheme.get("weights") == "none" else wave_input("frame")(wildcards)
 
 
+# robustness.batch: wave, one job per wave
+
+
+def grid_segments(wildcards):
+    """The segments file (the latent classes), if a segmentation of the grid is latent."""
+    segmentations = config["robustness"]["segmentation"].values()
+    latent = any((spec or {}).get("method") == "latent" for spec in segmentations)
+    return out("segments", wildcards.wave) if latent else []
+
+
+def grid_frame(wildcards):
+    """The frame, if a scheme of the grid uses it (every scheme but no weights does)."""
+    schemes = config["robustness"]["weighting"].values()
+    used = any((s or {}).get("weights") != "none" for s in schemes)
+    return wave_input("frame")(wildcards) if used else []
+
+
+def grid_params(wildcards):
+    """Only the settings the grid's estimates use: its schemes and segmentations (so that
+    a new baseline or published finding reruns no estimates)."""
+    return {part: config["robustness"][part] for part in ("weighting", "segmentation")}
+
+
 def bundle_files(wildcards):
     return list(paths.bundle_contents(wildcards.wave, config).values())
 

@@ -6,34 +6,43 @@ wildcard_constraints:
     segmentation="|".join(ROBUSTNESS["segmentation"]),
 
 
-# robustness.batch: scheme (default) runs one job per weighting scheme, which estimates every
-# segmentation (one Python start, one read of the data, the scheme's weights computed once);
-# spec runs one job per specification, for a cluster where 30 small jobs per wave pay.
-# Either way, each specification's estimates go to its own file.
-BATCH = ROBUSTNESS.get("batch", "scheme")
+# robustness.batch: wave (default) runs one job per wave, which estimates every
+# specification (one Python start and one read of the data per wave, each scheme's weights
+# and each segmentation's segments computed once); scheme runs one job per weighting scheme
+# (every segmentation of it); spec one job per specification, for a cluster where 30 small
+# jobs per wave pay. Whatever the batch, each specification's estimates go to its own file,
+# byte for byte the same. The summary (table and figure) stays a job of its own, so that a
+# new baseline, published finding or figure style reruns no estimates.
+BATCH = ROBUSTNESS.get("batch", "wave")
 
 
-# one job per scheme: every segmentation's file; one per specification: its own
-if BATCH == "scheme":
-    GRID_JOB = "{scheme}"
+# the job's wildcards and its files: one job per wave, per scheme or per specification
+if BATCH == "wave":
+    GRID_LOG = "{wave}/robustness"
+    GRID_OUT = [
+        paths.robustness_estimates("{wave}", scheme, segmentation)
+        for scheme, segmentation in paths.robustness_specifications(config)
+    ]
+elif BATCH == "scheme":
+    GRID_LOG = "{wave}/robustness/{scheme}"
     GRID_OUT = [
         paths.robustness_estimates("{wave}", "{scheme}", segmentation)
         for segmentation in ROBUSTNESS["segmentation"]
     ]
 else:
-    GRID_JOB = "{scheme}/{segmentation}"
+    GRID_LOG = "{wave}/robustness/{scheme}/{segmentation}"
     GRID_OUT = paths.robustness_estimates("{wave}", "{scheme}", "{segmentation}")
 
 
 rule robustness:
-    """The robustness grid: under a weighting scheme, each segmentation gives the
-    enthusiast and sceptic shares with 95% CIs (one job per scheme, or with
-    robustness.batch: spec one per specification)."""
+    """The robustness grid: under each weighting scheme, each segmentation gives the
+    enthusiast and sceptic shares with 95% CIs (one job per wave; with robustness.batch:
+    scheme one per weighting scheme, with spec one per specification)."""
     input:
         lib=library("robustness"),
         weighted=out("weighted"),
-        segments=spec_segments if BATCH == "spec" else out("segments"),
-        frame=scheme_frame,
+        segments={"wave": grid_segments, "scheme": out("segments")}.get(BATCH, spec_segments),
+        frame=grid_frame if BATCH == "wave" else scheme_frame,
         questionnaire=wave_field("questionnaire"),
     output:
         estimates=GRID_OUT,
@@ -41,12 +50,12 @@ rule robustness:
         weighting=config["weighting"],
         variance=config["variance"],
         segments_cfg=config["segments"],
-        robustness=scheme_params,
+        robustness=grid_params if BATCH == "wave" else scheme_params,
         n_councils=frame_size,
     log:
-        f"logs/{{wave}}/robustness/{GRID_JOB}.log",
+        f"logs/{GRID_LOG}.log",
     benchmark:
-        f"benchmarks/{{wave}}/robustness/{GRID_JOB}.tsv"
+        f"benchmarks/{GRID_LOG}.tsv"
     conda:
         "../../envs/councilsurvey.yaml"
     script:

@@ -26,9 +26,10 @@ not overlap, a conservative reading). :func:`curve_figure` draws the specificati
 which choices made each one.
 
 The workflow's rule ``robustness`` runs
-:func:`councilsurvey.pipeline.robustness.robustness_scheme` once per weighting scheme (or,
-with ``robustness.batch: spec``, ``robustness_spec`` once per specification);
-``robustness_summary`` gathers them (:mod:`councilsurvey.pipeline.robustness_summary`).
+:func:`councilsurvey.pipeline.robustness.robustness_wave` once per wave (or, with
+``robustness.batch: scheme``, ``robustness_scheme`` once per weighting scheme; with
+``spec``, ``robustness_spec`` once per specification); ``robustness_summary`` gathers
+them (:mod:`councilsurvey.pipeline.robustness_summary`).
 """
 
 from __future__ import annotations
@@ -274,28 +275,33 @@ def specification(
     DataFrame
         Columns :data:`SPEC_COLUMNS`, a row per segment of :data:`SEGMENTS`.
     """
-    from councilsurvey.survey.estimation import share
+    from councilsurvey.survey.estimation import estimate_record, proportions
     from councilsurvey.survey.weighting import kish_deff
 
-    data = design.data.reset_index(drop=True)
-    if design.psu is not None:
-        # PSU ids as text, whatever their type in the data
-        data = data.assign(**{design.psu: data[design.psu].astype(str).to_numpy()})
-    design = design.with_data(data)
+    design = prepared(design)
+    data = design.data
     weights = data[design.weight].to_numpy(dtype=float)
     seg = pd.Series(segment.to_numpy(), index=data.index)
     placed = seg.notna()
+    # one estimate of every segment's share (a category of one variable, unplaced
+    # respondents missing): each category's share and interval are those of its own
+    # indicator (estimation.share), computed in one pass of the design
+    shares = proportions(
+        design.select([]).assign(_segment=seg.astype(object).where(placed, None)), "_segment"
+    ).set_index("category")
+    n_base = int(placed.sum())
     rows = []
     for name in SEGMENTS:
-        indicator = (seg == name).where(placed, None)
-        est = share(design, indicator)
+        est = estimate_record(
+            n_base, shares.loc[name] if name in shares.index else None, design.level
+        )
         rows.append(
             {
                 "weighting": weighting,
                 "segmentation": segmentation,
                 "segment": name,
                 "n": int((seg == name).sum()),
-                "n_base": int(placed.sum()),
+                "n_base": n_base,
                 "unweighted_share": est["unweighted"],
                 "share": est["weighted"],
                 "se": est["se"],
@@ -306,6 +312,26 @@ def specification(
             }
         )
     return pd.DataFrame(rows, columns=SPEC_COLUMNS)
+
+
+def prepared(design: SurveyDesign) -> SurveyDesign:
+    """``design`` as :func:`specification` estimates on it: its data indexed 0..n-1 and
+    its PSU ids as text, whatever their type in the data. A design already so is
+    returned as it is, so that a scheme's design is prepared once for all its
+    segmentations."""
+    data = design.data
+    ready = isinstance(data.index, pd.RangeIndex) and data.index.start == 0
+    ready = ready and data.index.step == 1
+    if design.psu is not None:
+        psu = data[design.psu]
+        text = isinstance(psu.dtype, pd.StringDtype) or psu.dtype == object
+        ready = ready and text and all(isinstance(v, str) for v in psu)
+    if ready:
+        return design
+    data = data.reset_index(drop=True)
+    if design.psu is not None:
+        data = data.assign(**{design.psu: data[design.psu].astype(str).to_numpy()})
+    return design.with_data(data)
 
 
 # --------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
 from councilsurvey.core.statement import SYNTHETIC, data_statement  # noqa: F401  (re-exported)
 from councilsurvey.core.writers import atomic_write
@@ -51,6 +50,8 @@ def theme():
     leaves no global state behind (the theme is set on top of whatever the caller had,
     exactly as a notebook's ``sns.set_theme`` call did).
     """
+    import seaborn as sns  # loaded by the figures that use it only
+
     with plt.rc_context():
         sns.set_theme(style="whitegrid", font_scale=0.9)
         yield
@@ -88,6 +89,8 @@ def margins_figure(margins: pd.DataFrame, path, title: str, statement: str) -> N
             "weighted_share": "Raked weight",
         }
     )
+    import seaborn as sns
+
     sns.set_theme(style="whitegrid", font_scale=0.9)
     order = list(dict.fromkeys(margins["margin"]))
     heights = [margins["margin"].eq(m).sum() for m in order]
