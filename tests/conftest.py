@@ -4,9 +4,12 @@ writes small hand-made exports in the bundled wave's exact export shape."""
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.util
 import io
 import logging
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,22 @@ FRAME = ROOT / "data" / "reference" / "councils_england_2017.csv"
 #: councils between the May 2016 and May 2017 elections); same 353 councils as FRAME
 WAVE_FRAME = ROOT / "data" / "reference" / "councils_england_2016.csv"
 OUTSIDE = ROOT / "data" / "reference" / "councils_outside_england_2017.csv"
+
+
+@functools.cache
+def r_survey_missing() -> str | None:
+    """Why R's ``survey`` package cannot be used here, or None when it can.
+
+    Asked once per test session: loading the package (``Rscript -e 'library(survey)'``)
+    costs some 3 CPU seconds, and the modules that compare with R (test_against_r,
+    test_against_r_api, test_themes) decide at collection whether to skip.
+    """
+    if shutil.which("Rscript") is None:
+        return "Rscript is not installed (apt-get install r-cran-survey)"
+    proc = subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True)
+    if proc.returncode != 0:
+        return "R's survey package is not installed (apt-get install r-cran-survey)"
+    return None
 
 
 def load_fixture_maker():
