@@ -3,10 +3,19 @@ writes small hand-made exports in the bundled wave's exact export shape."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import csv
+import functools
 import importlib.util
 import io
 import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -25,6 +34,22 @@ FRAME = ROOT / "data" / "reference" / "councils_england_2017.csv"
 #: councils between the May 2016 and May 2017 elections); same 353 councils as FRAME
 WAVE_FRAME = ROOT / "data" / "reference" / "councils_england_2016.csv"
 OUTSIDE = ROOT / "data" / "reference" / "councils_outside_england_2017.csv"
+
+
+@functools.cache
+def r_survey_missing() -> str | None:
+    """Why R's ``survey`` package cannot be used here, or None when it can.
+
+    Asked once per test session: loading the package (``Rscript -e 'library(survey)'``)
+    costs some 3 CPU seconds, and the modules that compare with R (test_against_r,
+    test_against_r_api, test_themes) decide at collection whether to skip.
+    """
+    if shutil.which("Rscript") is None:
+        return "Rscript is not installed (apt-get install r-cran-survey)"
+    proc = subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True)
+    if proc.returncode != 0:
+        return "R's survey package is not installed (apt-get install r-cran-survey)"
+    return None
 
 
 def load_fixture_maker():
@@ -186,14 +211,95 @@ def segmented(result, instrument):
     return d
 
 
-@pytest.fixture(scope="session")
-def full(tmp_path_factory):
-    """Every bundled wave (2017 and 2019) and the trends, in a fresh copy, run without
-    interruption (``snakemake --cores 4``). Shared by test_pipeline (which compares other
-    runs with it) and test_faults (which copies it): do not modify it."""
-    from .test_pipeline import copy_repo, snakemake
+def _needs_full(item) -> bool:
+    return "full" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the modules that need `full` last, so that every other test runs while `full`'s
+    pipeline (and test_pipeline's killed run ``run``) run in the background (see
+    ``_full_in_background`` and ``_run_in_background``).
+
+    Whole modules move, in their own order (their module-scoped fixtures are made once).
+    """
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    late = [name for name, its in modules.items() if any(map(_needs_full, its))]
+    early = [name for name in modules if name not in late]
+    items[:] = [item for name in early + late for item in modules[name]]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _full_in_background(request, tmp_path_factory):
+    """`full`'s run, started at the session's first test when any collected test needs
+    `full`, and left to run in the background: the tests before the first that needs it
+    (every module but test_pipeline and test_faults, see pytest_collection_modifyitems)
+    run meanwhile, on the cores the pipeline's jobs leave idle (a single-threaded test run
+    uses one of CI's two). Yields (folder, process, its stderr) or None; a run still going
+    at the end of the session is stopped (its process group)."""
+    if not any(map(_needs_full, request.session.items)):
+        yield None
+        return
+    from .test_pipeline import SNAKEMAKE, copy_repo
 
     work = copy_repo(tmp_path_factory.mktemp("full"), waves=None)
-    proc = snakemake(work, cores=4)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    stderr = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(
+        [str(SNAKEMAKE), "--cores", "4"],
+        cwd=work,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
+    try:
+        yield work, proc, stderr
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        stderr.close()
+
+
+@pytest.fixture(scope="session")
+def full(_full_in_background):
+    """Every bundled wave (2017 and 2019) and the trends, in a fresh copy, run without
+    interruption (``snakemake --cores 4``, started in the background at the session's first
+    test: see ``_full_in_background``). Shared by test_pipeline (which compares other runs
+    with it) and test_faults (which copies it): do not modify it."""
+    work, proc, stderr = _full_in_background
+    # as long as the `snakemake` helper of test_pipeline gives a whole run, counted from
+    # the first test that needs it (the run has had the earlier tests' time besides)
+    proc.wait(timeout=900)
+    stderr.seek(0)
+    assert proc.returncode == 0, stderr.read()[-3000:]
     return work
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_in_background(request, tmp_path_factory):
+    """test_pipeline's killed run (``test_pipeline.killed_run``, its fixture ``run``), in a
+    fresh copy, started in a thread at the session's first test when any collected test
+    needs ``run``, beside `full`'s: yields its ``Future`` (or None). SIGIO (a lease break's
+    signal, which would end the process) is ignored for the session while it may run; at
+    the end of the session a run still going is stopped."""
+    if not any(
+        item.path.name == "test_pipeline.py" and "run" in getattr(item, "fixturenames", ())
+        for item in request.session.items
+    ):
+        yield None
+        return
+    from .test_pipeline import copy_repo, killed_run
+
+    work = copy_repo(tmp_path_factory.mktemp("pipeline"))
+    sigio = signal.signal(signal.SIGIO, signal.SIG_IGN)
+    stop = threading.Event()
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="killed-run")
+    try:
+        yield pool.submit(killed_run, work, stop)
+    finally:
+        stop.set()
+        pool.shutdown(wait=True)
+        signal.signal(signal.SIGIO, sigio)

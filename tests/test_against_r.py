@@ -4,7 +4,6 @@ Runs only where ``Rscript`` with the ``survey`` package is installed (Debian's
 ``r-cran-survey``; ``.ci/run`` installs it); skipped with the reason otherwise.
 """
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -21,21 +20,12 @@ from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.weighting import MARGIN_COLUMN, population_totals, weight
 
-from .conftest import ROOT, WAVE
+from .conftest import ROOT, WAVE, r_survey_missing
 
 pytestmark = pytest.mark.r
 
 
-def _r_available() -> str | None:
-    if shutil.which("Rscript") is None:
-        return "Rscript is not installed (apt-get install r-cran-survey)"
-    proc = subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True, text=True)
-    if proc.returncode != 0:
-        return "R's survey package is not installed (apt-get install r-cran-survey)"
-    return None
-
-
-REASON = _r_available()
+REASON = r_survey_missing()
 if REASON:
     pytestmark = [pytest.mark.r, pytest.mark.skip(reason=REASON)]
 

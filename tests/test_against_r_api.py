@@ -11,7 +11,6 @@ stratum with a single PSU under each ``survey.lonely.psu`` option. Here the proj
 estimators, given the same data and design, must agree to 1e-6 relative.
 """
 
-import shutil
 import subprocess
 
 import numpy as np
@@ -24,14 +23,11 @@ from councilsurvey.survey.design import Calibration, SurveyDesign
 from councilsurvey.survey.replicates import replicate_weights
 from councilsurvey.survey.weighting import rake
 
-from .conftest import ROOT
+from .conftest import ROOT, r_survey_missing
 
 pytestmark = pytest.mark.r
-if (
-    shutil.which("Rscript") is None
-    or subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True).returncode
-):
-    pytestmark = [pytest.mark.r, pytest.mark.skip(reason="R's survey package is not installed")]
+if r_survey_missing():
+    pytestmark = [pytest.mark.r, pytest.mark.skip(reason=r_survey_missing())]
 
 TOL = 1e-6
 POP_TYPES = {"E": 4421.0, "H": 755.0, "M": 1018.0}

@@ -70,7 +70,7 @@ KILL_POINTS = ("logs/2017/clean.log", "logs/2017/segmentation.log", current_bund
 KILL_TIMEOUT = 900
 
 
-def kill_during(work: Path, marker: str) -> None:
+def kill_during(work: Path, marker: str, stop=None) -> None:
     """Start ``snakemake --cores 2`` in ``work`` and SIGKILL its whole process group while the
     stage whose log is ``marker`` is under way: Snakemake has started its job, and the stage's
     script, its imports done, is held in the ``open`` of its log file, before its body runs
@@ -89,13 +89,16 @@ def kill_during(work: Path, marker: str) -> None:
 
     The waits are bounded (``KILL_TIMEOUT`` in all); a run that ends or times out first, or a
     stage that opens its log before the test holds it, fails here instead of being killed
-    at another point.
+    at another point. ``stop`` (a ``threading.Event``), once set, ends the waits with an
+    error (the session is ending). Off the main thread SIGIO must be ignored already
+    (conftest's ``_run_in_background`` ignores it for the session).
     """
     import contextlib
     import fcntl
     import os
     import signal
     import tempfile
+    import threading
     import time
 
     log = work / marker
@@ -122,10 +125,15 @@ def kill_during(work: Path, marker: str) -> None:
                 tail = stderr.read().decode(errors="replace")[-3000:]
                 raise AssertionError(f"snakemake ended ({proc.returncode}) before {what}:\n{tail}")
             assert time.monotonic() < deadline, f"no {what} within {KILL_TIMEOUT} s"
+            assert stop is None or not stop.is_set(), f"stopped waiting for {what}"
             time.sleep(0.01)  # polls a state that lasts: the kill point does not depend on it
 
     # a lease break signals its holder with SIGIO, whose default action ends the process
-    sigio = signal.signal(signal.SIGIO, signal.SIG_IGN)
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        sigio = signal.signal(signal.SIGIO, signal.SIG_IGN)
+    else:
+        assert signal.getsignal(signal.SIGIO) == signal.SIG_IGN, "SIGIO would end the process"
     fd = None
     try:
         wait_for(lambda: not log.exists(), f"Snakemake starting the job that writes {marker}")
@@ -145,31 +153,64 @@ def kill_during(work: Path, marker: str) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
         if fd is not None:
             os.close(fd)
-        signal.signal(signal.SIGIO, sigio)
+        if main:
+            signal.signal(signal.SIGIO, sigio)
         log.unlink(missing_ok=True)
         proc.wait(timeout=60)
         stderr.close()
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """The 2017 wave, run as a crashing machine would run it: the whole run is SIGKILLed
-    during cleaning, then during a notebook, then during bundling (each time with that stage
-    under way and none of its outputs written: see kill_during), and a plain run then
-    completes it (two cores; `full` runs without interruption on four, and the tests
-    compare the two byte for byte)."""
-    work = copy_repo(tmp_path_factory.mktemp("pipeline"))
+def killed_run(work: Path, stop=None) -> Path:
+    """Run the 2017 wave in ``work`` as a crashing machine would run it: the whole run is
+    SIGKILLed during cleaning, then during a notebook, then during bundling (each time with
+    that stage under way and none of its outputs written: see kill_during), and a plain run
+    then completes it (two cores). ``stop``: see kill_during; the plain run is stopped too."""
+    import contextlib
+    import os
+    import signal
+    import tempfile
+    import time
+
     for marker in KILL_POINTS:
-        kill_during(work, marker)
+        kill_during(work, marker, stop)
         # nothing half-written stands at a final path: what exists is complete
         # (a killed writer's temporary `.<name>.*` file is not a final path: the next run
         # removes it)
         for parquet in (work / "data/processed").rglob("*.parquet"):
             if not parquet.name.startswith("."):
                 pd.read_parquet(parquet)
-    proc = snakemake(work, cores=2)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    with tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(
+            [str(SNAKEMAKE), "--cores", "2"],
+            cwd=work,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        deadline = time.monotonic() + 900  # as the `snakemake` helper's timeout
+        try:
+            while proc.poll() is None:  # polled, so that a stop ends it
+                assert time.monotonic() < deadline, "the completing run took over 900 s"
+                assert stop is None or not stop.is_set(), "stopped: the session is ending"
+                time.sleep(0.1)
+        finally:
+            if proc.poll() is None:  # stopped or timed out: leave nothing running
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        err.seek(0)
+        stderr = err.read()
+    assert proc.returncode == 0, stderr[-3000:]
     return work
+
+
+@pytest.fixture(scope="module")
+def run(_run_in_background):
+    """The 2017 wave, killed three times and completed (see killed_run), in a fresh copy
+    (two cores; `full` runs without interruption on four, and the tests compare the two byte
+    for byte). Started in the background at the session's first test (conftest's
+    ``_run_in_background``); this waits for it."""
+    return _run_in_background.result()
 
 
 def test_cleaned_data_has_published_figures(run):

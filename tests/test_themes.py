@@ -17,7 +17,6 @@ columns, not by the project's code.
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
 
 import matplotlib
@@ -35,7 +34,7 @@ from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import theme_figures, trend_figures
 from councilsurvey.survey.design import SurveyDesign
 
-from .conftest import ROOT, WAVE
+from .conftest import ROOT, WAVE, r_survey_missing
 
 matplotlib.use("Agg")
 
@@ -295,15 +294,8 @@ def test_headline_rows_follow_the_questionnaire(heads, data, instrument):
     assert "Don't know" in set(champ["category"])  # an answer, in the base
 
 
-def _r_missing() -> str | None:
-    if shutil.which("Rscript") is None:
-        return "Rscript is not installed"
-    proc = subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True)
-    return "R's survey package is not installed" if proc.returncode else None
-
-
 @pytest.mark.r
-@pytest.mark.skipif(_r_missing() is not None, reason=str(_r_missing()))
+@pytest.mark.skipif(r_survey_missing() is not None, reason=str(r_survey_missing()))
 def test_weighted_shares_and_intervals_match_r(heads, data, instrument, tmp_path):
     """Weighted share, standard error and 95% logit interval of every headline row agree
     with R's survey (svymean and svyciprop on the design subset to those answering)."""
