@@ -146,6 +146,9 @@ def run_notebook(notebook, executed, parameters: dict, cwd=".") -> None:
             kernel_name=KERNEL,
             progress_bar=False,
             log_output=False,
+            # papermill would otherwise write (and validate) the whole notebook to disk
+            # as each cell starts and ends; only the finished notebook is read
+            request_save_on_cell_execute=False,
             cwd=str(cwd),
             # the kernel's own notices ("running over TCP without encryption", a
             # "KeyboardInterrupt caught" at shutdown) stay off the terminal; a failing
