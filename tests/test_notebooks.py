@@ -114,6 +114,12 @@ def test_failing_cell_names_notebook(tmp_path):
     nb = tiny_notebook(tmp_path / "t.ipynb")
     with pytest.raises(InputError, match="t.ipynb.*failed: TypeError"):
         run_notebook(nb, tmp_path / "a.ipynb", {"x": None}, cwd=tmp_path)
+    # papermill does not save the notebook cell by cell, but still saves it on an error:
+    # the partly executed notebook is kept, with the failing cell's traceback
+    failed = nbformat.read(tmp_path / "a.failed.ipynb", as_version=4)
+    errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["TypeError"]
+    assert not (tmp_path / "a.ipynb").exists()
 
 
 def test_normalise_strips_run_metadata():
