@@ -246,17 +246,20 @@ def _lean_em_steps():
         is_observed = ~np.isnan(encoded)
         zeroed = np.nan_to_num(encoded, nan=0)
         zeroed.setflags(write=False)
-        # columns sharing one missing-answer mask share their normaliser
+        # columns sharing one missing-answer mask share their normaliser; a mask is kept
+        # as the row numbers it selects (``take`` copies the same rows, in the same order,
+        # as stepmix's boolean indexing, at half its cost)
         masks, group = np.unique(is_observed, axis=1, return_inverse=True)
-        result = (zeroed, [masks[:, g] for g in range(masks.shape[1])], group.ravel())
+        rows = [np.flatnonzero(masks[:, g]) for g in range(masks.shape[1])]
+        result = (zeroed, rows, group.ravel())
         kept.append((encoded, result))
         del kept[:-4]
         return result
 
     def m_step(self, X, resp):
-        zeroed, masks, group = prepared(self.encode_features(X))
+        zeroed, rows, group = prepared(self.encode_features(X))
         pis = zeroed.T @ resp
-        norms = [resp[mask].sum(axis=0) for mask in masks]
+        norms = [resp.take(r, axis=0).sum(axis=0) for r in rows]
         for i in range(pis.shape[0]):
             pis[i] /= norms[group[i]]
         self.parameters["pis"] = pis.T
