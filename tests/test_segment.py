@@ -211,14 +211,18 @@ def test_hand_run_with_an_unknown_method_is_one_clear_line(
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_the_latent_fit_is_stepmix_s_own_bit_for_bit(result, instrument, n_classes):
     """fit_model lets stepmix one-hot encode the codes once per fit instead of once per EM
-    step (issue 18): the fitted model equals a plain StepMix fit exactly, and stepmix's
-    encoder is restored afterwards."""
+    step, and skips the EM steps' repeated masks, per-column normalisers and sample-weight
+    validation (issue 18): the fitted model equals a plain StepMix fit exactly, and
+    stepmix's encoder, emission steps and weight check are restored afterwards."""
     from stepmix import StepMix
+    from stepmix import stepmix as core
     from stepmix.emission import categorical
 
     from councilsurvey.analysis.latent import fit_model, indicator_codes
 
     encoder = categorical.max_one_hot
+    steps = (categorical.MultinoulliNan.m_step, categorical.MultinoulliNan.log_likelihood)
+    check = core._check_sample_weight
     codes, _ = indicator_codes(result.data, instrument.attitude_ids)
     ours = fit_model(codes, n_classes, seed=2017, n_init=1)
     plain = StepMix(
@@ -230,6 +234,9 @@ def test_the_latent_fit_is_stepmix_s_own_bit_for_bit(result, instrument, n_class
         progress_bar=0,
     ).fit(codes)
     assert categorical.max_one_hot is encoder
+    assert (categorical.MultinoulliNan.m_step, categorical.MultinoulliNan.log_likelihood) == steps
+    assert core._check_sample_weight is check
+    assert ours.n_iter_ == plain.n_iter_
     mine, theirs = ours.get_parameters(), plain.get_parameters()
     assert np.array_equal(mine["weights"], theirs["weights"])
     assert np.array_equal(mine["measurement"]["pis"], theirs["measurement"]["pis"])

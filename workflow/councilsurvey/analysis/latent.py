@@ -174,7 +174,7 @@ def fit_model(codes: np.ndarray, n_classes: int, seed: int = 2017, n_init: int =
         verbose=0,
         progress_bar=0,
     )
-    with _one_hot_once():
+    with _one_hot_once(), _lean_em_steps():
         model.fit(codes)
     return model
 
@@ -211,6 +211,83 @@ def _one_hot_once():
         yield
     finally:
         categorical.max_one_hot = original
+
+
+@contextmanager
+def _lean_em_steps():
+    """Within the block, stepmix's EM steps skip work whose result they already have.
+
+    Every EM iteration of a ``categorical_nan`` fit re-derived the same things from the
+    same (once-encoded, :func:`_one_hot_once`) array: the missing-answer mask and the
+    NaN-free copy of the one-hot codes, in both the E and the M step; in the M step one
+    normaliser per one-hot column (8 items x 5 categories), although the columns of one
+    item share their mask and so their normaliser; and scikit-learn's validation of the
+    sample weights, which EM itself had validated before its first step. Here the mask
+    and the NaN-free codes are kept for the array object (held, as in
+    :func:`_one_hot_once`), each distinct mask's normaliser is summed once per step and
+    divided into its columns exactly as stepmix does, and already-validated sample
+    weights (a finite float vector of the fit's length and dtype) are copied without
+    re-validation. Every floating-point operation on the parameters is stepmix's own, in
+    its order: the fit is the same, bit for bit (``tests/test_segment.py``). Any other
+    input goes to stepmix's code unchanged.
+    """
+    from stepmix import stepmix as core
+    from stepmix.emission import categorical
+
+    cls = categorical.MultinoulliNan
+    original_m, original_ll = cls.m_step, cls.log_likelihood
+    original_check = core._check_sample_weight
+    kept: list = []
+
+    def prepared(encoded):
+        for held, result in kept:
+            if held is encoded:
+                return result
+        is_observed = ~np.isnan(encoded)
+        zeroed = np.nan_to_num(encoded, nan=0)
+        zeroed.setflags(write=False)
+        # columns sharing one missing-answer mask share their normaliser; a mask is kept
+        # as the row numbers it selects (``take`` copies the same rows, in the same order,
+        # as stepmix's boolean indexing, at half its cost)
+        masks, group = np.unique(is_observed, axis=1, return_inverse=True)
+        rows = [np.flatnonzero(masks[:, g]) for g in range(masks.shape[1])]
+        result = (zeroed, rows, group.ravel())
+        kept.append((encoded, result))
+        del kept[:-4]
+        return result
+
+    def m_step(self, X, resp):
+        zeroed, rows, group = prepared(self.encode_features(X))
+        pis = zeroed.T @ resp
+        norms = [resp.take(r, axis=0).sum(axis=0) for r in rows]
+        for i in range(pis.shape[0]):
+            pis[i] /= norms[group[i]]
+        self.parameters["pis"] = pis.T
+
+    def log_likelihood(self, X):
+        zeroed, _, _ = prepared(self.encode_features(X))
+        pis = np.clip(self.parameters["pis"].T, 1e-15, 1 - 1e-15)
+        return zeroed @ np.log(pis)
+
+    def check_sample_weight(sample_weight, X, dtype=None, copy=False, **kwargs):
+        if (
+            not kwargs
+            and isinstance(sample_weight, np.ndarray)
+            and sample_weight.ndim == 1
+            and sample_weight.dtype == dtype == X.dtype
+            and sample_weight.shape[0] == X.shape[0]
+            and np.isfinite(sample_weight).all()
+        ):
+            return sample_weight.copy() if copy else sample_weight
+        return original_check(sample_weight, X, dtype=dtype, copy=copy, **kwargs)
+
+    cls.m_step, cls.log_likelihood = m_step, log_likelihood
+    core._check_sample_weight = check_sample_weight
+    try:
+        yield
+    finally:
+        cls.m_step, cls.log_likelihood = original_m, original_ll
+        core._check_sample_weight = original_check
 
 
 def fit_statistics(model: StepMix, codes: np.ndarray) -> dict:
