@@ -16,7 +16,7 @@ from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
 from councilsurvey.survey.replicates import replicate_members, replicate_weights
 
-from .conftest import ROOT
+from .conftest import ROOT, r_survey_missing
 
 
 def run_weight(tmp_path, wcfg, variance, responses_file):
@@ -94,6 +94,8 @@ def test_jackknife_replicates_one_per_council_each_raked(tmp_path, wcfg, respons
     assert "sui_generis" not in set(data["calibration_type"])
 
 
+@pytest.mark.r
+@pytest.mark.skipif(bool(r_survey_missing()), reason=str(r_survey_missing()))
 def test_jackknife_se_is_rs_with_every_replicate_raked(tmp_path, wcfg, responses_file):
     """R's rake() of as.svrepdesign(type="JK1") on the base weights, to the same margins,
     gives the same shares and SEs as the stage's replicate weights."""
