@@ -1,7 +1,11 @@
 """Bundles: manifest, deterministic zip, immutability, report normalisation, dictionary."""
 
 import hashlib
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -99,3 +103,63 @@ def test_data_dictionary_requires_every_column(tmp_path):
     pd.DataFrame({"indicator": ["x"], "mystery": [1]}).to_csv(bad, index=False)
     with pytest.raises(ValueError, match="'mystery' of headlines.csv is not described"):
         b.data_dictionary({"tables/headlines.csv": bad})
+
+
+# --- the report (councilsurvey.pipeline.bundling) ---------------------------------------
+
+LIBRARY = Path(__file__).resolve().parents[1] / "workflow"
+
+
+def python(*args, cwd=None, seed=None):
+    """Run this interpreter with the library importable and PYTHONHASHSEED as given."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
+    env["PYTHONPATH"] = os.pathsep.join([str(LIBRARY), env.get("PYTHONPATH", "")])
+    if seed is not None:
+        env["PYTHONHASHSEED"] = seed
+    proc = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_fix_hash_seed_restarts_the_process_once_with_string_hashing_fixed(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, sys\n"
+        "print(os.getpid(), sys.flags.hash_randomization, flush=True)\n"
+        "from councilsurvey.pipeline.bundling import fix_hash_seed\n"
+        "fix_hash_seed()\n"
+        "print(os.getpid(), sys.flags.hash_randomization, hash('bundle'), sys.argv[1:])\n"
+    )
+    lines = [ln.split(" ", 2) for ln in python(str(probe), "2017").splitlines()]
+    assert len(lines) == 3  # the first start, the restart, and the restart's work
+    assert len({pid for pid, *_ in lines}) == 1  # the same process (Snakemake watches it)
+    assert [flag for _, flag, *_ in lines] == ["1", "0", "0"]
+    seeded = python("-c", "print(hash('bundle'))", seed="0").strip()
+    assert lines[2][2] == f"{seeded} ['2017']"
+    # already fixed: no restart
+    assert len(python(str(probe), seed="0").splitlines()) == 2
+
+
+def test_report_made_in_process_equals_snakemake_s_subprocess(tmp_path):
+    """The bundle job makes Snakemake's report itself (string hashing fixed); any other
+    process runs a subprocess: both give the bytes of ``snakemake --report``."""
+    (tmp_path / "Snakefile").write_text(
+        "rule all:\n"
+        "    input: expand('out/{w}.txt', w=['a', 'b'])\n"
+        "rule make:\n"
+        "    output: report('out/{w}.txt', category='Tables')\n"
+        "    shell: 'echo {wildcards.w} > {output}'\n"
+    )
+    subprocess.run(
+        [str(Path(sys.executable).with_name("snakemake")), "--cores", "1", "--quiet"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    call = "from councilsurvey.pipeline.bundling import snakemake_report as r; r({}, {!r})"
+    targets = ["out/a.txt", "out/b.txt"]
+    python("-c", call.format(targets, "here.html"), cwd=tmp_path, seed="0")
+    python("-c", call.format(targets, "sub.html"), cwd=tmp_path)
+    python("-c", call.format(targets, "sub2.html"), cwd=tmp_path)
+    here, sub = (tmp_path / "here.html").read_bytes(), (tmp_path / "sub.html").read_bytes()
+    assert b"out/a.txt" in here and here == sub == (tmp_path / "sub2.html").read_bytes()

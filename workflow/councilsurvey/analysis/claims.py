@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -52,8 +53,10 @@ from councilsurvey.inputs.codebook import Codebook, option_targets
 from councilsurvey.inputs.columns import norm_text
 from councilsurvey.inputs.instrument import NON_SUBSTANTIVE, Instrument
 from councilsurvey.inputs.labels import SEGMENT_WORDS, ReaderLabels
-from councilsurvey.survey import estimation as est
-from councilsurvey.survey.design import SurveyDesign
+
+if TYPE_CHECKING:  # the design stack (svy, polars) is loaded where a claim is measured:
+    # the bundle job reads only the summaries (status_counts, show)
+    from councilsurvey.survey.design import SurveyDesign
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "published.schema.yaml"
 COLUMNS = [
@@ -255,6 +258,8 @@ def answer_indicator(data: pd.DataFrame, codebook: Codebook, question: str, answ
 
 
 def _share_of(design: SurveyDesign, indicator: pd.Series) -> Measured:
+    from councilsurvey.survey import estimation as est
+
     base = indicator.notna()
     n = int(base.sum())
     repro = float(indicator[base].astype(bool).mean()) if n else np.nan
@@ -270,6 +275,8 @@ def measure(measure: dict, design: SurveyDesign, frame: pd.DataFrame, codebook) 
     Unavailable
         When the wave's data cannot give it.
     """
+    from councilsurvey.survey import estimation as est
+
     data = design.data
     if measure.get("count") == "respondents":
         return Measured(float(len(data)), len(data))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 from councilsurvey.core.fingerprint import relevant_config
@@ -16,29 +17,93 @@ from councilsurvey.pipeline.paths import RAW_ROOT, TRENDS, bundle_name, load_con
 log = logging.getLogger("councilsurvey")
 
 
+#: environment variable set on the bundle job's restart (see :func:`fix_hash_seed`), so
+#: that a process that cannot take PYTHONHASHSEED from its environment restarts only once
+RESTARTED = "COUNCILSURVEY_HASH_SEED_RESTART"
+
+
+def fix_hash_seed() -> None:
+    """Restart this process (same interpreter, arguments and process id) with
+    ``PYTHONHASHSEED=0`` unless its string hashing is fixed already.
+
+    Snakemake's report draws, for a rule with several jobs, the edges of whichever job it
+    meets first, and that order follows Python's string hashing (see
+    :func:`snakemake_report`): a bundle job whose hashing is fixed makes the report in its
+    own process. Call it first thing in a script, before any work and before heavy
+    imports (the restart costs a Python start, ~0.3 s of CPU; a ``snakemake --report``
+    subprocess costs ten times that). It does nothing in a process that ignores its
+    environment (``python -E``/``-I``) or was restarted already; :func:`snakemake_report`
+    then uses a subprocess.
+    """
+    if sys.flags.hash_randomization == 0 or sys.flags.ignore_environment:
+        return
+    if os.environ.get(RESTARTED):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    env = {**os.environ, "PYTHONHASHSEED": "0", RESTARTED: "1"}
+    os.execve(sys.executable, sys.orig_argv, env)
+
+
 def snakemake_report(targets: list[str], html) -> None:
-    """Snakemake's HTML report restricted to ``targets`` (run as a subprocess).
+    """Snakemake's HTML report restricted to ``targets``, as ``snakemake --report html
+    targets`` writes it (run from the repository's root, with its Snakefile and
+    ``config.yaml``).
 
     The report's rule graph draws, for a rule with several jobs, the edges of whichever
     job Snakemake meets first, and that order follows Python's string hashing: the
-    subprocess runs with a fixed ``PYTHONHASHSEED`` so that the graph is the same in
-    every run.
-    """
-    import os
-    import subprocess
-    import sys
+    report is made with string hashing fixed (``PYTHONHASHSEED=0``), so that the graph is
+    the same in every run. A process whose hashing is fixed (the bundle job: see
+    :func:`fix_hash_seed`) makes it itself, through Snakemake's API, and so shares the
+    libraries it has loaded already; any other runs a subprocess with the seed fixed. The
+    two write the same bytes.
 
-    exe = Path(sys.executable).with_name("snakemake")
+    Raises
+    ------
+    RuntimeError
+        If Snakemake fails, with the end of what it printed.
+    """
+    import subprocess
+
     tmp = Path(html)
     tmp.parent.mkdir(parents=True, exist_ok=True)
+    if sys.flags.hash_randomization == 0:
+        _report_here(targets, tmp)
+        return
+    import councilsurvey
+
+    library = str(Path(councilsurvey.__file__).parents[1])
+    path = os.pathsep.join(p for p in (library, os.environ.get("PYTHONPATH")) if p)
     proc = subprocess.run(
-        [str(exe), "--report", str(tmp), "--nolock", *targets],
+        [sys.executable, "-m", "councilsurvey.pipeline.bundling", str(tmp), *targets],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": path},
     )
     if proc.returncode != 0:
         raise RuntimeError(f"snakemake --report failed:\n{proc.stderr[-3000:]}")
+
+
+def _report_here(targets: list[str], html: Path) -> None:
+    """:func:`snakemake_report` in this process: the Snakemake API calls that
+    ``snakemake --report`` makes (the workflow profile's ``rerun-incomplete`` included),
+    with Snakemake's messages kept for an error instead of shown."""
+    import contextlib
+    import io
+
+    from snakemake.api import SnakemakeApi
+    from snakemake.report.html_reporter import ReportSettings
+    from snakemake.settings.types import DAGSettings, OutputSettings, ResourceSettings
+
+    said = io.StringIO()
+    try:
+        # Snakemake's log handler writes to the sys.stderr of the moment it is made
+        with contextlib.redirect_stderr(said), SnakemakeApi(OutputSettings()) as api:
+            workflow = api.workflow(resource_settings=ResourceSettings(cores=1))
+            dag = workflow.dag(DAGSettings(targets=set(targets), force_incomplete=True))
+            dag.create_report(reporter="html", report_settings=ReportSettings(path=html))
+    except Exception as exc:
+        raise RuntimeError(f"snakemake --report failed: {exc}\n{said.getvalue()[-3000:]}") from None
 
 
 def bundle_wave(
@@ -279,3 +344,7 @@ def _describe(rel: str) -> str:
             "MANIFEST.sha256": "SHA-256 of every file",
         }.get(rel, rel),
     )
+
+
+if __name__ == "__main__":  # the subprocess of snakemake_report: python -m ... HTML TARGET...
+    _report_here(sys.argv[2:], Path(sys.argv[1]))

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from councilsurvey.analysis.robustness import SEGMENTS
-from councilsurvey.report.figures import save_all, stamp
 
 
 def readme_section(
@@ -104,6 +103,9 @@ def curve_figure(
     segmentations in words (their ``label`` in ``config.yaml``; the id without one).
     """
     import matplotlib.pyplot as plt
+
+    # the figure stack is loaded here only: the bundle job reads readme_section alone
+    from councilsurvey.report.figures import save_all, stamp
 
     weightings = list(dict.fromkeys(table["weighting"]))
     segmentations = list(dict.fromkeys(table["segmentation"]))
