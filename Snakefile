@@ -25,9 +25,12 @@ include: "workflow/rules/common.smk"
 # One run per folder: before the first job, Snakemake's main process takes an OS lock
 # (fcntl.flock on .snakemake/councilsurvey.lock) that it holds until it ends; a second
 # run is refused with one line naming the first. The kernel releases it when its holder
-# dies, even by SIGKILL, so it never goes stale (councilsurvey.pipeline.lock).
+# dies, even by SIGKILL, so it never goes stale (councilsurvey.pipeline.lock). SIGTERM's
+# graceful stop is handed to a thread, so it cannot deadlock on the scheduler's lock
+# (councilsurvey.pipeline.signals).
 onstart:
     run_lock.onstart(workflow)
+    run_signals.onstart(workflow)
 
 
 include: "workflow/rules/validate.smk"

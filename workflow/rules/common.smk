@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from councilsurvey.pipeline import lock as run_lock
+from councilsurvey.pipeline import signals as run_signals
 from councilsurvey.pipeline import paths
 from councilsurvey.pipeline.libfiles import library_files
 from councilsurvey.core.statement import data_statement as _statement
