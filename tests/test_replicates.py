@@ -5,6 +5,7 @@ The replicate weights themselves are checked against R (JK1 with re-raking) and 
 what the design makes of it on the bundled wave.
 """
 
+import logging
 import subprocess
 
 import numpy as np
@@ -51,6 +52,24 @@ def responses_file(tmp_path_factory, responses):
     return str(path)
 
 
+@pytest.fixture(scope="module")
+def jackknife(tmp_path_factory, wcfg, responses_file):
+    """The weight stage with jackknife replicates, run once for this module's tests:
+    (its folder, the weighted data, the warnings it logged)."""
+    folder = tmp_path_factory.mktemp("jackknife")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        variance = {"method": "jackknife", "lonely_psu": "fail"}
+        data = run_weight(folder, wcfg, variance, responses_file)
+    finally:
+        root.removeHandler(handler)
+    return folder, data, "\n".join(r.getMessage() for r in records)
+
+
 def test_linearisation_writes_no_replicates_and_records_the_raking(tmp_path, wcfg, responses_file):
     data = run_weight(
         tmp_path, wcfg, {"method": "linearisation", "lonely_psu": "fail"}, responses_file
@@ -65,16 +84,14 @@ def test_linearisation_writes_no_replicates_and_records_the_raking(tmp_path, wcf
     )
 
 
-def test_jackknife_replicates_one_per_council_each_raked(tmp_path, wcfg, responses_file, caplog):
+def test_jackknife_replicates_one_per_council_each_raked(jackknife):
     """Every replicate leaves out one council and is raked to every margin again: the
     replicates without the City of London or the Isles of Scilly (the only two
     sui_generis councils, in different regions) could not be, so the collapse policy
     merges sui_generis for the wave and every replicate, and says which replicate
     needed it."""
-    variance = {"method": "jackknife", "lonely_psu": "fail"}
-    with caplog.at_level("WARNING"):
-        data = run_weight(tmp_path, wcfg, variance, responses_file)
-    assert "could not be raked" not in caplog.text
+    folder, data, warnings = jackknife
+    assert "could not be raked" not in warnings
     reps = [c for c in data.columns if c.startswith("replicate_jackknife_")]
     assert len(reps) == data["code"].nunique()
     margins = [
@@ -87,7 +104,7 @@ def test_jackknife_replicates_one_per_council_each_raked(tmp_path, wcfg, respons
             got = data[rep].groupby(data[m]).sum()
             want = data["weight"].groupby(data[m]).sum()
             assert (abs(got / want - 1) < 1e-9).all(), (rep, m)
-    collapses = pd.read_csv(tmp_path / "collapses.csv")
+    collapses = pd.read_csv(folder / "collapses.csv")
     merged = collapses[collapses["from"] == "sui_generis"]
     assert set(merged["into"]) == {"london_borough", "unitary"}
     assert merged["reason"].str.contains(r"in jackknife replicate \d+ \(without council E0").all()
@@ -96,10 +113,10 @@ def test_jackknife_replicates_one_per_council_each_raked(tmp_path, wcfg, respons
 
 @pytest.mark.r
 @pytest.mark.skipif(bool(r_survey_missing()), reason=str(r_survey_missing()))
-def test_jackknife_se_is_rs_with_every_replicate_raked(tmp_path, wcfg, responses_file):
+def test_jackknife_se_is_rs_with_every_replicate_raked(tmp_path, jackknife):
     """R's rake() of as.svrepdesign(type="JK1") on the base weights, to the same margins,
     gives the same shares and SEs as the stage's replicate weights."""
-    data = run_weight(tmp_path, wcfg, {"method": "jackknife", "lonely_psu": "fail"}, responses_file)
+    _, data, _ = jackknife
     design = SurveyDesign.of_wave(data)
     assert design.replicates.method == "jackknife"
     got = est.proportions(design, "has_digital_strategy").set_index("category")
