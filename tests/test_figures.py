@@ -174,7 +174,8 @@ def test_figure_is_written_deterministically_with_statement_and_labels(
     text = svg_a.read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml") and "<svg" in text
     assert "<dc:date>" not in text  # no timestamp: reruns give the same bytes
-    # matplotlib draws text as glyph paths and keeps each string in a comment before it
+    # the text is kept as text (svg.fonttype none), not traced glyph by glyph
+    assert "<text " in text and 'id="DejaVuSans-' not in text
     assert STATEMENT in text
     missing = [label for label in labels if label not in text]
     assert missing == []

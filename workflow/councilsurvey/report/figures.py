@@ -17,12 +17,17 @@ matplotlib.rcParams["svg.hashsalt"] = "councilsurvey"  # fixed ids: byte-identic
 
 def save(fig, path, close: bool = True) -> None:
     """Save a figure deterministically and atomically: PNG (no software tag) or SVG (no
-    date, fixed hash salt), by the suffix of ``path``."""
+    date, fixed hash salt), by the suffix of ``path``.
+
+    An SVG keeps its text as text (``svg.fonttype: none``): a reader's viewer sets it in
+    the named font, a search finds it, and matplotlib does not trace every glyph as a
+    path (which made the SVG several times larger and its writing as slow as the PNG's).
+    """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
     try:
-        with atomic_write(path) as tmp:
+        with atomic_write(path) as tmp, plt.rc_context({"svg.fonttype": "none"}):
             fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
     finally:
         if close:
@@ -34,6 +39,20 @@ def save_all(fig, png, svg, close: bool = True) -> None:
     still wants to show it."""
     save(fig, png, close=False)
     save(fig, svg, close=close)
+
+
+def shown(*pngs) -> None:
+    """Show in a notebook the PNG files a figure function has just written.
+
+    The notebook shows the very file the bundle holds, read back, instead of drawing the
+    figure a second time (IPython's inline display of a returned figure lays it out and
+    renders it again, as long as writing the file took); the executed notebook then
+    carries the file's bytes, the same at every run.
+    """
+    from IPython.display import Image, display
+
+    for png in pngs:
+        display(Image(filename=str(png)))
 
 
 def stamp(fig, statement: str) -> None:
