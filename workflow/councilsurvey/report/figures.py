@@ -37,8 +37,8 @@ def save(fig, path, close: bool = True) -> None:
 
 
 def save_all(fig, png, svg, close: bool = True) -> None:
-    """Save ``fig`` as both PNG and SVG (see :func:`save`); close it unless a notebook
-    still wants to show it."""
+    """Save ``fig`` as both PNG and SVG (see :func:`save`); close it unless the caller
+    still draws on it."""
     save(fig, png, close=False)
     save(fig, svg, close=close)
 
