@@ -4,6 +4,10 @@ and the labels a reader needs, and leaves matplotlib's settings as it found them
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -12,8 +16,16 @@ import pytest
 from councilsurvey.analysis import attitudes, headlines, segmentation, trends
 from councilsurvey.core.statement import SYNTHETIC
 from councilsurvey.inputs.labels import ReaderLabels
-from councilsurvey.report import attitude_figures, segment_figures, theme_figures, trend_figures
+from councilsurvey.report import (
+    attitude_figures,
+    figures,
+    segment_figures,
+    theme_figures,
+    trend_figures,
+)
 from councilsurvey.survey.design import SurveyDesign
+
+from .conftest import ROOT
 
 STATEMENT = SYNTHETIC
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -174,7 +186,8 @@ def test_figure_is_written_deterministically_with_statement_and_labels(
     text = svg_a.read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml") and "<svg" in text
     assert "<dc:date>" not in text  # no timestamp: reruns give the same bytes
-    # matplotlib draws text as glyph paths and keeps each string in a comment before it
+    # the text is kept as text (svg.fonttype none), not traced glyph by glyph
+    assert "<text " in text and 'id="DejaVuSans-' not in text
     assert STATEMENT in text
     missing = [label for label in labels if label not in text]
     assert missing == []
@@ -205,3 +218,48 @@ def test_answer_distribution_matches_a_count(segmented):
     sceptics = segmented[(segmented["segment"] == "sceptic") & segmented["att_cyber"].notna()]
     share_5 = (sceptics["att_cyber"] == 5).sum() / len(sceptics)
     assert dist.set_index("segment").at["sceptic", 5] == pytest.approx(share_5, abs=1e-15)
+
+
+def test_theme_is_seaborn_s_white_grid():
+    """The theme is seaborn's ``set_theme(style="whitegrid", font_scale=0.9)`` setting for
+    setting, but for seaborn's colour map (no figure draws an image)."""
+    import seaborn as sns
+
+    with plt.rc_context():
+        sns.set_theme(style="whitegrid", font_scale=0.9)
+        seaborn_theme = dict(matplotlib.rcParams)
+    with figures.theme():
+        ours = dict(matplotlib.rcParams)
+    assert {k for k in ours if ours[k] != seaborn_theme[k]} == {"image.cmap"}
+
+
+def test_margins_figure_is_deterministic_in_words_and_leaves_no_state(result, tmp_path):
+    before = dict(matplotlib.rcParams)
+    title = "Wave 2017: respondents against the council frame"
+    for run in ("a", "b"):
+        figures.margins_figure(result.margins, tmp_path / f"{run}.png", title, STATEMENT)
+    png = (tmp_path / "a.png").read_bytes()
+    assert png.startswith(PNG_MAGIC) and png == (tmp_path / "b.png").read_bytes()
+    figures.margins_figure(result.margins, tmp_path / "m.svg", title, STATEMENT)
+    text = (tmp_path / "m.svg").read_text(encoding="utf-8")
+    words = [title, STATEMENT, "Margin: Council type", "London borough", "Raked weight"]
+    assert [w for w in words if w not in text] == []
+    assert "london_borough" not in text and "population_share" not in text
+    assert dict(matplotlib.rcParams) == before and plt.get_fignums() == []
+
+
+def test_the_weight_stage_s_figure_does_not_import_seaborn(result, tmp_path):
+    """seaborn (and scipy.stats with it) cost the weight stage seconds of imports for a
+    bar chart: the margins figure is drawn with matplotlib alone."""
+    result.margins.to_csv(tmp_path / "margins.csv", index=False)
+    code = (
+        "import sys; import pandas as pd; from councilsurvey.report import figures; "
+        f"figures.margins_figure(pd.read_csv({str(tmp_path / 'margins.csv')!r}), "
+        f"{str(tmp_path / 'm.png')!r}, 'title', 'statement'); "
+        "print(sorted(m for m in ('seaborn', 'scipy.stats') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "workflow")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out.strip() == "[]" and (tmp_path / "m.png").read_bytes().startswith(PNG_MAGIC)

@@ -1,5 +1,6 @@
 """Running, normalising and rendering notebooks (papermill, nbconvert)."""
 
+import base64
 import json
 import os
 
@@ -108,6 +109,47 @@ def test_figures_are_shown_inline_whatever_the_caller_s_mplbackend(tmp_path, mon
     shown = [o for o in out.cells[-1]["outputs"] if "image/png" in o.get("data", {})]
     assert len(shown) == 1
     assert os.environ["MPLBACKEND"] == "Agg"
+
+
+def test_a_notebook_shows_the_figure_file_it_wrote_and_draws_it_once(tmp_path):
+    """``figures.shown`` shows the PNG file as written, read back, not a second drawing
+    of the figure: the executed notebook carries the file's bytes, once, the same bytes
+    at every run."""
+    nb = tiny_notebook(tmp_path / "t.ipynb")
+    book = nbformat.read(nb, as_version=4)
+    book.cells.append(
+        new_code_cell(
+            "import matplotlib.pyplot as plt\n"
+            "from councilsurvey.report import figures\n"
+            "fig, ax = plt.subplots()\n"
+            "ax.plot([0, x])\n"
+            "figures.save_all(fig, 'f.png', 'f.svg')\n"
+            "figures.shown('f.png')"
+        )
+    )
+    nbformat.write(book, nb)
+    for run in ("a", "b"):
+        run_notebook(nb, tmp_path / f"{run}.ipynb", {"x": 2}, cwd=tmp_path)
+    assert (tmp_path / "a.ipynb").read_bytes() == (tmp_path / "b.ipynb").read_bytes()
+    out = nbformat.read(tmp_path / "a.ipynb", as_version=4)
+    images = [o["data"]["image/png"] for o in out.cells[-1]["outputs"] if "data" in o]
+    # the figure was closed when saved: the inline backend does not show it again
+    assert [base64.b64decode(i) for i in images] == [(tmp_path / "f.png").read_bytes()]
+
+
+@pytest.mark.parametrize("name", [*NOTEBOOKS, "trends"])
+def test_notebooks_show_every_figure_they_write(name):
+    """Every figure file a notebook is given (a ``fig_*`` parameter) is shown, by
+    ``figures.shown``, in the cell that writes it; no cell leaves a figure to IPython's
+    inline display, which would draw it again."""
+    path = ROOT / "notebooks" / f"{name}.ipynb"
+    figures = [p for p in declared_parameters(path) if p.startswith("fig_")]
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    drawing = [c for c in cells if "_figure(" in c]
+    assert figures and drawing
+    assert [c for c in drawing if "figures.shown(" not in c] == []
+    for fig in figures:
+        assert any(fig in c for c in drawing), fig
 
 
 def test_failing_cell_names_notebook(tmp_path):

@@ -4,7 +4,8 @@ caution statements by segment and the odds ratios of being an enthusiast.
 Each figure function takes the table it plots (as :mod:`councilsurvey.analysis.attitudes`
 returns it, or :func:`answer_distribution` for the caution statements), writes a PNG and
 an SVG deterministically (:func:`figures.save_all`), stamped with the data statement, and
-returns the (closed) figure so that a notebook can show it.
+returns the (closed) figure, whose artists a test can inspect; a notebook shows the PNG as
+written (:func:`figures.shown`) rather than drawing the figure again.
 """
 
 from __future__ import annotations

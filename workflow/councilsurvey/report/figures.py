@@ -1,4 +1,5 @@
-"""Figures: seaborn plots written deterministically, each stamped with its data statement."""
+"""Figures: matplotlib plots in seaborn's white-grid theme, written deterministically, each
+stamped with its data statement."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
+from cycler import cycler
 
 from councilsurvey.core.statement import SYNTHETIC, data_statement  # noqa: F401  (re-exported)
 from councilsurvey.core.writers import atomic_write
@@ -17,12 +19,17 @@ matplotlib.rcParams["svg.hashsalt"] = "councilsurvey"  # fixed ids: byte-identic
 
 def save(fig, path, close: bool = True) -> None:
     """Save a figure deterministically and atomically: PNG (no software tag) or SVG (no
-    date, fixed hash salt), by the suffix of ``path``."""
+    date, fixed hash salt), by the suffix of ``path``.
+
+    An SVG keeps its text as text (``svg.fonttype: none``): a reader's viewer sets it in
+    the named font, a search finds it, and matplotlib does not trace every glyph as a
+    path (which made the SVG several times larger and its writing as slow as the PNG's).
+    """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
     try:
-        with atomic_write(path) as tmp:
+        with atomic_write(path) as tmp, plt.rc_context({"svg.fonttype": "none"}):
             fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
     finally:
         if close:
@@ -30,10 +37,24 @@ def save(fig, path, close: bool = True) -> None:
 
 
 def save_all(fig, png, svg, close: bool = True) -> None:
-    """Save ``fig`` as both PNG and SVG (see :func:`save`); close it unless a notebook
-    still wants to show it."""
+    """Save ``fig`` as both PNG and SVG (see :func:`save`); close it unless the caller
+    still draws on it."""
     save(fig, png, close=False)
     save(fig, svg, close=close)
+
+
+def shown(*pngs) -> None:
+    """Show in a notebook the PNG files a figure function has just written.
+
+    The notebook shows the very file the bundle holds, read back, instead of drawing the
+    figure a second time (IPython's inline display of a returned figure lays it out and
+    renders it again, as long as writing the file took); the executed notebook then
+    carries the file's bytes, the same at every run.
+    """
+    from IPython.display import Image, display
+
+    for png in pngs:
+        display(Image(filename=str(png)))
 
 
 def stamp(fig, statement: str) -> None:
@@ -41,20 +62,86 @@ def stamp(fig, statement: str) -> None:
     fig.text(0.01, 0.005, statement, fontsize=7.5, style="italic", ha="left", va="bottom")
 
 
+#: seaborn's ``set_theme(style="whitegrid", font_scale=0.9)``, the project's theme, as the
+#: matplotlib settings it makes (all but ``image.cmap``, seaborn's own colour map, which no
+#: figure uses): a stage that draws a figure need not import seaborn (and scipy.stats
+#: with it, seconds of a stage's start) to set it. tests/test_figures.py checks it
+#: against seaborn's.
+THEME = {
+    "axes.axisbelow": True,
+    "axes.edgecolor": ".8",
+    "axes.grid": True,
+    "axes.labelcolor": ".15",
+    "axes.labelsize": 10.8,
+    "axes.linewidth": 1.25,
+    "axes.prop_cycle": cycler(
+        color=[  # seaborn's "deep" palette
+            (0.2980392156862745, 0.4470588235294118, 0.6901960784313725),
+            (0.8666666666666667, 0.5176470588235295, 0.3215686274509804),
+            (0.3333333333333333, 0.6588235294117647, 0.40784313725490196),
+            (0.7686274509803922, 0.3058823529411765, 0.3215686274509804),
+            (0.5058823529411764, 0.4470588235294118, 0.7019607843137254),
+            (0.5764705882352941, 0.47058823529411764, 0.3764705882352941),
+            (0.8549019607843137, 0.5450980392156862, 0.7647058823529411),
+            (0.5490196078431373, 0.5490196078431373, 0.5490196078431373),
+            (0.8, 0.7254901960784313, 0.4549019607843137),
+            (0.39215686274509803, 0.7098039215686275, 0.803921568627451),
+        ]
+    ),
+    "axes.titlesize": 10.8,
+    "font.sans-serif": [
+        "Arial",
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Bitstream Vera Sans",
+        "sans-serif",
+    ],
+    "font.size": 10.8,
+    "grid.color": ".8",
+    "grid.linewidth": 1.0,
+    "legend.fontsize": 9.9,
+    "legend.title_fontsize": 10.8,
+    "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w",
+    "patch.force_edgecolor": True,
+    "text.color": ".15",
+    "xtick.bottom": False,
+    "xtick.color": ".15",
+    "xtick.labelsize": 9.9,
+    "xtick.major.size": 6.0,
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4.0,
+    "xtick.minor.width": 1.0,
+    "ytick.color": ".15",
+    "ytick.labelsize": 9.9,
+    "ytick.left": False,
+    "ytick.major.size": 6.0,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4.0,
+    "ytick.minor.width": 1.0,
+}
+
+
 @contextmanager
 def theme():
-    """Draw the figures made inside the block in the project's theme: seaborn's white
-    grid with fonts at 0.9 of seaborn's notebook size.
+    """Draw the figures made inside the block in the project's theme (:data:`THEME`):
+    seaborn's white grid with fonts at 0.9 of seaborn's notebook size.
 
     matplotlib's settings are restored when the block ends, so that a figure function
     leaves no global state behind (the theme is set on top of whatever the caller had,
     exactly as a notebook's ``sns.set_theme`` call did).
     """
-    import seaborn as sns  # loaded by the figures that use it only
-
-    with plt.rc_context():
-        sns.set_theme(style="whitegrid", font_scale=0.9)
+    with plt.rc_context(THEME):
         yield
+
+
+def _desaturate(colour, prop: float) -> tuple:
+    """``colour`` with its saturation (HLS) multiplied by ``prop``: how seaborn's bar
+    plots tone down a palette (``saturation=0.75``)."""
+    import colorsys
+
+    hue, lightness, saturation = colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(colour))
+    return colorsys.hls_to_rgb(hue, lightness, saturation * prop)
 
 
 def margins_figure(margins: pd.DataFrame, path, title: str, statement: str) -> None:
@@ -89,42 +176,45 @@ def margins_figure(margins: pd.DataFrame, path, title: str, statement: str) -> N
             "weighted_share": "Raked weight",
         }
     )
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", font_scale=0.9)
+    series = list(dict.fromkeys(long["series"]))
+    colours = [_desaturate(c, 0.75) for c in ["#444444", "#d95f02", "#7570b3", "#1b9e77"]]
+    height = 0.8 / len(series)  # one group of bars per category, 0.8 of the row
     order = list(dict.fromkeys(margins["margin"]))
     heights = [margins["margin"].eq(m).sum() for m in order]
-    fig, axes = plt.subplots(
-        len(order),
-        1,
-        figsize=(8, 1.2 + 0.42 * sum(heights)),
-        gridspec_kw={"height_ratios": heights},
-        squeeze=False,
-    )
-    for ax, margin in zip(axes[:, 0], order, strict=True):
-        sub = long[long["margin"] == margin]
-        sns.barplot(
-            data=sub,
-            y="category",
-            x="share",
-            hue="series",
-            ax=ax,
-            orient="h",
-            palette=["#444444", "#d95f02", "#7570b3", "#1b9e77"],
+    with theme():
+        fig, axes = plt.subplots(
+            len(order),
+            1,
+            figsize=(8, 1.2 + 0.42 * sum(heights)),
+            gridspec_kw={"height_ratios": heights},
+            squeeze=False,
         )
-        ax.set_title(
-            f"Margin: {words.variable(column.get(margin, margin))}", loc="left", fontsize=10
-        )
-        ax.set_xlabel("share")
-        ax.set_ylabel("")
-        if ax is not axes[0, 0]:
-            ax.get_legend().remove()
-        else:
-            ax.legend(loc="lower right", fontsize=8, frameon=True)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
-    stamp(fig, statement)
-    fig.tight_layout(rect=(0, 0.02, 1, 0.98))
-    save(fig, path)
+        for ax, margin in zip(axes[:, 0], order, strict=True):
+            sub = long[long["margin"] == margin]
+            cats = list(dict.fromkeys(sub["category"]))
+            for k, (name, colour) in enumerate(zip(series, colours, strict=True)):
+                bars = sub[sub["series"] == name]
+                ax.barh(
+                    [cats.index(c) - 0.4 + k * height for c in bars["category"]],
+                    bars["share"],
+                    height=height,
+                    align="edge",
+                    color=colour,
+                    label=name,
+                )
+            ax.set_yticks(range(len(cats)), cats)
+            ax.set_ylim(len(cats) - 0.5, -0.5)
+            ax.yaxis.grid(False)
+            ax.set_title(
+                f"Margin: {words.variable(column.get(margin, margin))}", loc="left", fontsize=10
+            )
+            ax.set_xlabel("share")
+            if ax is axes[0, 0]:
+                ax.legend(loc="lower right", fontsize=8, frameon=True)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+        stamp(fig, statement)
+        fig.tight_layout(rect=(0, 0.02, 1, 0.98))
+        save(fig, path)
 
 
 PALETTE = ["#1b9e77", "#7570b3", "#d95f02", "#e7298a", "#66a61e"]

@@ -2,7 +2,9 @@
 
 Each function takes the table it plots (as :mod:`councilsurvey.analysis.segmentation`
 returns it), writes a PNG and an SVG deterministically (:func:`figures.save_all`), stamped
-with the data statement, and returns the (closed) figure so that a notebook can show it.
+with the data statement, and returns the (closed) figure, whose artists a test can
+inspect; a notebook shows the PNG as written (:func:`figures.shown`) rather than drawing
+the figure again.
 """
 
 from __future__ import annotations

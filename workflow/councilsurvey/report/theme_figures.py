@@ -13,8 +13,9 @@ figure that says so (:func:`not_asked_figure`), so that a wave's outputs are the
 whatever its questionnaire and a run never breaks on a missing question.
 
 Each function writes a PNG and an SVG deterministically (:func:`figures.save_all`),
-stamped with the data statement, and returns the (closed) figure so that a notebook can
-show it.
+stamped with the data statement, and returns the (closed) figure, whose artists a test can
+inspect; a notebook shows the PNG as written (:func:`figures.shown`) rather than drawing
+the figure again.
 """
 
 from __future__ import annotations

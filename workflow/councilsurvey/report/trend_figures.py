@@ -4,7 +4,8 @@ panel each, which the headline figure leaves out.
 
 Each function takes :func:`councilsurvey.analysis.trends.wave_estimates`' table, writes a
 PNG and an SVG deterministically (:func:`figures.save_all`), stamped with the data
-statement, and returns the (closed) figure so that a notebook can show it.
+statement, and returns the (closed) figure, whose artists a test can inspect; a notebook
+shows the PNG as written (:func:`figures.shown`) rather than drawing the figure again.
 """
 
 from __future__ import annotations
