@@ -21,8 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
-from sklearn.metrics import cohen_kappa_score
 
 from councilsurvey.analysis.segments import SEGMENTS
 from councilsurvey.inputs.instrument import Instrument
@@ -155,6 +153,8 @@ def reliability(
     the number of rows *before* dropping incomplete ones. The interval is analytic, so
     there is nothing random to seed.
     """
+    import pingouin as pg  # here: it imports seaborn, scipy.stats and statsmodels
+
     rev = set(reverse)
     rows = []
     for name, items in scales.items():
@@ -237,6 +237,8 @@ def agreement(rule: pd.Series, latent: pd.Series) -> tuple[pd.DataFrame, dict]:
     labels += [c for c in latent_cats if c not in labels]
     y1 = classified["rule_segment"].to_numpy()
     y2 = classified["latent_class"].to_numpy()
+    from sklearn.metrics import cohen_kappa_score  # here: the module's only use of sklearn
+
     kappa = float(cohen_kappa_score(y1, y2, labels=labels)) if n >= 2 else float("nan")
     return table[AGREEMENT_COLUMNS], {
         "cohen_kappa": kappa,
