@@ -290,7 +290,7 @@ class Shares:
 
     def compute(self) -> None:
         """Estimate every registered share (an indicator nobody answers has none)."""
-        from councilsurvey.survey.estimation import estimate_record
+        from councilsurvey.survey.estimation import estimate_record, proportions
 
         flags = {
             f"_flag_{i}": f.map({True: "yes", False: "no"}, na_action="ignore").astype(object)
@@ -303,20 +303,9 @@ class Shares:
         design = self.design.select([]).assign(**answered)
         sample = design.sample(list(answered))
         for name in answered:
-            res = sample.estimation.prop(
-                name, where=design.where([name]), method=design.variance_method,
-                alpha=design.alpha,
-            )  # fmt: skip
-            res = res.to_polars().to_pandas()
-            res["category"] = res[name].astype(str)
-            counts = design.data.loc[design.in_domain([name]).to_numpy(), name].value_counts()
-            # the base: respondents with the indicator in the domain, as share() counts it
-            n = int(res["category"].map(counts).fillna(0).astype(int).sum())
-            res = res.set_index("category")
-            row = None
-            if "yes" in res.index:
-                row = res.loc["yes"].rename({"est": "share"})
-                row["unweighted_share"] = int(counts.get("yes", 0)) / int(counts.sum())
+            res = proportions(design, name, sample).set_index("category")
+            n = int(res["n"].sum())
+            row = res.loc["yes"] if "yes" in res.index else None
             self._done[int(name.removeprefix("_flag_"))] = estimate_record(n, row, design.level)
 
     def get(self, key: int) -> dict | None:
