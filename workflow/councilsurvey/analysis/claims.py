@@ -290,6 +290,7 @@ class Shares:
 
     def compute(self) -> None:
         """Estimate every registered share (an indicator nobody answers has none)."""
+        from councilsurvey.analysis.sampled import sampled
         from councilsurvey.survey.estimation import estimate_record, proportions
 
         flags = {
@@ -300,10 +301,9 @@ class Shares:
         self._done = [None] * len(flags)
         if not answered:
             return
-        design = self.design.select([]).assign(**answered)
-        sample = design.sample(list(answered))
+        design = sampled(self.design.select([]).assign(**answered), answered)
         for name in answered:
-            res = proportions(design, name, sample).set_index("category")
+            res = proportions(design, name).set_index("category")
             n = int(res["n"].sum())
             row = res.loc["yes"] if "yes" in res.index else None
             self._done[int(name.removeprefix("_flag_"))] = estimate_record(n, row, design.level)

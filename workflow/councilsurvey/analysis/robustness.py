@@ -308,6 +308,7 @@ def specifications(
     dict
         Segmentation name -> its table (columns :data:`SPEC_COLUMNS`).
     """
+    from councilsurvey.analysis.sampled import sampled
     from councilsurvey.survey.estimation import estimate_record, proportions
     from councilsurvey.survey.weighting import kish_deff
 
@@ -323,13 +324,12 @@ def specifications(
     # each category's share and interval are those of its own indicator
     # (estimation.share)
     columns = {k: seg.astype(object).where(seg.notna(), None) for k, seg in segs.items()}
-    design = design.select([]).assign(**columns)
-    sample = design.sample(list(columns))
+    design = sampled(design.select([]).assign(**columns), columns)
     out = {}
     for segmentation, column in zip(segments, columns, strict=True):
         seg = segs[column]
         placed = seg.notna()
-        shares = proportions(design, column, sample).set_index("category")
+        shares = proportions(design, column).set_index("category")
         n_base = int(placed.sum())
         rows = []
         for name in SEGMENTS:

@@ -34,7 +34,7 @@ from councilsurvey.survey.design import SurveyDesign
 log = logging.getLogger(__name__)
 
 
-def proportions(design: SurveyDesign, var: str, sample=None) -> pd.DataFrame:
+def proportions(design: SurveyDesign, var: str) -> pd.DataFrame:
     """Weighted shares of each category of ``var`` among those answering.
 
     Each share is a ratio of weighted totals (respondents in the category over
@@ -49,11 +49,6 @@ def proportions(design: SurveyDesign, var: str, sample=None) -> pd.DataFrame:
     var : str
         Categorical (or coded) variable; missing values are left out of the base
         (with the design kept, not by dropping rows: a domain estimate).
-    sample : svy.Sample, optional
-        ``design.sample(columns)`` for columns that include ``var``: several variables
-        of one design are then estimated from one svy sample, rather than each
-        converting the design to polars again (svy reads only the columns an estimate
-        uses, so the estimate is the same, number for number).
 
     Returns
     -------
@@ -61,8 +56,7 @@ def proportions(design: SurveyDesign, var: str, sample=None) -> pd.DataFrame:
         variable, category, n, unweighted_share, share, se, lci, uci, df; rows sorted
         by category (as text).
     """
-    if sample is None:
-        sample = design.sample([var])
+    sample = design.sample([var])
     res = sample.estimation.prop(
         var, where=design.where([var]), method=design.variance_method, alpha=design.alpha
     )
