@@ -21,7 +21,8 @@ from common import PYTHON, ROOT, load_average, machine, write_results
 
 HEAVY = [
     "svy", "polars", "pandera", "scipy", "statsmodels", "seaborn", "matplotlib", "stepmix",
-    "sklearn", "pyarrow", "pandas", "papermill", "nbconvert",
+    "sklearn", "pyarrow", "pandas", "papermill", "nbconvert", "jsonschema", "rocrate",
+    "jinja2", "snakemake",
 ]  # fmt: skip
 
 

@@ -69,6 +69,28 @@ def test_every_published_claim_is_computed(bundled):
     assert "att_wellbeing" not in wb["label"] and wb["label"].endswith("Agree or Strongly agree")
 
 
+def test_shares_from_one_sample_equal_each_share_alone(data, codebook):
+    """Shares estimates every claim's weighted share from one svy sample of the design;
+    each equals (==) estimation.share of that indicator alone, on the calibrated design,
+    for single-choice, multi-select and segment indicators and one nobody answers."""
+    from councilsurvey.analysis.claims import Shares, answer_indicator
+    from councilsurvey.survey.estimation import share
+
+    design = SurveyDesign.of_wave(data)
+    indicators = [
+        answer_indicator(data, codebook, "att_wellbeing", ["Agree", "Strongly agree"]),
+        answer_indicator(data, codebook, "digital_champion", ["The chief executive"]),
+        data["segment_rule"].astype("string").eq("enthusiast").fillna(False).astype("boolean"),
+        pd.Series(pd.NA, index=data.index, dtype="boolean"),
+    ]
+    shares = Shares(design)
+    keys = [shares.add(ind) for ind in indicators]
+    shares.compute()
+    for key, ind in zip(keys[:3], indicators, strict=False):
+        assert shares.get(key) == share(design, ind)
+    assert shares.get(keys[3]) is None
+
+
 def test_bundled_claims_recomputed_from_the_data(bundled, data, frame):
     table = bundled[1].set_index("claim_id")
     assert table.at["n_respondents", "reproduced"] == len(data)

@@ -213,6 +213,31 @@ def test_specification_equals_each_segments_own_share(data, frame, wcfg):
     ]
 
 
+def test_specifications_of_a_scheme_equal_each_specification_alone(data, frame, wcfg):
+    """specifications() estimates every segmentation of a scheme from one svy sample; each
+    table equals (pandas' equals: same values, same types) specification() of that
+    segmentation alone, on a raked design with its calibration, with unplaced
+    respondents, and with a segmentation whose segments differ from the others'."""
+    from councilsurvey.pipeline.robustness import scheme_design
+
+    w, ok, calibration = rb.scheme_weights(data, frame, wcfg, {"margins": ["type", "region"]})
+    design = SurveyDesign.of_wave(data).assign(scheme_weight=w)
+    design = rb.prepared(scheme_design(design, calibration))
+    latent = data["segment_latent"].astype(object)
+    fewer = latent.copy()
+    fewer.iloc[:40] = None
+    segments = {
+        "latent": latent,
+        "fewer": fewer,
+        "no_sceptics": latent.replace("sceptic", "middle"),
+    }
+    tables = rb.specifications(design, segments, "raked_type_region", ok)
+    assert list(tables) == list(segments)
+    for name, segment in segments.items():
+        alone = rb.specification(design, segment, "raked_type_region", name, ok)
+        assert tables[name].equals(alone)
+
+
 def test_prepared_design_is_prepared_once(data):
     design = rb.prepared(SurveyDesign.of_wave(data.set_index(data.index + 5)))
     assert isinstance(design.data.index, pd.RangeIndex)

@@ -257,26 +257,112 @@ def answer_indicator(data: pd.DataFrame, codebook: Codebook, question: str, answ
     return hit.astype("boolean").where(answered, pd.NA)
 
 
-def _share_of(design: SurveyDesign, indicator: pd.Series) -> Measured:
-    from councilsurvey.survey import estimation as est
+class Shares:
+    """Weighted shares of a wave's indicators, estimated from one svy sample.
 
+    Each share is :func:`councilsurvey.survey.estimation.share`'s, number for number: the
+    share of the category "yes" of the indicator (True -> "yes", False -> "no", missing
+    left out of the base but kept in the design), by svy's ``prop`` with the design's
+    PSUs, calibration, level and domain. What differs is the work: ``share`` converts the
+    design's columns to polars and builds an svy sample for every indicator, while here
+    every indicator of the wave is a column ``_flag_<i>`` of one sample, built once
+    (:meth:`compute`), and each share reads its own column (svy checks and selects only
+    the columns an estimate uses, so the other indicators do not change it).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        The wave's design.
+    """
+
+    def __init__(self, design: SurveyDesign):
+        self.design = design
+        self._flags: list[pd.Series] = []
+        self._done: list[dict | None] | None = None
+
+    def add(self, indicator: pd.Series) -> int:
+        """Register a nullable-boolean ``indicator`` (indexed like the design's data);
+        returns its key for :meth:`get`."""
+        if self._done is not None:
+            raise RuntimeError("Shares.add after compute")
+        self._flags.append(indicator)
+        return len(self._flags) - 1
+
+    def compute(self) -> None:
+        """Estimate every registered share (an indicator nobody answers has none)."""
+        from councilsurvey.analysis.sampled import sampled
+        from councilsurvey.survey.estimation import estimate_record, proportions
+
+        flags = {
+            f"_flag_{i}": f.map({True: "yes", False: "no"}, na_action="ignore").astype(object)
+            for i, f in enumerate(self._flags)
+        }
+        answered = {k: v for k, v in flags.items() if v.notna().any()}
+        self._done = [None] * len(flags)
+        if not answered:
+            return
+        design = sampled(self.design.select([]).assign(**answered), answered)
+        for name in answered:
+            res = proportions(design, name).set_index("category")
+            n = int(res["n"].sum())
+            row = res.loc["yes"] if "yes" in res.index else None
+            self._done[int(name.removeprefix("_flag_"))] = estimate_record(n, row, design.level)
+
+    def get(self, key: int) -> dict | None:
+        """The :func:`~councilsurvey.survey.estimation.estimate_record` of an indicator
+        (None where nobody has it)."""
+        if self._done is None:
+            self.compute()
+        return self._done[key]
+
+
+@dataclass
+class _Pending:
+    """A measure whose weighted share waits for :meth:`Shares.compute`."""
+
+    measured: Measured
+    shares: Shares
+    key: int
+
+    def resolve(self) -> Measured:
+        self.measured.weighted = self.shares.get(self.key)
+        return self.measured
+
+
+def _share_of(design: SurveyDesign, indicator: pd.Series, shares: Shares | None) -> Measured:
     base = indicator.notna()
     n = int(base.sum())
     repro = float(indicator[base].astype(bool).mean()) if n else np.nan
-    weighted = est.share(design, indicator) if n else None
-    return Measured(repro, n, weighted)
+    if not n:
+        return Measured(repro, n, None)
+    return _weighted(Measured(repro, n), design, indicator, shares)
 
 
-def measure(measure: dict, design: SurveyDesign, frame: pd.DataFrame, codebook) -> Measured:
+def _weighted(got: Measured, design, indicator: pd.Series, shares: Shares | None):
+    """``got`` with its weighted share: now (no ``shares``) or once ``shares`` are
+    computed (a :class:`_Pending`)."""
+    if shares is None:
+        from councilsurvey.survey import estimation as est
+
+        got.weighted = est.share(design, indicator)
+        return got
+    return _Pending(got, shares, shares.add(indicator))
+
+
+def measure(
+    measure: dict, design: SurveyDesign, frame: pd.DataFrame, codebook, shares=None
+) -> Measured:
     """Compute one ``measure`` of ``published.yaml`` on a wave (module docstring).
+
+    With ``shares`` (a :class:`Shares` of the design), a measure with a weighted share
+    returns a :class:`_Pending` whose ``resolve()`` gives the :class:`Measured` once the
+    shares are computed, so that every claim's share comes from one svy sample.
 
     Raises
     ------
     Unavailable
         When the wave's data cannot give it.
     """
-    from councilsurvey.survey import estimation as est
-
     data = design.data
     if measure.get("count") == "respondents":
         return Measured(float(len(data)), len(data))
@@ -291,18 +377,17 @@ def measure(measure: dict, design: SurveyDesign, frame: pd.DataFrame, codebook) 
         name = measure["segment"]
         seg = data["segment_rule"].astype("string")
         hit = seg.eq(name).fillna(False).astype("boolean")  # no segment: not in this one
-        weighted = est.share(design, hit)
         words = SEGMENT_WORDS.get(name, name).lower()
-        return Measured(
+        got = Measured(
             float(hit.sum()),
             len(data),
-            weighted,
             extra={"weighted_measure": f"weighted share of {words} among all councillors"},
         )
+        return _weighted(got, design, hit, shares)
     if codebook is None:
         raise Unavailable("no codebook: answers cannot be read")
     ind = answer_indicator(data, codebook, measure["question"], list(measure["answers"]))
-    return _share_of(design, ind)
+    return _share_of(design, ind, shares)
 
 
 # --- status ---------------------------------------------------------------------------
@@ -373,9 +458,16 @@ def check_claim(
     design: SurveyDesign,
     frame: pd.DataFrame,
     codebook: Codebook | None,
+    shares: Shares | None = None,
 ) -> dict:
     """One row of the claims table (:data:`COLUMNS` but ``label``): the claim recomputed,
-    its status, and the other sources' values (module docstring, Status)."""
+    its status, and the other sources' values (module docstring, Status).
+
+    With ``shares`` (:class:`Shares` of ``design``), the weighted share is registered
+    there rather than estimated, and the row's weighted columns are filled by
+    :func:`_fill_weighted` once the shares are computed: the row then carries the pending
+    measure under the key ``_pending``, which :func:`check_claims` removes.
+    """
     share = _is_share(claim)
     value, tol, kind = float(claim["value"]), float(claim["tolerance"]), claim["kind"]
     row = {
@@ -410,20 +502,16 @@ def check_claim(
         limit = value + tol if kind == "upper_bound" else value - tol
         row["reading"] = claim.get("reading") or f"read as {word} {show(limit, share)}"
     try:
-        got = measure(claim["measure"], design, frame, codebook)
+        got = measure(claim["measure"], design, frame, codebook, shares)
     except Unavailable as exc:
         row["status"] = "FAIL"
         row["note"] = str(exc)
         return row
+    if isinstance(got, _Pending):
+        row["_pending"] = got
+        got = got.measured
     row["reproduced"], row["n_basis"], row["note"] = got.reproduced, got.n_basis, got.note
-    if got.weighted is not None:
-        row.update(
-            weighted=got.weighted["weighted"],
-            weighted_lci=got.weighted["lci"],
-            weighted_uci=got.weighted["uci"],
-            weighted_measure=got.extra.get("weighted_measure", "weighted share of councillors")
-            + f" ({design.level:.0%} CI)",
-        )
+    _fill_weighted(row, got, design)
     ok = holds(kind, value, got.reproduced, tol)
     # the other sources: which of them the data match
     matched = []
@@ -432,7 +520,10 @@ def check_claim(
         c_kind = "proportion" if bound and share else ("count" if bound else kind)
         if "measure" in c:
             try:
-                c_got = measure(c["measure"], design, frame, codebook).reproduced
+                # only its unweighted value is read: its share is registered with
+                # shares that are never computed
+                c_got = measure(c["measure"], design, frame, codebook, Shares(design))
+                c_got = (c_got.measured if isinstance(c_got, _Pending) else c_got).reproduced
             except Unavailable:
                 continue
         else:
@@ -487,6 +578,18 @@ def check_claim(
     return row
 
 
+def _fill_weighted(row: dict, got: Measured, design: SurveyDesign) -> None:
+    """The weighted columns of ``row`` from ``got`` (left missing without a share)."""
+    if got.weighted is not None:
+        row.update(
+            weighted=got.weighted["weighted"],
+            weighted_lci=got.weighted["lci"],
+            weighted_uci=got.weighted["uci"],
+            weighted_measure=got.extra.get("weighted_measure", "weighted share of councillors")
+            + f" ({design.level:.0%} CI)",
+        )
+
+
 def check_claims(
     design: SurveyDesign,
     claims: list[dict] | Published,
@@ -519,11 +622,16 @@ def check_claims(
     published = claims if isinstance(claims, Published) else Published({}, list(claims))
     labels = ReaderLabels.of(instrument)
     questions = _question_words(instrument)
+    shares = Shares(design)  # every claim's weighted share from one svy sample
     rows = []
     for claim in published.claims:
-        row = check_claim(claim, published, design, frame, codebook)
+        row = check_claim(claim, published, design, frame, codebook, shares)
         row["label"] = _label(claim, labels, questions)
         rows.append(row)
+    shares.compute()
+    for row in rows:
+        if "_pending" in row:
+            _fill_weighted(row, row.pop("_pending").resolve(), design)
     out = pd.DataFrame(rows, columns=COLUMNS)
     for col in _TEXT:
         out[col] = out[col].fillna("").astype(object)

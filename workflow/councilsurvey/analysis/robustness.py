@@ -275,43 +275,85 @@ def specification(
     DataFrame
         Columns :data:`SPEC_COLUMNS`, a row per segment of :data:`SEGMENTS`.
     """
+    return specifications(design, {segmentation: segment}, weighting, converged)[segmentation]
+
+
+def specifications(
+    design: SurveyDesign,
+    segments: dict[str, pd.Series],
+    weighting: str,
+    converged: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """:func:`specification` of every segmentation of ``segments`` under one weighting
+    scheme, from one svy sample.
+
+    Each segmentation's segments are a column ``_segment_<i>`` of one sample of the
+    design, built once for the scheme; each table is :func:`specification`'s for that
+    segmentation alone, number for number (svy reads only the columns an estimate uses).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        As :func:`specification`.
+    segments : dict
+        Segmentation name -> its segment of every respondent (as ``segment`` of
+        :func:`specification`), in the order the tables are wanted.
+    weighting : str
+        Name of the weighting scheme.
+    converged : bool
+        Whether the scheme's weights converged.
+
+    Returns
+    -------
+    dict
+        Segmentation name -> its table (columns :data:`SPEC_COLUMNS`).
+    """
+    from councilsurvey.analysis.sampled import sampled
     from councilsurvey.survey.estimation import estimate_record, proportions
     from councilsurvey.survey.weighting import kish_deff
 
     design = prepared(design)
     data = design.data
     weights = data[design.weight].to_numpy(dtype=float)
-    seg = pd.Series(segment.to_numpy(), index=data.index)
-    placed = seg.notna()
-    # one estimate of every segment's share (a category of one variable, unplaced
-    # respondents missing): each category's share and interval are those of its own
-    # indicator (estimation.share), computed in one pass of the design
-    shares = proportions(
-        design.select([]).assign(_segment=seg.astype(object).where(placed, None)), "_segment"
-    ).set_index("category")
-    n_base = int(placed.sum())
-    rows = []
-    for name in SEGMENTS:
-        est = estimate_record(
-            n_base, shares.loc[name] if name in shares.index else None, design.level
-        )
-        rows.append(
-            {
-                "weighting": weighting,
-                "segmentation": segmentation,
-                "segment": name,
-                "n": int((seg == name).sum()),
-                "n_base": n_base,
-                "unweighted_share": est["unweighted"],
-                "share": est["weighted"],
-                "se": est["se"],
-                "lci": est["lci"],
-                "uci": est["uci"],
-                "deff_kish": kish_deff(weights[placed.to_numpy()]),
-                "weights_converged": bool(converged),
-            }
-        )
-    return pd.DataFrame(rows, columns=SPEC_COLUMNS)
+    segs = {
+        f"_segment_{i}": pd.Series(segment.to_numpy(), index=data.index)
+        for i, segment in enumerate(segments.values())
+    }
+    # one sample of the design with every segmentation's segments (unplaced respondents
+    # missing) as a column; each segmentation's shares come from one proportions() call:
+    # each category's share and interval are those of its own indicator
+    # (estimation.share)
+    columns = {k: seg.astype(object).where(seg.notna(), None) for k, seg in segs.items()}
+    design = sampled(design.select([]).assign(**columns), columns)
+    out = {}
+    for segmentation, column in zip(segments, columns, strict=True):
+        seg = segs[column]
+        placed = seg.notna()
+        shares = proportions(design, column).set_index("category")
+        n_base = int(placed.sum())
+        rows = []
+        for name in SEGMENTS:
+            est = estimate_record(
+                n_base, shares.loc[name] if name in shares.index else None, design.level
+            )
+            rows.append(
+                {
+                    "weighting": weighting,
+                    "segmentation": segmentation,
+                    "segment": name,
+                    "n": int((seg == name).sum()),
+                    "n_base": n_base,
+                    "unweighted_share": est["unweighted"],
+                    "share": est["weighted"],
+                    "se": est["se"],
+                    "lci": est["lci"],
+                    "uci": est["uci"],
+                    "deff_kish": kish_deff(weights[placed.to_numpy()]),
+                    "weights_converged": bool(converged),
+                }
+            )
+        out[segmentation] = pd.DataFrame(rows, columns=SPEC_COLUMNS)
+    return out
 
 
 def prepared(design: SurveyDesign) -> SurveyDesign:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jsonschema
 import yaml
 
 from councilsurvey.core.errors import InputError
+
+if TYPE_CHECKING:  # jsonschema is imported by the first validation: a job that reads YAML
+    # but validates none (most stages under Snakemake) does not load it
+    import jsonschema
 
 #: libyaml's parser with PyYAML's safe constructor (the same objects as ``yaml.safe_load``,
 #: some ten times faster: every job reads the configuration, codebook and instrument)
@@ -83,6 +87,8 @@ def stat_key(path) -> tuple[str, str, int, int]:
 
 @lru_cache(maxsize=32)
 def _validator(key: tuple[str, str, int, int]) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(load_yaml(key[0]))
 
 

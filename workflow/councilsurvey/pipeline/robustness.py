@@ -17,7 +17,7 @@ from councilsurvey.analysis.robustness import (
     prepared,
     scheme_weights,
     segment_of,
-    specification,
+    specifications,
 )
 from councilsurvey.analysis.segments import read_segmented
 from councilsurvey.core.errors import InputError
@@ -236,8 +236,9 @@ def _estimate_scheme(
     lonely_psu = (variance or {}).get("lonely_psu", "fail")
     design = SurveyDesign.of_wave(data, lonely_psu=lonely_psu).assign(scheme_weight=weights)
     design = prepared(scheme_design(design, calibration))  # once for every segmentation
-    for (segmentation, segment), path in zip(segmented.items(), estimates, strict=True):
-        est = specification(design, segment, scheme, segmentation, converged)
+    # every segmentation's estimates from one svy sample of the scheme's design
+    tables = specifications(design, segmented, scheme, converged)
+    for (segmentation, est), path in zip(tables.items(), estimates, strict=True):
         write_csv(est, path)
         for row in est.itertuples():
             log.info(
