@@ -205,17 +205,19 @@ def _rake(cells, df, weight, tol, max_iter, trim_cap=None, trim_cycles=100):
     """Weights, whether every margin is met, and the weights the final raking started
     from (None where svy's own trim-and-rake cycle on the respondents was used)."""
     w0 = df[weight].to_numpy().astype(float)
-    prior = w0
+    prior, raked = w0, None
     if trim_cap is None:
-        w, _ = cells.rake(w0, tol, max_iter)
+        w, raked = cells.raked(w0, tol, max_iter)
     else:
         found = cells.trim_rake(w0, float(trim_cap), tol, max_iter, trim_cycles)
         if found is None:
             prior = None
             w = rake_respondents(df, weight, cells.controls, tol, max_iter, trim_cap, trim_cycles)
         else:
-            w, prior = found
-    return w, cells.error(w) <= tol, prior
+            w, prior, raked = found
+    # every margin met, summed by respondent (decided from the raked cell totals where
+    # their rounding cannot change the answer)
+    return w, cells.meets(w, tol, raked), prior
 
 
 def rake_respondents(
