@@ -10,6 +10,8 @@ svy's sweep and stopping rule, so that its weights equal svy's raking bit for bi
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -227,28 +229,42 @@ class Cells:
         """Whether ``error(w) <= tol``, without summing the respondents where the cell
         totals ``w`` was scaled to (``raked``, from :meth:`raked`) decide it.
 
-        The margin totals of the respondents' weights and those of the raked cell totals
-        differ only by rounding. For non-negative weights, with ``u`` the unit roundoff
-        and ``m`` the number of cells: each weight is its starting weight times its
-        cell's factor (rounded: ``u``); the factor is the raked total over a compensated
-        sum of starting weights (``3u``), so a cell's weights add up to its raked total
-        within ``4u`` of it; the respondents' margin sums are compensated (Kahan, as
-        pandas sums: ``2u`` plus ``n u^2``), the cells' are plain (``(m - 1) u``). So the
-        two relative margin errors are less than ``((m + 8) u + n u^2) (1 + e)^2`` apart, ``e``
-        the cells' error. The cells decide when their error is more than twice that from
-        ``tol`` (on either side); otherwise, or without ``raked`` or with a negative
-        weight, the respondents' weights are summed (:meth:`error`). Either way the answer
-        is that of :meth:`error`.
+        The margin totals of the respondents' weights and the sums of the raked cell
+        totals by category differ only by rounding. For non-negative weights, with ``u``
+        the unit roundoff and ``n`` the number of respondents: each weight is its starting
+        weight times its cell's factor (rounded: ``u``), the factor the raked total over a
+        compensated sum of the starting weights (:meth:`totals`: ``2u``, and ``u`` for the
+        division), so a cell's weights add up to within ``4u`` of its raked total; the
+        respondents' margin sums are compensated (Kahan, as pandas sums by group: ``2u``
+        plus ``n u^2``) and the cells' are exact (``math.fsum``: ``u``). So the two margin
+        totals are within ``(7u + n u^2)`` of the total, and the two relative errors
+        within ``(8u + n u^2) (1 + e)^2 + 4u e`` of each other, ``e`` the cells' error
+        (its subtraction and division rounded too). The cells decide when their error is
+        more than twice that (some 2e-15) from ``tol``, on either side; otherwise, or
+        without ``raked``, with a negative weight or a target not above 0, the
+        respondents' weights are summed (:meth:`error`). Either way the answer is that of
+        :meth:`error` (``tests/test_ipf.py``).
         """
-        if raked is not None and len(raked) == len(self.table) and np.all(w >= 0):
-            err = self.cell_error(raked)
+        usable = raked is not None and len(raked) == len(self.table)
+        if usable and all(bool(np.all(t > 0)) for t in self._targets) and np.all(w >= 0):
+            err = self._exact_cell_error(raked)
             unit = np.finfo(float).eps / 2
-            slack = 2 * ((len(raked) + 8) * unit + len(w) * unit**2) * (1 + err) ** 2
+            slack = 2 * ((8 * unit + len(w) * unit**2) * (1 + err) ** 2 + 4 * unit * err)
             if err <= tol - slack:
                 return True
             if err > tol + slack:
                 return False
         return self.error(w) <= tol
+
+    def _exact_cell_error(self, totals: np.ndarray) -> float:
+        """Largest relative margin error of these cell totals, each category's cells
+        summed exactly (``math.fsum``: correctly rounded)."""
+        err = 0.0
+        for codes, target in zip(self._cell_codes, self._targets, strict=True):
+            for k, t in enumerate(target.tolist()):
+                got = math.fsum(totals[codes == k].tolist())
+                err = max(err, abs(got - t) / t)
+        return err
 
     def error(self, w: np.ndarray) -> float:
         """Largest relative margin error of respondents' weights ``w`` (summed by
