@@ -122,7 +122,13 @@ class Cells:
         #: the same as categoricals, for pandas' compensated sums by group (grouping by a
         #: categorical uses its codes: no hashing of a million keys)
         self._groupers = [_grouper(c, len(u)) for c, u in zip(codes, levels, strict=True)]
-        key = np.ravel_multi_index(codes, dims) if codes else np.zeros(len(df), dtype=np.int64)
+        # each respondent's combination as one number (np.ravel_multi_index's, in the
+        # smallest integer type that holds every combination)
+        kind = _code_type(int(np.prod(dims)) + 1)
+        key = np.zeros(len(df), dtype=kind)
+        for c, d in zip(codes, dims, strict=True):
+            key *= kind(d)
+            key += c
         # the cells present, in the order of their keys, and each respondent's cell (what
         # np.unique(key, return_inverse=True) gives, without sorting the respondents)
         cells = np.flatnonzero(np.bincount(key, minlength=int(np.prod(dims))))
