@@ -227,3 +227,10 @@ def test_meets_answers_as_summing_every_respondent(wave, wcfg, max_iter, trim):
     ]:
         assert cells.meets(w, t, raked) == (exact <= t)
         assert cells.meets(w, t) == (exact <= t)
+
+
+def test_a_respondent_without_a_category_is_refused():
+    """A missing category is an error, not a code that could name another cell."""
+    df = pd.DataFrame({"a": pd.Series(["x", "y", None], dtype="str"), "b": ["p", "q", "q"]})
+    with pytest.raises(ValueError, match="raking margin a: a respondent has no category"):
+        Cells(df, {"a": {"x": 1.0, "y": 2.0}, "b": {"p": 1.0, "q": 2.0}})

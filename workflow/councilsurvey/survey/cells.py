@@ -113,6 +113,8 @@ class Cells:
         codes, levels = [], []
         for col in self.columns:
             c, u = factorize(df[col])
+            if len(c) and c.min() < 0:  # pandas' code for a missing value
+                raise ValueError(f"raking margin {col}: a respondent has no category")
             codes.append(c)
             levels.append(u)
         dims = tuple(len(u) for u in levels)
