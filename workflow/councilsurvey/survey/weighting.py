@@ -429,19 +429,54 @@ def weight(
     diagnostics["collapses"] = len(feasible.collapses)
     work["weight"] = final
     return WeightingResult(
-        data, margin_table(work, totals), diagnostics, trim_info, collapse_table(feasible.collapses)
+        data,
+        margin_table(work, totals, cells),
+        diagnostics,
+        trim_info,
+        collapse_table(feasible.collapses),
     )
 
 
-def margin_table(data: pd.DataFrame, totals: dict) -> pd.DataFrame:
-    """Population, unweighted, base-weighted and weighted shares on every margin."""
+def margin_table(data: pd.DataFrame, totals: dict, cells: _Cells | None = None) -> pd.DataFrame:
+    """Population, unweighted, base-weighted and weighted shares on every margin.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The raking frame: each margin's column, ``base_weight`` and ``weight``.
+    totals : dict
+        Margin -> {category: population seats}.
+    cells : Cells, optional
+        The raking cells of ``data``: their codes group the respondents by category
+        (the same compensated sums, in row order, as grouping by the column, without
+        hashing its strings again); without them, the columns are grouped.
+
+    Returns
+    -------
+    DataFrame
+        margin, category, population_seats, population_share, respondents,
+        unweighted_share, base_weighted_share, weighted_share.
+    """
+    coded = {}
+    if cells is not None:
+        for col, codes, grouper, levels in zip(
+            cells.columns, cells.codes, cells._groupers, cells.levels, strict=True
+        ):
+            coded[col] = (codes, grouper, levels)
     rows = []
     for margin, pop in totals.items():
         col = MARGIN_COLUMN.get(margin, margin)
         total = sum(pop.values())
-        n = data.groupby(col).size()
-        bw = data.groupby(col)["base_weight"].sum()
-        w = data.groupby(col)["weight"].sum()
+        if col in coded:
+            codes, grouper, levels = coded[col]
+            index = pd.Index(levels, dtype=object)
+            n = pd.Series(np.bincount(codes, minlength=len(levels)), index=index)
+            bw = data["base_weight"].groupby(grouper, observed=False).sum().set_axis(index)
+            w = data["weight"].groupby(grouper, observed=False).sum().set_axis(index)
+        else:
+            n = data.groupby(col).size()
+            bw = data.groupby(col)["base_weight"].sum()
+            w = data.groupby(col)["weight"].sum()
         for cat in sorted(pop):
             rows.append(
                 {
