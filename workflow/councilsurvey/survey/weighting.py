@@ -394,7 +394,7 @@ def weight(
     if prior is not None:  # what the variance needs to account for the raking
         data[CALIBRATION_WEIGHT] = prior
         for col in controls:
-            data[CALIBRATION_PREFIX + col] = work[col].to_numpy()
+            data[CALIBRATION_PREFIX + col] = work[col].array  # as is: no copy to objects
 
     # trimmed: the sweeps of the last raking, from the trimmed weights it started from
     # (svy's own trim-and-rake cycle, used where the cells' is infeasible, reports none)
@@ -463,6 +463,7 @@ def margin_table(data: pd.DataFrame, totals: dict, cells: _Cells | None = None) 
             cells.columns, cells.codes, cells._groupers, cells.levels, strict=True
         ):
             coded[col] = (codes, grouper, levels)
+    base_total, weight_total = data["base_weight"].sum(), data["weight"].sum()
     rows = []
     for margin, pop in totals.items():
         col = MARGIN_COLUMN.get(margin, margin)
@@ -486,8 +487,8 @@ def margin_table(data: pd.DataFrame, totals: dict, cells: _Cells | None = None) 
                     "population_share": pop[cat] / total,
                     "respondents": int(n.get(cat, 0)),
                     "unweighted_share": n.get(cat, 0) / len(data),
-                    "base_weighted_share": bw.get(cat, 0.0) / data["base_weight"].sum(),
-                    "weighted_share": w.get(cat, 0.0) / data["weight"].sum(),
+                    "base_weighted_share": bw.get(cat, 0.0) / base_total,
+                    "weighted_share": w.get(cat, 0.0) / weight_total,
                 }
             )
     return pd.DataFrame(rows)
