@@ -205,17 +205,19 @@ def _rake(cells, df, weight, tol, max_iter, trim_cap=None, trim_cycles=100):
     """Weights, whether every margin is met, and the weights the final raking started
     from (None where svy's own trim-and-rake cycle on the respondents was used)."""
     w0 = df[weight].to_numpy().astype(float)
-    prior = w0
+    prior, raked = w0, None
     if trim_cap is None:
-        w, _ = cells.rake(w0, tol, max_iter)
+        w, raked = cells.raked(w0, tol, max_iter)
     else:
         found = cells.trim_rake(w0, float(trim_cap), tol, max_iter, trim_cycles)
         if found is None:
             prior = None
             w = rake_respondents(df, weight, cells.controls, tol, max_iter, trim_cap, trim_cycles)
         else:
-            w, prior = found
-    return w, cells.error(w) <= tol, prior
+            w, prior, raked = found
+    # every margin met, summed by respondent (decided from the raked cell totals where
+    # their rounding cannot change the answer)
+    return w, cells.meets(w, tol, raked), prior
 
 
 def rake_respondents(
@@ -392,7 +394,7 @@ def weight(
     if prior is not None:  # what the variance needs to account for the raking
         data[CALIBRATION_WEIGHT] = prior
         for col in controls:
-            data[CALIBRATION_PREFIX + col] = work[col].to_numpy()
+            data[CALIBRATION_PREFIX + col] = work[col].array  # as is: no copy to objects
 
     # trimmed: the sweeps of the last raking, from the trimmed weights it started from
     # (svy's own trim-and-rake cycle, used where the cells' is infeasible, reports none)
@@ -427,19 +429,55 @@ def weight(
     diagnostics["collapses"] = len(feasible.collapses)
     work["weight"] = final
     return WeightingResult(
-        data, margin_table(work, totals), diagnostics, trim_info, collapse_table(feasible.collapses)
+        data,
+        margin_table(work, totals, cells),
+        diagnostics,
+        trim_info,
+        collapse_table(feasible.collapses),
     )
 
 
-def margin_table(data: pd.DataFrame, totals: dict) -> pd.DataFrame:
-    """Population, unweighted, base-weighted and weighted shares on every margin."""
+def margin_table(data: pd.DataFrame, totals: dict, cells: _Cells | None = None) -> pd.DataFrame:
+    """Population, unweighted, base-weighted and weighted shares on every margin.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The raking frame: each margin's column, ``base_weight`` and ``weight``.
+    totals : dict
+        Margin -> {category: population seats}.
+    cells : Cells, optional
+        The raking cells of ``data``: their codes group the respondents by category
+        (the same compensated sums, in row order, as grouping by the column, without
+        hashing its strings again); without them, the columns are grouped.
+
+    Returns
+    -------
+    DataFrame
+        margin, category, population_seats, population_share, respondents,
+        unweighted_share, base_weighted_share, weighted_share.
+    """
+    coded = {}
+    if cells is not None:
+        for col, codes, grouper, levels in zip(
+            cells.columns, cells.codes, cells._groupers, cells.levels, strict=True
+        ):
+            coded[col] = (codes, grouper, levels)
+    base_total, weight_total = data["base_weight"].sum(), data["weight"].sum()
     rows = []
     for margin, pop in totals.items():
         col = MARGIN_COLUMN.get(margin, margin)
         total = sum(pop.values())
-        n = data.groupby(col).size()
-        bw = data.groupby(col)["base_weight"].sum()
-        w = data.groupby(col)["weight"].sum()
+        if col in coded:
+            codes, grouper, levels = coded[col]
+            index = pd.Index(levels, dtype=object)
+            n = pd.Series(np.bincount(codes, minlength=len(levels)), index=index)
+            bw = data["base_weight"].groupby(grouper, observed=False).sum().set_axis(index)
+            w = data["weight"].groupby(grouper, observed=False).sum().set_axis(index)
+        else:
+            n = data.groupby(col).size()
+            bw = data.groupby(col)["base_weight"].sum()
+            w = data.groupby(col)["weight"].sum()
         for cat in sorted(pop):
             rows.append(
                 {
@@ -449,8 +487,8 @@ def margin_table(data: pd.DataFrame, totals: dict) -> pd.DataFrame:
                     "population_share": pop[cat] / total,
                     "respondents": int(n.get(cat, 0)),
                     "unweighted_share": n.get(cat, 0) / len(data),
-                    "base_weighted_share": bw.get(cat, 0.0) / data["base_weight"].sum(),
-                    "weighted_share": w.get(cat, 0.0) / data["weight"].sum(),
+                    "base_weighted_share": bw.get(cat, 0.0) / base_total,
+                    "weighted_share": w.get(cat, 0.0) / weight_total,
                 }
             )
     return pd.DataFrame(rows)
