@@ -215,10 +215,26 @@ def _needs_full(item) -> bool:
     return "full" in getattr(item, "fixturenames", ())
 
 
+#: the xdist group of the modules that need `full` (see pytest_collection_modifyitems)
+PIPELINE_GROUP = "pipeline"
+
+
+def _in_xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(session, config, items):
-    """Run the modules that need `full` last, so that every other test runs while `full`'s
-    pipeline (and test_pipeline's killed run ``run``) run in the background (see
-    ``_full_in_background`` and ``_run_in_background``).
+    """Order and group the modules around the two pipeline runs in the background
+    (`full` and test_pipeline's killed run ``run``: see ``_full_in_background`` and
+    ``_run_in_background``), which take most of the suite's time.
+
+    A plain run (``-n 0``) moves the modules that need `full` last, so that every other
+    test runs while the pipelines run. Under pytest-xdist (``make test``: ``-n auto
+    --dist loadgroup``, as pyproject.toml's addopts say), those modules are one group
+    (one worker, which starts the pipelines once), sent first, and every other module is
+    a group of its own (its module-scoped fixtures are made once): the other workers run
+    them meanwhile.
 
     Whole modules move, in their own order (their module-scoped fixtures are made once).
     """
@@ -227,17 +243,35 @@ def pytest_collection_modifyitems(session, config, items):
         modules.setdefault(item.nodeid.split("::")[0], []).append(item)
     late = [name for name, its in modules.items() if any(map(_needs_full, its))]
     early = [name for name in modules if name not in late]
-    items[:] = [item for name in early + late for item in modules[name]]
+    if not _in_xdist_worker(config):
+        items[:] = [item for name in early + late for item in modules[name]]
+        return
+    for name in late + early:
+        group = PIPELINE_GROUP if name in late else name
+        for item in modules[name]:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items[:] = [item for name in late + early for item in modules[name]]
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
+def _pipelines_in_background(request):
+    """Start the background pipelines (when any collected test needs them) at the first
+    test that may wait for them: the session's first test in a plain run; under xdist, the
+    first test of the pipeline group, on the one worker that runs that group."""
+    marker = request.node.get_closest_marker("xdist_group")
+    if not _in_xdist_worker(request.config) or (marker and marker.args == (PIPELINE_GROUP,)):
+        request.getfixturevalue("_full_in_background")
+        request.getfixturevalue("_run_in_background")
+
+
+@pytest.fixture(scope="session")
 def _full_in_background(request, tmp_path_factory):
-    """`full`'s run, started at the session's first test when any collected test needs
-    `full`, and left to run in the background: the tests before the first that needs it
-    (every module but test_pipeline and test_faults, see pytest_collection_modifyitems)
-    run meanwhile, on the cores the pipeline's jobs leave idle (a single-threaded test run
-    uses one of CI's two). Yields (folder, process, its stderr) or None; a run still going
-    at the end of the session is stopped (its process group)."""
+    """`full`'s run, started (``_pipelines_in_background``) when any collected test needs
+    `full`, and left to run in the background: the tests that do not need it (every
+    module but test_pipeline and test_faults, see pytest_collection_modifyitems) run
+    meanwhile, on the cores the pipeline's jobs leave idle. Yields (folder, process, its
+    stderr) or None; a run still going at the end of the session is stopped (its process
+    group)."""
     if not any(map(_needs_full, request.session.items)):
         yield None
         return
@@ -278,11 +312,11 @@ def full(_full_in_background):
     return work
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def _run_in_background(request, tmp_path_factory):
     """test_pipeline's killed run (``test_pipeline.killed_run``, its fixture ``run``), in a
-    fresh copy, started in a thread at the session's first test when any collected test
-    needs ``run``, beside `full`'s: yields its ``Future`` (or None). SIGIO (a lease break's
+    fresh copy, started in a thread beside `full`'s (``_pipelines_in_background``) when
+    any collected test needs ``run``: yields its ``Future`` (or None). SIGIO (a lease break's
     signal, which would end the process) is ignored for the session while it may run; at
     the end of the session a run still going is stopped."""
     if not any(
