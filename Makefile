@@ -5,10 +5,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SLURM_STAMP := $(VENV)/.installed-slurm
 CORES ?= 4
 
-.PHONY: run test test-slurm slurm verify lint lock help
+.PHONY: run test test-slurm verify lint lock help
 
 help:
 	@echo "make run    - set up .venv from requirements.lock and run snakemake --cores $(CORES)"
@@ -16,8 +15,6 @@ help:
 	@echo "make test-slurm - run the pipeline through profiles/slurm on a throwaway single-node"
 	@echo "              Slurm cluster and compare its bundles with a local run (root; installs"
 	@echo "              slurm-wlm and munge with apt-get if missing)"
-	@echo "make slurm  - add the Slurm executor plugin (requirements-slurm.lock) to .venv, for"
-	@echo "              snakemake --workflow-profile profiles/slurm"
 	@echo "make verify - re-execute the pipeline in a clean copy and check the bundle(s)"
 	@echo "              (BUNDLE=results/bundles/<name> for one bundle)"
 	@echo "make lint   - ruff and snakemake --lint"
@@ -34,15 +31,6 @@ $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-# The Slurm executor plugin, only where profiles/slurm is used: Snakemake imports every
-# installed executor plugin at each start, and this one imports pandas (about 0.7 s of CPU
-# per snakemake command). requirements-slurm.lock is requirements.lock plus the plugin.
-$(SLURM_STAMP): requirements-slurm.lock $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-slurm.lock
-	@touch $(SLURM_STAMP)
-
-slurm: $(SLURM_STAMP)
-
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 
@@ -50,7 +38,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # profiles/slurm on a throwaway Slurm cluster; see tools/slurm/test_slurm.sh
-test-slurm: $(SLURM_STAMP)
+test-slurm: $(STAMP)
 	VENV_PYTHON=$(BIN)/python tools/slurm/test_slurm.sh
 
 verify: $(STAMP)
@@ -64,7 +52,6 @@ lint: $(STAMP)
 lock:
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
-	$(BIN)/uv pip compile pyproject.toml --extra dev --extra slurm --python-version 3.11 --generate-hashes -o requirements-slurm.lock
 
 .PHONY: diff
 diff: $(STAMP)
