@@ -90,18 +90,26 @@ def _recode_multi(raw: RawExport, var: dict, out: pd.DataFrame) -> None:
     ticks = {}
     for target, loc in targets:
         texts = out[target]
-        # as objects: an option nobody ticked is read as an all-null (pyarrow null) column
-        keys = texts.map(norm_text, na_action="ignore").astype(object)
-        ticked = keys.isin(TICKED | {norm_text(loc["subheader"])})
-        bad = texts.notna() & ~ticked & ~keys.isin(UNTICKED)
+        # each distinct text is normalised once (a million rows hold a handful of them);
+        # an option nobody ticked is read as an all-null column: every code is -1
+        codes, uniques = pd.factorize(texts)
+        keys = [norm_text(u) for u in uniques]
+        tick = TICKED | {norm_text(loc["subheader"])}
+        given = codes >= 0
+        ticked = np.zeros(len(texts), dtype=bool)
+        known = np.zeros(len(texts), dtype=bool)
+        if keys:
+            ticked[given] = np.array([k in tick for k in keys])[codes[given]]
+            known[given] = np.array([k in tick or k in UNTICKED for k in keys])[codes[given]]
+        bad = given & ~known
         if bad.any():
-            i = bad[bad].index[0]
+            i = texts.index[np.flatnonzero(bad)[0]]
             message = (
                 f"answer {texts[i]!r} is not a tick of option {loc['subheader']!r} of "
                 f"{var['id']!r} (expected the option's text or 1 when ticked; blank or 0 when not)"
             )
             raise _cell_error(raw, out, i, target, message)
-        ticks[target] = ticked.to_numpy(dtype=bool)
+        ticks[target] = ticked
     any_ticked = np.logical_or.reduce(list(ticks.values()))
     for target, ticked in ticks.items():
         out[target] = pd.array(np.where(any_ticked, ticked, None), dtype="boolean")
