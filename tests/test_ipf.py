@@ -22,6 +22,8 @@ from councilsurvey.survey.cells import Cells, factorize
 from councilsurvey.survey.design import CALIBRATION_PREFIX, CALIBRATION_WEIGHT
 from councilsurvey.survey.weighting import MARGIN_COLUMN, rake, rake_respondents, weight
 
+from .test_weighting import svy_rake_cells
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -75,22 +77,6 @@ def wave(request, responses, frame, wcfg):
         return raking_frame(weight(responses, frame, wcfg))
     responses_2019, frame_2019 = request.getfixturevalue("wave_2019")
     return raking_frame(weight(responses_2019, frame_2019, wcfg))
-
-
-def svy_rake_cells(cells, start, tol, max_iter):
-    """svy's own raking (``Sample.weighting.rake``) of a table of cell totals."""
-    import polars as pl
-    import svy
-
-    sample = svy.Sample(pl.from_pandas(cells.table.assign(_w=start)), svy.Design(wgt="_w"))
-    raked = sample.weighting.rake(
-        controls=cells.controls,
-        wgt_name="_raked",
-        tol=tol,
-        max_iter=max_iter,
-        on_nonconvergence="ignore",
-    )
-    return raked.data["_raked"].to_numpy().astype(float)
 
 
 @pytest.mark.parametrize("max_iter", [3, 10_000])
