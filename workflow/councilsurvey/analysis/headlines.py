@@ -214,13 +214,20 @@ def headlines(design: SurveyDesign, instrument=None, df: bool = False) -> pd.Dat
         interval; a share of 0 has the interval of
         :func:`councilsurvey.survey.estimation.estimate_record`.
     """
+    from councilsurvey.analysis.measures import Shares
+
     data = design.data
     rows = []
     fields = [*est.ESTIMATE_FIELDS, "df"] if df else est.ESTIMATE_FIELDS
+    shares = Shares(design)  # every indicator's share from one svy sample
 
     def add(indicator, category, basis, record):
-        values = {key: record[key] for key in fields}
-        rows.append({"indicator": indicator, "category": category, "basis": basis, **values})
+        rows.append({"indicator": indicator, "category": category, "basis": basis, "of": record})
+
+    def flagged(flag):
+        """The share of ``flag``, estimated with the others (a key), or at once by
+        :func:`~councilsurvey.survey.estimation.share` if nobody answers it."""
+        return shares.add(flag) if flag.notna().any() else est.share(design, flag)
 
     if "att_wellbeing" in data.columns:
         wellbeing = data["att_wellbeing"].astype("Int64")
@@ -229,7 +236,7 @@ def headlines(design: SurveyDesign, instrument=None, df: bool = False) -> pd.Dat
             "Agree or Strongly agree",
             "respondents answering att_wellbeing (Don't know/blank excluded); Agree or "
             "Strongly agree (codes 4-5)",
-            est.share(design, wellbeing >= 4),
+            flagged(wellbeing >= 4),
         )
 
     for item in _headline_items(instrument):
@@ -246,7 +253,7 @@ def headlines(design: SurveyDesign, instrument=None, df: bool = False) -> pd.Dat
             )
             for option, column in columns.items():
                 flag = _ticked(data, column, answered)
-                add(indicator, option, f"{basis}; ticked {option}", est.share(design, flag))
+                add(indicator, option, f"{basis}; ticked {option}", flagged(flag))
             for category, counted in DERIVED_CATEGORIES.get(qid, {}).items():
                 cols = [columns[o] for o in counted if o in columns]
                 if not cols:
@@ -255,13 +262,13 @@ def headlines(design: SurveyDesign, instrument=None, df: bool = False) -> pd.Dat
                 flag = either.fillna(False).any(axis=1).astype("boolean")
                 flag[~answered.to_numpy()] = pd.NA
                 words = " or ".join(str(o) for o in counted).lower()
-                add(indicator, category, f"{basis}; ticked {words}", est.share(design, flag))
+                add(indicator, category, f"{basis}; ticked {words}", flagged(flag))
             continue
         if qid not in data.columns:
             continue
         options = [str(o) for o in item.get("options") or []]
         if qid == "digital_champion":
-            _single_choice_champion(design, add)
+            _single_choice_champion(design, add, flagged)
         elif options and set(options) <= {"Yes", "No", "Don't know"} and "Yes" in options:
             answer = data[qid].astype(object)
             flag = pd.Series(pd.NA, index=data.index, dtype="boolean")
@@ -271,7 +278,7 @@ def headlines(design: SurveyDesign, instrument=None, df: bool = False) -> pd.Dat
                 indicator,
                 "Yes",
                 f"respondents answering {qid} Yes or No (Don't know/blank excluded); Yes",
-                est.share(design, flag),
+                flagged(flag),
             )
         elif item.get("ordered") and options:
             flag, category = ordered_positive(data[qid], options)
@@ -279,13 +286,18 @@ def headlines(design: SurveyDesign, instrument=None, df: bool = False) -> pd.Dat
                 indicator,
                 category,
                 f"respondents answering {qid} (Don't know/blank excluded); {category}",
-                est.share(design, flag),
+                flagged(flag),
             )
+    for row in rows:
+        record = row.pop("of")
+        record = shares.get(record) if isinstance(record, int) else record
+        row.update({key: record[key] for key in fields})
     return pd.DataFrame(rows, columns=[*HEADLINE_COLUMNS, *(["df"] if df else [])])
 
 
-def _single_choice_champion(design: SurveyDesign, add) -> None:
-    """The rows of ``digital_champion`` asked as a single choice (the first 2017 form)."""
+def _single_choice_champion(design: SurveyDesign, add, flagged) -> None:
+    """The rows of ``digital_champion`` asked as a single choice (the first 2017 form);
+    ``add`` and ``flagged`` are :func:`headlines`' own."""
     data = design.data
     champ = est.proportions(design, "digital_champion").set_index("category")
     basis = (
@@ -302,7 +314,7 @@ def _single_choice_champion(design: SurveyDesign, add) -> None:
         "digital_champion",
         "leader_or_chief_executive",
         basis + "; the leader of the council or the chief executive",
-        est.share(design, flag),
+        flagged(flag),
     )
 
 
