@@ -3,16 +3,21 @@
 The frame is the population the survey is weighted to. Its schema is checked with
 pandera: expected number of councils, unique ONS codes, known types and regions,
 non-negative seats, and party seats plus vacancies equal to all seats on every row.
+The check runs in rule ``validate_raw``, upstream of every stage that reads the frame;
+those stages read it without importing pandera again (``validate=False``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from councilsurvey.core.errors import InputError
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 PARTY_COLUMNS = ["con", "lab", "ld", "green", "ukip", "ind_other"]
 TYPES = ["county", "district", "unitary", "metropolitan", "london_borough", "sui_generis"]
@@ -31,6 +36,8 @@ REGIONS = [
 
 def frame_schema(n_councils: int) -> pa.DataFrameSchema:
     """The pandera schema of a council frame with ``n_councils`` rows."""
+    import pandera.pandas as pa  # here: a stage reading a checked frame does not import it
+
     seat = pa.Column(int, pa.Check.ge(0))
     return pa.DataFrameSchema(
         {
@@ -55,7 +62,7 @@ def frame_schema(n_councils: int) -> pa.DataFrameSchema:
     )
 
 
-def load_frame(path, n_councils: int) -> pd.DataFrame:
+def load_frame(path, n_councils: int, validate: bool = True) -> pd.DataFrame:
     """Read and validate a council frame CSV.
 
     Parameters
@@ -64,6 +71,11 @@ def load_frame(path, n_councils: int) -> pd.DataFrame:
         ``data/reference/councils_england_<year>.csv``.
     n_councils : int
         Number of councils the frame must have (353 for May 2017).
+    validate : bool
+        Check the frame against :func:`frame_schema`. The stages downstream of rule
+        ``validate_raw`` (weight, claims, the robustness grid) pass False: that rule has
+        checked this very file (an input of it, so a changed frame runs it again before
+        them), and they are spared importing pandera (a third of a second each).
 
     Raises
     ------
@@ -83,6 +95,15 @@ def load_frame(path, n_councils: int) -> pd.DataFrame:
     for col in ["code", "name", "type", "region"]:
         if col in df:
             df[col] = df[col].astype(object)
+    if validate:
+        _validate(df, path, n_councils)
+    return df.reset_index(drop=True)
+
+
+def _validate(df: pd.DataFrame, path: Path, n_councils: int) -> None:
+    """:func:`frame_schema`'s check, failing with one line naming the row and column."""
+    import pandera.pandas as pa
+
     try:
         frame_schema(n_councils).validate(df, lazy=False)
     except pa.errors.SchemaError as exc:
@@ -96,7 +117,6 @@ def load_frame(path, n_councils: int) -> pd.DataFrame:
         raise InputError(
             path, f"council frame fails its schema: {msg}", row=row, column=column
         ) from None
-    return df.reset_index(drop=True)
 
 
 def load_outside_england(path) -> pd.DataFrame:

@@ -41,7 +41,7 @@ def claims_wave(
     result = check_claims(
         design,
         claims,
-        load_frame(frame, n_councils),
+        load_frame(frame, n_councils, validate=False),  # checked by validate_raw
         load_codebook(codebook) if codebook else None,
         load_instrument(questionnaire) if questionnaire else None,
     )

@@ -205,7 +205,7 @@ def _read_inputs(weighted, segments, frame, questionnaire, n_councils):
         data = pd.read_parquet(weighted)
     fr = None
     if frame:
-        fr = load_frame(frame, n_councils) if n_councils else load_frame(frame)
+        fr = load_frame(frame, n_councils, validate=False)  # checked by validate_raw
     return data, fr, load_instrument(questionnaire).benefit_ids
 
 
