@@ -1,7 +1,8 @@
 rule segment:
     """Rule and latent-class segments of every respondent: the data product that the
-    claims check, the robustness grid and the notebooks read; and the comparison of
-    latent class models (number of classes chosen by BIC), a table of the bundle."""
+    claims check, the robustness grid and the notebooks read; and three tables of the
+    bundle: the comparison of latent class models (number of classes chosen by BIC), the
+    scales' reliability and the agreement of the rule with the latent classes."""
     input:
         lib=library("segment"),
         weighted=out("weighted"),
@@ -9,6 +10,8 @@ rule segment:
     output:
         segments=out("segments"),
         latent_selection=out("latent_selection"),
+        reliability=out("reliability"),
+        agreement=out("agreement"),
     params:
         segments_cfg=config["segments"],
     log:

@@ -6,6 +6,8 @@ rule segmentation:
         weighted=out("weighted"),
         segments=out("segments"),
         latent_selection=out("latent_selection"),
+        reliability=out("reliability"),
+        agreement=out("agreement"),
         questionnaire=wave_field("questionnaire"),
     output:
         executed=nb_executed("segmentation"),
@@ -17,8 +19,6 @@ rule segmentation:
             labels={"wave": "{wave}", "notebook": "segmentation"},
         ),
         segments_table=nb_out("segmentation", "segments_table"),
-        reliability_table=nb_out("segmentation", "reliability_table"),
-        agreement_table=nb_out("segmentation", "agreement_table"),
         profiles_table=nb_out("segmentation", "profiles_table"),
         fig_segment_shares=report(
             nb_out("segmentation", "fig_segment_shares_png"),

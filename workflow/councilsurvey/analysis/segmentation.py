@@ -247,6 +247,18 @@ def agreement(rule: pd.Series, latent: pd.Series) -> tuple[pd.DataFrame, dict]:
     }
 
 
+def agreement_table(rule: pd.Series, latent: pd.Series) -> pd.DataFrame:
+    """:func:`agreement`'s cross-table with its statistics as columns: the table
+    ``segment_agreement.csv`` (rule_segment, latent_class, n, cohen_kappa,
+    percent_agreement, n_compared; the statistics repeated on every row)."""
+    crosstab, stats = agreement(rule, latent)
+    return crosstab.assign(
+        cohen_kappa=stats["cohen_kappa"],
+        percent_agreement=stats["percent_agreement"],
+        n_compared=stats["n"],
+    )
+
+
 def _domain_means(design: SurveyDesign, by: str, items: list[str]) -> pd.DataFrame:
     """svy means of each item by ``by`` (missing item or domain left out, design kept)."""
     sample = design.sample([by, *items])

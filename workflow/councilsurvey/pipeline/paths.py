@@ -161,6 +161,8 @@ def stage_outputs(wave: str) -> dict:
         "margins_figure": f"{results_dir(wave)}/weighting/margins.png",
         "segments": f"{processed_dir(wave)}/segments.parquet",
         "latent_selection": f"{results_dir(wave)}/tables/latent_class_selection.csv",
+        "reliability": f"{results_dir(wave)}/tables/reliability.csv",
+        "agreement": f"{results_dir(wave)}/tables/segment_agreement.csv",
     }
 
 
@@ -170,8 +172,6 @@ def stage_outputs(wave: str) -> dict:
 NOTEBOOK_OUTPUTS = {
     "segmentation": {
         "segments_table": "{results}/tables/segments.csv",
-        "reliability_table": "{results}/tables/reliability.csv",
-        "agreement_table": "{results}/tables/segment_agreement.csv",
         "profiles_table": "{results}/tables/segment_profiles.csv",
         "fig_segment_shares": "{results}/figures/segment_shares",
         "fig_segment_profiles": "{results}/figures/segment_profiles",
@@ -246,6 +246,8 @@ def notebook_parameters(cfg: dict, wave: str, name: str) -> dict:
             method=seg.get("method", "rule"),
             seed=seg.get("seed", 2017),
             latent_selection=stage_outputs(wave)["latent_selection"],
+            reliability_table=stage_outputs(wave)["reliability"],
+            agreement_table=stage_outputs(wave)["agreement"],
         )
     return params
 
@@ -471,6 +473,8 @@ def bundle_contents(wave: str, cfg: dict | None = None) -> dict[str, str]:
         "tables/weighting_collapses.csv": outs["collapses"],
         "figures/weighting_margins.png": outs["margins_figure"],
         "tables/latent_class_selection.csv": outs["latent_selection"],
+        "tables/reliability.csv": outs["reliability"],
+        "tables/segment_agreement.csv": outs["agreement"],
         "claims.csv": claims_path(wave),
     }
     if cfg is not None:

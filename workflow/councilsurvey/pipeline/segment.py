@@ -18,7 +18,13 @@ Two segmentations are computed for every respondent:
   never refit the model.
 
 ``segment`` is the one that ``config.yaml`` ``segments: method`` chooses; the other stays
-beside it so that the notebooks can compare them.
+beside it so that the notebooks can compare them. Their comparison is written here too,
+where the two are computed (and where scikit-learn is loaded already, for the model):
+``segment_agreement.csv``, the cross-table with Cohen's kappa
+(:func:`councilsurvey.analysis.segmentation.agreement_table`), and ``reliability.csv``,
+Cronbach's alpha of the scales behind them
+(:func:`councilsurvey.analysis.segmentation.reliability`); the segmentation notebook
+shows them.
 """
 
 from __future__ import annotations
@@ -144,19 +150,39 @@ def segment_table(data: pd.DataFrame, instrument: Instrument, segments_cfg: dict
 
 
 def segment_wave(
-    weighted, questionnaire, segments_cfg, segments, wave="", latent_selection=None
+    weighted,
+    questionnaire,
+    segments_cfg,
+    segments,
+    wave="",
+    latent_selection=None,
+    reliability=None,
+    agreement=None,
 ) -> None:
-    """Rule ``segment``: write ``segments`` (parquet) from the wave's weighted responses,
-    and the comparison of latent class models to ``latent_selection`` (CSV) if given.
+    """Rule ``segment``: write ``segments`` (parquet) from the wave's weighted responses;
+    and, where given, the comparison of latent class models to ``latent_selection``, the
+    reliability of the scales to ``reliability`` and the agreement of the rule with the
+    latent classes to ``agreement`` (CSVs, labelled in the questionnaire's words).
 
     See :func:`segment_tables` for the two segmentations and the columns.
     """
-    table, selection = segment_tables(
-        pd.read_parquet(weighted), load_instrument(questionnaire), segments_cfg
-    )
+    data = pd.read_parquet(weighted)
+    instrument = load_instrument(questionnaire)
+    table, selection = segment_tables(data, instrument, segments_cfg)
     write_parquet(table, segments)
     if latent_selection is not None:
         write_csv(selection, latent_selection)
+    if reliability is not None or agreement is not None:
+        from councilsurvey.analysis import segmentation
+        from councilsurvey.inputs.labels import ReaderLabels
+
+        if agreement is not None:
+            rule, latent = table["segment_rule"], table["segment_latent"]
+            write_csv(segmentation.agreement_table(rule, latent), agreement)
+        if reliability is not None:
+            scales, reverse = segmentation.default_scales(instrument)
+            rel = segmentation.reliability(data, scales, reverse=reverse)
+            write_csv(ReaderLabels.of(instrument).labelled(rel), reliability)
     for row in selection.itertuples():
         log.info(
             "wave %s: %d latent classes: log-likelihood %.2f, %d parameters, BIC %.2f%s",
