@@ -176,3 +176,16 @@ def test_report_is_the_same_whatever_the_string_hashing(tmp_path):
         for e in data["values"]
     }
     assert ("x", "make") in links and ("y", "make") not in links
+
+
+def test_report_reads_conda_environments_with_libyaml_as_pyyaml_does():
+    import yaml
+
+    from councilsurvey.pipeline.bundling import _libyaml_full_loader
+
+    text = (LIBRARY.parent / "envs/councilsurvey.yaml").read_text(encoding="utf-8")
+    original = yaml.Loader
+    with _libyaml_full_loader():
+        fast = yaml.load(text, Loader=yaml.Loader)  # noqa: S506  (what Snakemake calls)
+    assert yaml.Loader is original
+    assert fast == yaml.load(text, Loader=yaml.Loader) and fast["dependencies"]  # noqa: S506
