@@ -1,7 +1,9 @@
 """Bundles: manifest, deterministic zip, immutability, report normalisation, dictionary."""
 
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -121,34 +123,24 @@ def python(*args, cwd=None, seed=None):
     return proc.stdout
 
 
-def test_fix_hash_seed_restarts_the_process_once_with_string_hashing_fixed(tmp_path):
-    probe = tmp_path / "probe.py"
-    probe.write_text(
-        "import os, sys\n"
-        "print(os.getpid(), sys.flags.hash_randomization, flush=True)\n"
-        "from councilsurvey.pipeline.bundling import fix_hash_seed\n"
-        "fix_hash_seed()\n"
-        "print(os.getpid(), sys.flags.hash_randomization, hash('bundle'), sys.argv[1:])\n"
-    )
-    lines = [ln.split(" ", 2) for ln in python(str(probe), "2017").splitlines()]
-    assert len(lines) == 3  # the first start, the restart, and the restart's work
-    assert len({pid for pid, *_ in lines}) == 1  # the same process (Snakemake watches it)
-    assert [flag for _, flag, *_ in lines] == ["1", "0", "0"]
-    seeded = python("-c", "print(hash('bundle'))", seed="0").strip()
-    assert lines[2][2] == f"{seeded} ['2017']"
-    # already fixed: no restart
-    assert len(python(str(probe), seed="0").splitlines()) == 2
-
-
-def test_report_made_in_process_equals_snakemake_s_subprocess(tmp_path):
-    """The bundle job makes Snakemake's report itself (string hashing fixed); any other
-    process runs a subprocess: both give the bytes of ``snakemake --report``."""
+def test_report_is_the_same_whatever_the_string_hashing(tmp_path):
+    """The bundle job makes Snakemake's report in its own process, whose string hashing
+    is not fixed: the rule graph's job for ``make`` (two jobs in one level, one after
+    ``x``, one after ``y``) is the one with the first outputs in every process, and the
+    report, normalised as the bundle keeps it, does not depend on the hash seed."""
     (tmp_path / "Snakefile").write_text(
         "rule all:\n"
-        "    input: expand('out/{w}.txt', w=['a', 'b'])\n"
+        "    input: expand('out/{w}.txt', w=['b', 'a'])\n"
+        "rule x:\n"
+        "    output: 'in/x.txt'\n"
+        "    shell: 'echo x > {output}'\n"
+        "rule y:\n"
+        "    output: 'in/y.txt'\n"
+        "    shell: 'echo y > {output}'\n"
         "rule make:\n"
+        "    input: lambda wc: 'in/x.txt' if wc.w == 'a' else 'in/y.txt'\n"
         "    output: report('out/{w}.txt', category='Tables')\n"
-        "    shell: 'echo {wildcards.w} > {output}'\n"
+        "    shell: 'cat {input} > {output}'\n"
     )
     subprocess.run(
         [str(Path(sys.executable).with_name("snakemake")), "--cores", "1", "--quiet"],
@@ -156,10 +148,44 @@ def test_report_made_in_process_equals_snakemake_s_subprocess(tmp_path):
         check=True,
         capture_output=True,
     )
-    call = "from councilsurvey.pipeline.bundling import snakemake_report as r; r({}, {!r})"
-    targets = ["out/a.txt", "out/b.txt"]
-    python("-c", call.format(targets, "here.html"), cwd=tmp_path, seed="0")
-    python("-c", call.format(targets, "sub.html"), cwd=tmp_path)
-    python("-c", call.format(targets, "sub2.html"), cwd=tmp_path)
-    here, sub = (tmp_path / "here.html").read_bytes(), (tmp_path / "sub.html").read_bytes()
-    assert b"out/a.txt" in here and here == sub == (tmp_path / "sub2.html").read_bytes()
+    call = (
+        "import sys\n"
+        "from snakemake.report import rulegraph_spec as spec\n"
+        "from councilsurvey.pipeline.bundling import snakemake_report as r\n"
+        "original = spec.get_representatives\n"
+        "r({}, {!r})\n"
+        "assert spec.get_representatives is original\n"
+        "assert sys.modules.get('polars', 'not loaded') is not None\n"
+    )
+    targets = ["out/b.txt", "out/a.txt"]
+    for seed in ("0", "1", "2", None):
+        python("-c", call.format(targets, f"{seed}.html"), cwd=tmp_path, seed=seed)
+    # as the bundle keeps it: runtimes, times and table order normalised
+    reports = {
+        b.normalise_report((tmp_path / f"{seed}.html").read_text(encoding="utf-8"))
+        for seed in ("0", "1", "2", None)
+    }
+    assert len(reports) == 1
+    report = reports.pop()
+    assert "out/a.txt" in report
+    graph = json.loads(re.search(r"var rulegraph_spec = (.*);", report).group(1))
+    links = {
+        (e["sourcerule"], e["targetrule"])
+        for data in graph["data"]
+        if data["name"].startswith("link-data")
+        for e in data["values"]
+    }
+    assert ("x", "make") in links and ("y", "make") not in links
+
+
+def test_report_reads_conda_environments_with_libyaml_as_pyyaml_does():
+    import yaml
+
+    from councilsurvey.pipeline.bundling import _libyaml_full_loader
+
+    text = (LIBRARY.parent / "envs/councilsurvey.yaml").read_text(encoding="utf-8")
+    original = yaml.Loader
+    with _libyaml_full_loader():
+        fast = yaml.load(text, Loader=yaml.Loader)  # noqa: S506  (what Snakemake calls)
+    assert yaml.Loader is original
+    assert fast == yaml.load(text, Loader=yaml.Loader) and fast["dependencies"]  # noqa: S506

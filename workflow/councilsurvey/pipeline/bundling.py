@@ -4,6 +4,7 @@ provenance, RO-Crate and zip."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,77 +18,27 @@ from councilsurvey.pipeline.paths import RAW_ROOT, TRENDS, bundle_name, load_con
 log = logging.getLogger("councilsurvey")
 
 
-#: environment variable set on the bundle job's restart (see :func:`fix_hash_seed`), so
-#: that a process that cannot take PYTHONHASHSEED from its environment restarts only once
-RESTARTED = "COUNCILSURVEY_HASH_SEED_RESTART"
-
-
-def fix_hash_seed() -> None:
-    """Restart this process (same interpreter, arguments and process id) with
-    ``PYTHONHASHSEED=0`` unless its string hashing is fixed already.
-
-    Snakemake's report draws, for a rule with several jobs, the edges of whichever job it
-    meets first, and that order follows Python's string hashing (see
-    :func:`snakemake_report`): a bundle job whose hashing is fixed makes the report in its
-    own process. Call it first thing in a script, before any work and before heavy
-    imports (the restart costs a Python start, ~0.3 s of CPU; a ``snakemake --report``
-    subprocess costs ten times that). It does nothing in a process that ignores its
-    environment (``python -E``/``-I``) or was restarted already; :func:`snakemake_report`
-    then uses a subprocess.
-    """
-    if sys.flags.hash_randomization == 0 or sys.flags.ignore_environment:
-        return
-    if os.environ.get(RESTARTED):
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    env = {**os.environ, "PYTHONHASHSEED": "0", RESTARTED: "1"}
-    os.execve(sys.executable, sys.orig_argv, env)
-
-
 def snakemake_report(targets: list[str], html) -> None:
     """Snakemake's HTML report restricted to ``targets``, as ``snakemake --report html
     targets`` writes it (run from the repository's root, with its Snakefile and
-    ``config.yaml``).
+    ``config.yaml``), made in this process through Snakemake's API (the calls
+    ``snakemake --report`` makes, the workflow profile's ``rerun-incomplete`` included),
+    so that it shares the libraries the bundle job has loaded already.
 
-    The report's rule graph draws, for a rule with several jobs, the edges of whichever
-    job Snakemake meets first, and that order follows Python's string hashing: the
-    report is made with string hashing fixed (``PYTHONHASHSEED=0``), so that the graph is
-    the same in every run. A process whose hashing is fixed (the bundle job: see
-    :func:`fix_hash_seed`) makes it itself, through Snakemake's API, and so shares the
-    libraries it has loaded already; any other runs a subprocess with the seed fixed. The
-    two write the same bytes.
+    The report's rule graph draws, for a rule with several jobs in one level of the DAG,
+    the edges of whichever job Snakemake meets first, and that order follows the order
+    of a set of jobs, which can change from one Python process to the next (string
+    hashing): :func:`_fixed_rule_graph` makes Snakemake meet them in the order of their
+    outputs, so that the graph is the same in every process without fixing
+    ``PYTHONHASHSEED`` (the bundle job restarted itself to fix it, a Python start and
+    Snakemake's imports more per bundle). Snakemake's messages are kept for an error
+    instead of shown.
 
     Raises
     ------
     RuntimeError
         If Snakemake fails, with the end of what it printed.
     """
-    import subprocess
-
-    tmp = Path(html)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    if sys.flags.hash_randomization == 0:
-        _report_here(targets, tmp)
-        return
-    import councilsurvey
-
-    library = str(Path(councilsurvey.__file__).parents[1])
-    path = os.pathsep.join(p for p in (library, os.environ.get("PYTHONPATH")) if p)
-    proc = subprocess.run(
-        [sys.executable, "-m", "councilsurvey.pipeline.bundling", str(tmp), *targets],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": path},
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"snakemake --report failed:\n{proc.stderr[-3000:]}")
-
-
-def _report_here(targets: list[str], html: Path) -> None:
-    """:func:`snakemake_report` in this process: the Snakemake API calls that
-    ``snakemake --report`` makes (the workflow profile's ``rerun-incomplete`` included),
-    with Snakemake's messages kept for an error instead of shown."""
     import contextlib
     import io
 
@@ -95,15 +46,91 @@ def _report_here(targets: list[str], html: Path) -> None:
     from snakemake.report.html_reporter import ReportSettings
     from snakemake.settings.types import DAGSettings, OutputSettings, ResourceSettings
 
+    html = Path(html)
+    html.parent.mkdir(parents=True, exist_ok=True)
     said = io.StringIO()
     try:
         # Snakemake's log handler writes to the sys.stderr of the moment it is made
         with contextlib.redirect_stderr(said), SnakemakeApi(OutputSettings()) as api:
             workflow = api.workflow(resource_settings=ResourceSettings(cores=1))
             dag = workflow.dag(DAGSettings(targets=set(targets), force_incomplete=True))
-            dag.create_report(reporter="html", report_settings=ReportSettings(path=html))
+            with _fixed_rule_graph(), _without_polars(), _libyaml_full_loader():
+                dag.create_report(reporter="html", report_settings=ReportSettings(path=html))
     except Exception as exc:
         raise RuntimeError(f"snakemake --report failed: {exc}\n{said.getvalue()[-3000:]}") from None
+
+
+def _job_order(job) -> tuple:
+    """A job's place among the jobs of its rule, the same in every process: its outputs
+    (distinct for distinct jobs), then its wildcards (for a job without outputs)."""
+    return tuple(sorted(map(str, job.output))), tuple(sorted(map(str, job.wildcards_dict.items())))
+
+
+@contextlib.contextmanager
+def _fixed_rule_graph():
+    """Within: Snakemake's report picks the job that stands for a rule in a level of its
+    rule graph (``snakemake.report.rulegraph_spec.get_representatives``, the first it
+    meets) from the level's jobs in :func:`_job_order`, not in the order of a set of
+    jobs (see :func:`snakemake_report`); restored on exit.
+
+    Raises
+    ------
+    RuntimeError
+        If this Snakemake has no such function (a Snakemake whose report is made
+        differently: check that its rule graph is deterministic before adapting this).
+    """
+    from snakemake.report import rulegraph_spec as spec
+
+    original = getattr(spec, "get_representatives", None)
+    if original is None:
+        raise RuntimeError(
+            "snakemake.report.rulegraph_spec.get_representatives is gone: "
+            "the bundle report's rule graph cannot be made deterministic"
+        )
+
+    def in_order(level, representatives):
+        return original(sorted(level, key=_job_order), representatives)
+
+    spec.get_representatives = in_order
+    try:
+        yield
+    finally:
+        spec.get_representatives = original
+
+
+@contextlib.contextmanager
+def _libyaml_full_loader():
+    """Within: ``yaml.Loader`` is libyaml's ``yaml.CLoader`` (when PyYAML has it). The
+    report parses the rule's conda environment once per rule with ``yaml.Loader``, in
+    pure Python (~0.2 s of CPU per bundle); ``CLoader`` is the same constructor and
+    resolver on libyaml's parser, so it gives the same objects (the report's bytes do
+    not change), as :mod:`councilsurvey.core.yamlio` reads the project's YAML."""
+    import yaml
+
+    original = yaml.Loader
+    yaml.Loader = getattr(yaml, "CLoader", original)
+    try:
+        yield
+    finally:
+        yaml.Loader = original
+
+
+@contextlib.contextmanager
+def _without_polars():
+    """Within: ``import polars`` fails as if polars were not installed, unless it is
+    loaded already. Snakemake's report builds a ``snakemake`` object for every result's
+    caption, and that object imports polars to check whether a rule's params are polars
+    frames (none is); the bundle job uses no polars, and importing it costs ~0.15 s of
+    CPU. Snakemake treats a missing polars as no polars params."""
+    if "polars" in sys.modules:
+        yield
+        return
+    sys.modules["polars"] = None  # the import system's "not installed"
+    try:
+        yield
+    finally:
+        if sys.modules.get("polars", 0) is None:
+            del sys.modules["polars"]
 
 
 def bundle_wave(
@@ -307,15 +334,15 @@ def readme_sections(staging: Path, cfg: dict, questionnaire=None) -> dict[str, s
     """The README's key results, analytic choices and (trends) summary of changes, from
     the staged, disclosure-controlled tables."""
     import pandas as pd
-    import yaml
 
+    from councilsurvey.core.yamlio import load_yaml
     from councilsurvey.report import bundle_sections as sec
 
     def table(rel):
         path = staging / rel
         return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else None
 
-    defaults = yaml.safe_load(DEFAULTS.read_text(encoding="utf-8"))
+    defaults = load_yaml(DEFAULTS)
     return {
         "key_results": sec.key_results(
             table("tables/segments.csv"), table("tables/headlines.csv"), questionnaire
@@ -344,7 +371,3 @@ def _describe(rel: str) -> str:
             "MANIFEST.sha256": "SHA-256 of every file",
         }.get(rel, rel),
     )
-
-
-if __name__ == "__main__":  # the subprocess of snakemake_report: python -m ... HTML TARGET...
-    _report_here(sys.argv[2:], Path(sys.argv[1]))

@@ -21,11 +21,11 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from councilsurvey.core.errors import InputError
 from councilsurvey.core.fingerprint import file_sha256
 from councilsurvey.core.writers import atomic_path, atomic_write
+from councilsurvey.core.yamlio import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def data_dictionary(
     ValueError
         If a table or column is not described in ``data_dictionary.yaml``.
     """
-    docs = yaml.safe_load(DICTIONARY.read_text(encoding="utf-8"))
+    docs = load_yaml(DICTIONARY)
     rows = []
     for rel, path in sorted(tables.items()):
         name = Path(rel).name
