@@ -155,7 +155,6 @@ def test_report_is_the_same_whatever_the_string_hashing(tmp_path):
         "original = spec.get_representatives\n"
         "r({}, {!r})\n"
         "assert spec.get_representatives is original\n"
-        "assert sys.modules.get('polars', 'not loaded') is not None\n"
     )
     targets = ["out/b.txt", "out/a.txt"]
     for seed in ("0", "1", "2", None):

@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 
 from councilsurvey.core.fingerprint import relevant_config
@@ -54,7 +53,7 @@ def snakemake_report(targets: list[str], html) -> None:
         with contextlib.redirect_stderr(said), SnakemakeApi(OutputSettings()) as api:
             workflow = api.workflow(resource_settings=ResourceSettings(cores=1))
             dag = workflow.dag(DAGSettings(targets=set(targets), force_incomplete=True))
-            with _fixed_rule_graph(), _without_polars(), _libyaml_full_loader():
+            with _fixed_rule_graph(), _libyaml_full_loader():
                 dag.create_report(reporter="html", report_settings=ReportSettings(path=html))
     except Exception as exc:
         raise RuntimeError(f"snakemake --report failed: {exc}\n{said.getvalue()[-3000:]}") from None
@@ -113,24 +112,6 @@ def _libyaml_full_loader():
         yield
     finally:
         yaml.Loader = original
-
-
-@contextlib.contextmanager
-def _without_polars():
-    """Within: ``import polars`` fails as if polars were not installed, unless it is
-    loaded already. Snakemake's report builds a ``snakemake`` object for every result's
-    caption, and that object imports polars to check whether a rule's params are polars
-    frames (none is); the bundle job uses no polars, and importing it costs ~0.15 s of
-    CPU. Snakemake treats a missing polars as no polars params."""
-    if "polars" in sys.modules:
-        yield
-        return
-    sys.modules["polars"] = None  # the import system's "not installed"
-    try:
-        yield
-    finally:
-        if sys.modules.get("polars", 0) is None:
-            del sys.modules["polars"]
 
 
 def bundle_wave(
