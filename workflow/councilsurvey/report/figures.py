@@ -122,16 +122,30 @@ THEME = {
 }
 
 
+#: Settings the theme adds to seaborn's that change no pixel of the project's figures but
+#: spare matplotlib work at every draw. ``axes.titley`` ``None`` (matplotlib's default)
+#: places each Axes title anew at every draw: it lays out every tick label of both axes of
+#: every titled Axes (once for tight_layout, once for the PNG, once for the SVG) only to
+#: find whether tick labels on top, an x label on top or a y offset text (``1e6``) reach
+#: above the Axes and would push the title up. No figure here has any of these (x tick
+#: labels are at the bottom; shares and odds ratios need no offset), so the title always
+#: stays at 1.0, the top of the Axes: fixing it there writes the same bytes (checked by
+#: tests/test_figures.py) for about a tenth less figure CPU. A figure that puts ticks on
+#: top must pass ``y`` to its ``set_title``.
+LAYOUT = {"axes.titley": 1.0}
+
+
 @contextmanager
 def theme():
     """Draw the figures made inside the block in the project's theme (:data:`THEME`):
-    seaborn's white grid with fonts at 0.9 of seaborn's notebook size.
+    seaborn's white grid with fonts at 0.9 of seaborn's notebook size, titles at a fixed
+    height (:data:`LAYOUT`).
 
     matplotlib's settings are restored when the block ends, so that a figure function
     leaves no global state behind (the theme is set on top of whatever the caller had,
     exactly as a notebook's ``sns.set_theme`` call did).
     """
-    with plt.rc_context(THEME):
+    with plt.rc_context({**THEME, **LAYOUT}):
         yield
 
 
