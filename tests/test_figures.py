@@ -222,7 +222,8 @@ def test_answer_distribution_matches_a_count(segmented):
 
 def test_theme_is_seaborn_s_white_grid():
     """The theme is seaborn's ``set_theme(style="whitegrid", font_scale=0.9)`` setting for
-    setting, but for seaborn's colour map (no figure draws an image)."""
+    setting, but for seaborn's colour map (no figure draws an image) and the fixed title
+    height of :data:`figures.LAYOUT` (which changes no pixel: the next test)."""
     import seaborn as sns
 
     with plt.rc_context():
@@ -230,7 +231,25 @@ def test_theme_is_seaborn_s_white_grid():
         seaborn_theme = dict(matplotlib.rcParams)
     with figures.theme():
         ours = dict(matplotlib.rcParams)
-    assert {k for k in ours if ours[k] != seaborn_theme[k]} == {"image.cmap"}
+    assert {k for k in ours if ours[k] != seaborn_theme[k]} == {"image.cmap", *figures.LAYOUT}
+
+
+def test_fixed_title_height_draws_what_matplotlib_would_place(
+    tables, instrument, tmp_path, monkeypatch
+):
+    """Every figure's PNG and SVG are the same bytes with the titles fixed at the top of
+    their Axes (:data:`figures.LAYOUT`) as with matplotlib placing them at each draw: no
+    figure has anything above an Axes that would push its title up."""
+    words = ReaderLabels.of(instrument)
+    for name in FIGURES:
+        func, table, wave, _ = draw(name, tables, instrument)
+        func(table, tmp_path / "fixed.png", tmp_path / "fixed.svg", wave, STATEMENT, words)
+        with monkeypatch.context() as m:
+            m.setattr(figures, "LAYOUT", {})
+            func(table, tmp_path / "auto.png", tmp_path / "auto.svg", wave, STATEMENT, words)
+        for suffix in ("png", "svg"):
+            fixed, auto = tmp_path / f"fixed.{suffix}", tmp_path / f"auto.{suffix}"
+            assert fixed.read_bytes() == auto.read_bytes(), (name, suffix)
 
 
 def test_margins_figure_is_deterministic_in_words_and_leaves_no_state(result, tmp_path):

@@ -17,9 +17,16 @@ from councilsurvey.core.writers import atomic_write
 matplotlib.rcParams["svg.hashsalt"] = "councilsurvey"  # fixed ids: byte-identical SVG
 
 
+#: zlib level of the PNGs: 3 (zlib's fast strategy) rather than Pillow's 6 (lazy matching)
+#: compresses a run's 25 figures in 0.54 s of CPU instead of 0.93 s, for 2% more bytes
+#: (2,370,437 against 2,323,424; from 7% smaller to 14% larger, figure by figure; levels 4
+#: and 5 save next to nothing). The pixels are the same at any level.
+PNG_COMPRESSION = {"compress_level": 3}
+
+
 def save(fig, path, close: bool = True) -> None:
-    """Save a figure deterministically and atomically: PNG (no software tag) or SVG (no
-    date, fixed hash salt), by the suffix of ``path``.
+    """Save a figure deterministically and atomically: PNG (no software tag, zlib level
+    :data:`PNG_COMPRESSION`) or SVG (no date, fixed hash salt), by the suffix of ``path``.
 
     An SVG keeps its text as text (``svg.fonttype: none``): a reader's viewer sets it in
     the named font, a search finds it, and matplotlib does not trace every glyph as a
@@ -28,9 +35,10 @@ def save(fig, path, close: bool = True) -> None:
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    extra = {"pil_kwargs": PNG_COMPRESSION} if fmt == "png" else {}
     try:
         with atomic_write(path) as tmp, plt.rc_context({"svg.fonttype": "none"}):
-            fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata)
+            fig.savefig(tmp, format=fmt, dpi=120, metadata=metadata, **extra)
     finally:
         if close:
             plt.close(fig)
@@ -122,16 +130,30 @@ THEME = {
 }
 
 
+#: Settings the theme adds to seaborn's that change no pixel of the project's figures but
+#: spare matplotlib work at every draw. ``axes.titley`` ``None`` (matplotlib's default)
+#: places each Axes title anew at every draw: it lays out every tick label of both axes of
+#: every titled Axes (once for tight_layout, once for the PNG, once for the SVG) only to
+#: find whether tick labels on top, an x label on top or a y offset text (``1e6``) reach
+#: above the Axes and would push the title up. No figure here has any of these (x tick
+#: labels are at the bottom; shares and odds ratios need no offset), so the title always
+#: stays at 1.0, the top of the Axes: fixing it there writes the same bytes (checked by
+#: tests/test_figures.py) for about a tenth less figure CPU. A figure that puts ticks on
+#: top must pass ``y`` to its ``set_title``.
+LAYOUT = {"axes.titley": 1.0}
+
+
 @contextmanager
 def theme():
     """Draw the figures made inside the block in the project's theme (:data:`THEME`):
-    seaborn's white grid with fonts at 0.9 of seaborn's notebook size.
+    seaborn's white grid with fonts at 0.9 of seaborn's notebook size, titles at a fixed
+    height (:data:`LAYOUT`).
 
     matplotlib's settings are restored when the block ends, so that a figure function
     leaves no global state behind (the theme is set on top of whatever the caller had,
     exactly as a notebook's ``sns.set_theme`` call did).
     """
-    with plt.rc_context(THEME):
+    with plt.rc_context({**THEME, **LAYOUT}):
         yield
 
 
