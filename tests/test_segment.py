@@ -39,7 +39,16 @@ def stage(weighted, cfg, tmp_path_factory):
     config's settings (every number of classes of the configured range is fitted)."""
     folder = tmp_path_factory.mktemp("segment")
     path, selection = folder / "segments.parquet", folder / "latent_class_selection.csv"
-    segment_wave(weighted, QUESTIONNAIRE, cfg, path, wave="2017", latent_selection=selection)
+    segment_wave(
+        weighted,
+        QUESTIONNAIRE,
+        cfg,
+        path,
+        wave="2017",
+        latent_selection=selection,
+        reliability=folder / "reliability.csv",
+        agreement=folder / "segment_agreement.csv",
+    )
     return path, selection
 
 
@@ -242,3 +251,44 @@ def test_the_latent_fit_is_stepmix_s_own_bit_for_bit(result, instrument, n_class
     assert np.array_equal(mine["measurement"]["pis"], theirs["measurement"]["pis"])
     assert np.array_equal(ours.predict_proba(codes), plain.predict_proba(codes))
     assert ours.score(codes) == plain.score(codes)
+
+
+def test_stage_writes_the_agreement_of_rule_and_latent_classes(stage, segments):
+    """segment_agreement.csv counts the respondents of every rule segment and latent
+    class (a cross-table counted here with pandas), and its kappa is Cohen's, computed
+    here with numpy over those classified by both."""
+    table = pd.read_csv(stage[0].parent / "segment_agreement.csv")
+    both = segments.dropna(subset=["segment_latent"])
+    counted = pd.crosstab(both["segment_rule"].astype(str), both["segment_latent"].astype(str))
+    for row in table.itertuples():
+        expected = (
+            counted.loc[row.rule_segment, row.latent_class]
+            if (row.rule_segment in counted.index and row.latent_class in counted.columns)
+            else 0
+        )
+        assert row.n == expected, (row.rule_segment, row.latent_class)
+    classified = both[both["segment_rule"].astype(str) != "unclassified"]
+    y1, y2 = classified["segment_rule"].astype(str), classified["segment_latent"].astype(str)
+    labels = sorted(set(y1) | set(y2))
+    observed = np.mean(y1.to_numpy() == y2.to_numpy())
+    chance = sum((y1 == c).mean() * (y2 == c).mean() for c in labels)
+    assert table["n_compared"].unique().tolist() == [len(classified)]
+    assert table["cohen_kappa"].nunique() == 1
+    assert table["cohen_kappa"].iloc[0] == pytest.approx((observed - chance) / (1 - chance))
+
+
+def test_stage_writes_the_reliability_of_the_scales(stage, weighted):
+    """reliability.csv: Cronbach's alpha of the benefit items, as numpy computes it on the
+    respondents who answered all three, with the questionnaire's words as labels."""
+    from councilsurvey.inputs.instrument import load_instrument
+
+    rel = pd.read_csv(stage[0].parent / "reliability.csv")
+    benefit = load_instrument(QUESTIONNAIRE).benefit_ids
+    row = rel[rel["scale"] == "benefit items"].iloc[0]
+    items = pd.read_parquet(weighted)[benefit].astype("Float64").astype(float).dropna()
+    k = len(benefit)
+    alpha = k / (k - 1) * (1 - items.var(ddof=1).sum() / items.sum(axis=1).var(ddof=1))
+    assert row["n"] == len(items)
+    assert row["alpha"] == pytest.approx(alpha, abs=5e-7)  # written to 6 decimals
+    assert row["ci_low"] < row["alpha"] < row["ci_high"]
+    assert "label" in rel.columns and rel["label"].notna().all()
