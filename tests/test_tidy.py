@@ -36,6 +36,22 @@ def test_holm_is_what_pingouin_gave_to_the_last_bit():
         np.testing.assert_array_equal(tidy.holm(p)[ok], multipletests(p[ok], method="holm")[1])
 
 
+def test_holm_leaves_the_garbage_collector_as_it_found_it():
+    """The freeze around statsmodels' gc.collect() is undone, and a caller's own freeze
+    is kept."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    tidy.holm([0.01, 0.2])
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        np.testing.assert_allclose(tidy.holm([0.01, 0.2]), [0.02, 0.2], rtol=1e-15)
+        assert gc.get_freeze_count() > 0  # an unfreeze would have emptied it
+    finally:
+        gc.unfreeze()
+
+
 def test_tidy_table_types():
     rows = [
         {"test": "t", "variables": "a", "statistic": 1, "df": 2, "p": 0.5, "n": 3},
