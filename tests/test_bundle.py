@@ -149,7 +149,6 @@ def test_report_is_the_same_whatever_the_string_hashing(tmp_path):
         capture_output=True,
     )
     call = (
-        "import sys\n"
         "from snakemake.report import rulegraph_spec as spec\n"
         "from councilsurvey.pipeline.bundling import snakemake_report as r\n"
         "original = spec.get_representatives\n"

@@ -38,7 +38,6 @@ def snakemake_report(targets: list[str], html) -> None:
     RuntimeError
         If Snakemake fails, with the end of what it printed.
     """
-    import contextlib
     import io
 
     from snakemake.api import SnakemakeApi
