@@ -282,3 +282,23 @@ def test_the_weight_stage_s_figure_does_not_import_seaborn(result, tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     ).stdout
     assert out.strip() == "[]" and (tmp_path / "m.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_odds_axis_reads_as_plain_numbers(tables, instrument, tmp_path):
+    """The odds-ratio axis is labelled 0.5, 1, 2 and so on at 1, 2 and 5 times each power of
+    ten, in plain numbers a reader reads as they are, not matplotlib's 10^x."""
+    import re
+
+    fig = attitude_figures.odds_figure(
+        tables["model"], tmp_path / "o.png", tmp_path / "o.svg", "2017", STATEMENT
+    )
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    shown = [(t.get_position()[0], t.get_text()) for t in ax.get_xticklabels()]
+    shown = [(x, text) for x, text in shown if low <= x <= high]
+    assert len(shown) >= 3 and ("1", 1.0) in [(text, x) for x, text in shown]
+    for x, text in shown:
+        assert re.fullmatch(r"\d+(\.\d+)?", text), text
+        assert float(text) == pytest.approx(x)
+        assert f"{x:.0e}"[0] in "125"
+    assert [t.get_text() for t in ax.xaxis.get_minorticklabels() if t.get_text()] == []

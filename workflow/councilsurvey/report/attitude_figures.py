@@ -15,6 +15,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import figures
@@ -288,6 +289,11 @@ def odds_figure(
             hue_order=["unweighted", "survey-weighted"],
         )
         ax.set_xscale("log")
+        # plain numbers at 1, 2 and 5 times each power of ten ("0.2", "1", "5"), not
+        # matplotlib's 10^x (which is also typeset with mathtext at every draw)
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.axvline(1, color="grey", linewidth=0.8)
         ax.set_xlabel("odds ratio of being an enthusiast (95% CI, log scale)")
         ax.set_title(f"Wave {wave}: who is an enthusiast?", loc="left")
