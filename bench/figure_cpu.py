@@ -8,7 +8,8 @@ executed there (``results/<wave>/notebooks/*.ipynb``, whose injected parameters 
 run's data) and the library of ``--library`` (default: CHECKOUT's ``workflow``), so that
 two versions of the figure code can be timed on the same run, one after the other. The
 notebook's cells run with matplotlib's Agg backend and ``figures.shown`` a no-op; figures
-and tables are written to a temporary folder, never over the run's. A notebook's figure
+and tables are written to a temporary folder, never over the run's (a table the notebook
+reads, which another stage wrote, is copied there first). A notebook's figure
 CPU is the process time spent inside every ``*_figure`` function of the report modules
 (drawing, layout, writing PNG and SVG; not the analysis that makes their tables), best of
 ``--repeats`` fresh processes. Writes bench/results/figure_cpu.json.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,6 +73,10 @@ def worker(notebook: str, out: str) -> None:
             for key, value in list(namespace.items()):
                 if isinstance(value, str) and (key.startswith("fig_") or key.endswith("_table")):
                     namespace[key] = os.path.join(out, os.path.basename(value))
+                    if key.endswith("_table") and os.path.isfile(value):
+                        # a table another stage wrote, which the notebook reads
+                        # (segmentation's agreement and reliability): a copy, read there
+                        shutil.copyfile(value, namespace[key])
     print(f"{spent[0]:.4f}")
 
 

@@ -14,7 +14,7 @@ dev       test-data generators (no rule takes them as input)
 
 Importing the package arranges that SciPy and matplotlib, when a stage imports them, skip
 the documentation they write at import time (:mod:`councilsurvey.core.light_imports`: the
-same functions, results and figures, for about a third less CPU per import).
+same functions, results and figures, for a fifth to a quarter less CPU per import).
 """
 
 from councilsurvey.core import light_imports as _light_imports

@@ -18,10 +18,11 @@ documentation that nothing in a pipeline run reads:
   the generic signature ``set(self, **kwargs)`` and no docstring. ``set()`` accepts and
   rejects the same properties: it is ``Artist.set`` either way.
 
-Measured (bench/README.md, *Seventh pass*): about 0.3 s of CPU per ``import
-scipy.stats``/``scipy.optimize`` and 0.35 s per ``import matplotlib.pyplot``, in each of
-the dozen processes of a pipeline run that import them. Results and figures are the same
-bytes (tests/test_light_imports.py).
+Measured with ``bench/library_imports.py`` (bench/README.md, *Seventh pass*): about 0.35 to
+0.4 s less CPU per import of ``scipy.stats`` and ``scipy.optimize`` (a quarter of it) and
+0.1 to 0.2 s per import of ``matplotlib.pyplot``; a pipeline run imports SciPy in 12
+processes and matplotlib in 11. Results and figures are the same bytes
+(tests/test_light_imports.py).
 
 :func:`install` (run when the package is imported, before any stage imports either
 library) puts a finder first on ``sys.meta_path`` which, when one of the two modules is
