@@ -299,8 +299,8 @@ def test_odds_axis_reads_as_plain_numbers(tables, instrument, tmp_path):
     shown = [(x, text) for x, text in shown if low <= x <= high and text]
     assert len(shown) >= 2 and (1.0, "1") in shown
     for x, text in shown:
-        assert re.fullmatch(r"\d+(\.\d+)?", text), text
-        assert float(text) == pytest.approx(x)
+        assert re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?", text), text
+        assert float(text.replace(",", "")) == pytest.approx(x)
 
 
 @pytest.mark.parametrize(
@@ -308,6 +308,7 @@ def test_odds_axis_reads_as_plain_numbers(tables, instrument, tmp_path):
     [
         (0.005, 15, ["0.01", "0.1", "1", "10"]),
         (1e-6, 1e3, ["0.000001", "0.0001", "0.01", "1", "100"]),
+        (0.3, 2e6, ["1", "10", "100", "1,000", "10,000", "100,000", "1,000,000"]),
         (0.5, 2, ["0.5", "1", "2"]),
         (0.8, 1.25, ["0.8", "0.9", "1", "1.1", "1.2"]),
     ],

@@ -300,7 +300,7 @@ def odds_figure(
 
 
 class _PlainNumbers(Formatter):
-    """Tick labels of a log axis as plain numbers (0.01, 0.5, 2, 100), not matplotlib's
+    """Tick labels of a log axis as plain numbers (0.01, 0.5, 2, 10,000), not matplotlib's
     10^x; on the minor ticks only where the axis spans at most two powers of ten."""
 
     def __init__(self, minor: bool = False):
@@ -311,8 +311,12 @@ class _PlainNumbers(Formatter):
             low, high = sorted(self.axis.get_view_interval())
             if low <= 0 or high / low > 100:
                 return ""
-        # six significant digits (0.9, not 0.9000000000000001), written out in full
-        return np.format_float_positional(float(f"{x:.6g}"), trim="-")
+        # six significant digits (0.9, not 0.9000000000000001), written out in full, with
+        # thousands separated (10,000)
+        value = float(f"{x:.6g}")
+        if value >= 1000 and value == int(value):
+            return f"{int(value):,}"
+        return np.format_float_positional(value, trim="-")
 
 
 def _plain_log_axis(axis) -> None:
