@@ -54,6 +54,28 @@ def test_conda_env_matches_lock():
     )
 
 
+def test_envfile_writes_the_environment_and_says_one_line_for_a_bad_lock(tmp_path, capsys):
+    """python -m councilsurvey.dev.envfile LOCK OUT writes what render gives; a missing or
+    pin-less lock file is one line naming it (exit 1), and OUT is not written."""
+    out = tmp_path / "env.yaml"
+    envfile.main([str(ROOT / "requirements.lock"), str(out)])
+    assert out.read_text() == (ROOT / "envs" / "councilsurvey.yaml").read_text()
+    for lock, why in [
+        (tmp_path / "missing.lock", "cannot read the lock file"),
+        (ROOT / "config.yaml", "no pinned package"),
+    ]:
+        target = tmp_path / "not-written.yaml"
+        with pytest.raises(SystemExit) as stop:
+            envfile.main([str(lock), str(target)])
+        assert str(stop.value).startswith(f"{lock}: {why}")
+        assert "\n" not in str(stop.value)
+        assert not target.exists()
+    with pytest.raises(SystemExit) as stop:
+        envfile.main(["--help"])
+    assert stop.value.code == 0
+    assert "lock file" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "change, expected",
     [

@@ -5,11 +5,12 @@ pip on top of conda's Python 3.11. Regenerate after ``make lock``::
 
     python -m councilsurvey.dev.envfile requirements.lock envs/councilsurvey.yaml
 
-``tests/test_envfile.py`` fails if the two drift apart.
+``tests/test_config.py`` fails if the two drift apart.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -41,9 +42,26 @@ def render(lock_text: str) -> str:
 
 
 def main(argv=None) -> None:
-    argv = argv or sys.argv[1:]
-    lock, out = (argv + ["requirements.lock", "envs/councilsurvey.yaml"][len(argv) :])[:2]
-    Path(out).write_text(render(Path(lock).read_text()))
+    """Write the conda environment file ``OUT`` from the lock file ``LOCK``; a lock file
+    that cannot be read, or an environment file that cannot be written, is one line on
+    stderr and exit status 1."""
+    parser = argparse.ArgumentParser(
+        prog="python -m councilsurvey.dev.envfile",
+        description="Write envs/councilsurvey.yaml (snakemake --sdm conda) from the lock.",
+    )
+    parser.add_argument("lock", nargs="?", default="requirements.lock", help="lock file")
+    parser.add_argument("out", nargs="?", default="envs/councilsurvey.yaml", help="to write")
+    args = parser.parse_args(argv)
+    try:
+        text = Path(args.lock).read_text(encoding="utf-8")
+    except OSError as exc:
+        sys.exit(f"{args.lock}: cannot read the lock file ({exc.strerror or exc})")
+    if not pins(text):
+        sys.exit(f"{args.lock}: no pinned package (name==version) in it: is it a lock file?")
+    try:
+        Path(args.out).write_text(render(text), encoding="utf-8")
+    except OSError as exc:
+        sys.exit(f"{args.out}: cannot write the environment file ({exc.strerror or exc})")
 
 
 if __name__ == "__main__":
