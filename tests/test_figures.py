@@ -317,13 +317,11 @@ def test_a_plain_log_axis_labels_powers_of_ten_and_on_a_short_axis_more(low, hig
     """Powers of ten on a long axis (matplotlib's choice of them), and the 2s and 5s too
     (or matplotlib's finer ticks) where the axis spans at most two powers of ten; every
     label written out in full, at six significant digits."""
-    from councilsurvey.report.attitude_figures import _plain_log_axis
-
     fig, ax = plt.subplots(figsize=(8, 3))
     try:
         ax.plot([low, high], [0, 1])
         ax.set_xscale("log")
-        _plain_log_axis(ax.xaxis)
+        figures.plain_log_axis(ax.xaxis)
         fig.canvas.draw()
         lo, hi = ax.get_xlim()
         ticks = ax.get_xticklabels() + ax.xaxis.get_minorticklabels()

@@ -15,7 +15,6 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import Formatter, LogLocator
 
 from councilsurvey.inputs.labels import ReaderLabels
 from councilsurvey.report import figures
@@ -289,7 +288,7 @@ def odds_figure(
             hue_order=["unweighted", "survey-weighted"],
         )
         ax.set_xscale("log")
-        _plain_log_axis(ax.xaxis)
+        figures.plain_log_axis(ax.xaxis)
         ax.axvline(1, color="grey", linewidth=0.8)
         ax.set_xlabel("odds ratio of being an enthusiast (95% CI, log scale)")
         ax.set_title(f"Wave {wave}: who is an enthusiast?", loc="left")
@@ -297,33 +296,3 @@ def odds_figure(
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         figures.save_all(fig, png, svg)
     return fig
-
-
-class _PlainNumbers(Formatter):
-    """Tick labels of a log axis as plain numbers (0.01, 0.5, 2, 10,000), not matplotlib's
-    10^x; on the minor ticks only where the axis spans at most two powers of ten."""
-
-    def __init__(self, minor: bool = False):
-        self.minor = minor
-
-    def __call__(self, x, pos=None) -> str:
-        if self.minor:
-            low, high = sorted(self.axis.get_view_interval())
-            if low <= 0 or high / low > 100:
-                return ""
-        # six significant digits (0.9, not 0.9000000000000001), written out in full, with
-        # thousands separated (10,000)
-        value = float(f"{x:.6g}")
-        if value >= 1000 and value == int(value):
-            return f"{int(value):,}"
-        return np.format_float_positional(value, trim="-")
-
-
-def _plain_log_axis(axis) -> None:
-    """A log axis a reader reads as it is: plain numbers at the powers of ten
-    (matplotlib's own choice of them) and, on a short axis, at 2 and 5 times them too.
-    matplotlib's default labels are powers of ten set with mathtext, which also parses
-    and lays them out again at every draw."""
-    axis.set_major_formatter(_PlainNumbers())
-    axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
-    axis.set_minor_formatter(_PlainNumbers(minor=True))

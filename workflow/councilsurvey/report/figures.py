@@ -8,8 +8,10 @@ from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from cycler import cycler
+from matplotlib.ticker import Formatter, LogLocator
 
 from councilsurvey.core.statement import SYNTHETIC, data_statement  # noqa: F401  (re-exported)
 from councilsurvey.core.writers import atomic_write
@@ -280,3 +282,33 @@ def interval_plot(
     ax.set_ylim(len(cats) - 0.5, -0.5)
     if hue is not None:
         ax.legend(fontsize=8, loc="best")
+
+
+class _PlainNumbers(Formatter):
+    """Tick labels of a log axis as plain numbers (0.01, 0.5, 2, 10,000), not matplotlib's
+    10^x; on the minor ticks only where the axis spans at most two powers of ten."""
+
+    def __init__(self, minor: bool = False):
+        self.minor = minor
+
+    def __call__(self, x, pos=None) -> str:
+        if self.minor:
+            low, high = sorted(self.axis.get_view_interval())
+            if low <= 0 or high / low > 100:
+                return ""
+        # six significant digits (0.9, not 0.9000000000000001), written out in full, with
+        # thousands separated (10,000)
+        value = float(f"{x:.6g}")
+        if value >= 1000 and value == int(value):
+            return f"{int(value):,}"
+        return np.format_float_positional(value, trim="-")
+
+
+def plain_log_axis(axis) -> None:
+    """A log axis a reader reads as it is: plain numbers at the powers of ten
+    (matplotlib's own choice of them) and, on a short axis, at 2 and 5 times them too.
+    matplotlib's default labels are powers of ten set with mathtext, which also parses
+    and lays them out again at every draw."""
+    axis.set_major_formatter(_PlainNumbers())
+    axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+    axis.set_minor_formatter(_PlainNumbers(minor=True))
