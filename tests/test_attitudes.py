@@ -38,7 +38,9 @@ def model(segmented):
 def assert_tidy(table, extra=()):
     assert list(table.columns) == att.TEST_COLUMNS + list(extra)
     assert table["weighted"].dtype == bool
-    assert table["p"].between(0, 1).all()
+    # a p-value in every row, but a model term noted as having no finite estimate
+    note = table["note"] if "note" in table else pd.Series("", index=table.index)
+    assert table.loc[~note.str.startswith(att.SEPARATION), "p"].between(0, 1).all()
     adj = table["p_adjusted"].dropna()
     assert adj.between(0, 1).all()
     assert (adj >= table.loc[adj.index, "p"] - 1e-15).all()
@@ -237,7 +239,8 @@ def test_enthusiast_model_matches_statsmodels(model, classified):
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
-    assert_tidy(model, extra=["effect_ci_low", "effect_ci_high"])
+    assert_tidy(model, extra=["effect_ci_low", "effect_ci_high", "note"])
+    assert (model["note"] == "").all()
     assert (model["effect_ci_low"] < model["effect_size"]).all()
     assert (model["effect_size"] < model["effect_ci_high"]).all()
     sub = classified.assign(y=(classified["segment"] == "enthusiast").astype(float))
@@ -270,6 +273,82 @@ def test_enthusiast_model_matches_statsmodels(model, classified):
     assert model.loc[~model["weighted"], "df"].isna().all()
     assert (model.loc[model["weighted"], "df"] > 100).all()
     assert len(expected) == 25
+
+
+def separated(segmented, column="party_group", level="UKIP", outcome="enthusiast"):
+    """The wave with every modelled respondent at one level given one outcome."""
+    data = segmented.copy()
+    data["segment"] = data["segment"].astype(object)
+    at = (data[column].astype(str) == level) & data["segment"].isin(COMPARED)
+    assert 1 < at.sum() < 60
+    data.loc[at, "segment"] = outcome
+    return data, at
+
+
+@pytest.mark.parametrize("outcome", ["enthusiast", "sceptic"])
+def test_a_separated_level_has_no_finite_estimate(segmented, outcome):
+    """A level whose respondents all have one outcome has no maximum-likelihood estimate:
+    its term is noted in both models, with no odds ratio, test or interval, and leaves the
+    Holm family; every other term equals statsmodels' fit without that level's respondents
+    (unweighted logit; weighted: a binomial GLM with the weights as frequency weights)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    data, at = separated(segmented, outcome=outcome)
+    model = att.enthusiast_model(SurveyDesign.of_wave(data))
+    assert_tidy(model, extra=["effect_ci_low", "effect_ci_high", "note"])
+    term = model["variables"] == "enthusiast ~ party_group[UKIP]"
+    assert term.sum() == 2
+    assert (model.loc[term, "note"] == att.SEPARATION).all()
+    for col in ["statistic", "p", "p_adjusted", "effect_size", "effect_ci_low", "effect_ci_high"]:
+        assert model.loc[term, col].isna().all(), col
+    assert (model.loc[~term, "note"] == "").all()
+    assert np.isfinite(model.loc[~term, "effect_size"]).all()
+    for weighted in (False, True):
+        family = (model["weighted"] == weighted) & ~term
+        family &= model["variables"] != "enthusiast ~ Intercept"
+        assert_holm(model, family)
+
+    rest = data[~at & data["segment"].isin(COMPARED)].astype({"segment": str})
+    rest = rest.assign(y=(rest["segment"] == "enthusiast").astype(float))
+    rest = rest.astype({c: str for c in att.DEFAULT_PREDICTORS})
+    formula = "y ~ " + " + ".join(
+        f"C({c}, Treatment('{ref}'))" for c, ref in att.DEFAULT_PREDICTORS.items()
+    )
+    fits = {
+        False: smf.logit(formula, data=rest).fit(disp=0).params,
+        True: smf.glm(
+            formula, data=rest, family=sm.families.Binomial(), freq_weights=rest["weight"]
+        )
+        .fit()
+        .params,
+    }
+    for weighted, params in fits.items():
+        part = model[(model["weighted"] == weighted) & ~term]
+        names = part["variables"].str.removeprefix("enthusiast ~ ")
+        got = dict(zip(names, part["effect_size"], strict=True))
+        expected = {patsy_name(t): v for t, v in params.items()}
+        assert sorted(got) == sorted(expected)
+        for name, value in expected.items():
+            assert np.log(got[name]) == pytest.approx(value, rel=1e-6, abs=1e-8), (weighted, name)
+
+
+def test_separated_terms():
+    """A separating level's own term; a separating reference level: every term of its
+    predictor and the intercept; a level with both outcomes: none."""
+    data = pd.DataFrame(
+        {
+            "y": [1, 0, 1, 1, 0, 0, 1, 0],
+            "a": ["r", "r", "x", "x", "z", "z", "r", "r"],
+            "b": ["s", "s", "s", "t", "t", "u", "u", "s"],
+        }
+    )
+    assert att.separated_terms(data, "y", {"a": "r", "b": "s"}) == {"a[x]", "a[z]"}
+    data.loc[data["a"] == "r", "y"] = 1  # and so every "s" of b, its reference, is 1
+    assert att.separated_terms(data, "y", {"a": "r"}) == {"a[x]", "a[z]", "Intercept"}
+    assert att.separated_terms(data, "y", {"b": "s"}) == {"b[t]", "b[u]", "Intercept"}
+    mixed = data.assign(y=[1, 0, 1, 0, 1, 0, 1, 0])
+    assert att.separated_terms(mixed, "y", {"b": "s"}) == set()
 
 
 def test_enthusiast_model_checks_reference_levels(segmented):

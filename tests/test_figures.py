@@ -333,3 +333,28 @@ def test_a_plain_log_axis_labels_powers_of_ten_and_on_a_short_axis_more(low, hig
         assert [text for _, text in shown] == expected
     finally:
         plt.close(fig)
+
+
+def test_odds_figure_leaves_out_a_term_without_a_finite_estimate(segmented, instrument, tmp_path):
+    """A separated level (every respondent at it an enthusiast) has no odds ratio: the
+    figure names it below the plot instead of drawing where the fits stopped, so the axis
+    keeps the scale of the estimates there are; the other terms are all drawn."""
+    data = segmented.copy()
+    data["segment"] = data["segment"].astype(object)
+    ukip = (data["party_group"].astype(str) == "UKIP") & (data["segment"] != "unclassified")
+    data.loc[ukip, "segment"] = "enthusiast"
+    model = attitudes.enthusiast_model(SurveyDesign.of_wave(data), "segment")
+    labels = ReaderLabels.of(instrument)
+    fig = attitude_figures.odds_figure(
+        model, tmp_path / "o.png", tmp_path / "o.svg", "2017", STATEMENT, labels
+    )
+    ukip_label = labels.term("enthusiast ~ party_group[UKIP]")
+    drawn = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ukip_label not in drawn
+    terms = model.loc[model["weighted"], "variables"].drop_duplicates()
+    assert len(drawn) == len(terms) - 2  # all but the intercept and UKIP
+    notes = [t.get_text().replace("\n", " ") for t in fig.texts]
+    assert f"Not drawn, no finite estimate (separation): {ukip_label}" in notes
+    assert fig.axes[0].get_xlim()[1] < 1000
+    svg = (tmp_path / "o.svg").read_text()
+    assert "Not drawn, no finite estimate" in svg and STATEMENT.split()[0] in svg

@@ -299,9 +299,10 @@ def enthusiast_model(
         levels in sorted order; ``variables`` reads ``"enthusiast ~ Intercept"`` or
         ``"enthusiast ~ party_group[Labour]"``. ``effect_size`` is the odds ratio;
         two further columns, ``effect_ci_low`` and ``effect_ci_high``, give its
-        confidence limits at the design's level (95% for the wave's design).
-        Holm family: the non-intercept terms of each model separately; the intercept's
-        ``p_adjusted`` is NaN.
+        confidence limits at the design's level (95% for the wave's design), and
+        ``note`` is empty or says why a row is not to be read as an estimate (see
+        Notes). Holm family: the non-intercept terms of each model separately, those
+        without a finite estimate left out; the intercept's ``p_adjusted`` is NaN.
 
     Raises
     ------
@@ -310,6 +311,25 @@ def enthusiast_model(
     ValueError
         A reference level is not observed among the modelled respondents, or a predictor
         has fewer than two levels there.
+
+    Notes
+    -----
+    **Separation.** When every modelled respondent at a level of a predictor has the same
+    outcome (all enthusiasts, or none), the likelihood keeps rising as that level's
+    coefficient goes to infinity: its maximum-likelihood estimate does not exist (Albert
+    and Anderson 1984), and what a fit reports is where its iterations stopped (an odds
+    ratio of 10^5 or 10^6 with an interval from 0 to infinity, or no standard error). Such
+    a term gets the note ``"separation: no finite estimate"`` in both models (the weights
+    do not change which respondents there are), and its statistic, p-value, odds ratio
+    and limits are NaN; it takes no part in the Holm family. A reference level with one
+    outcome makes every term of its predictor, and the intercept, infinite. The other
+    terms are estimated as usual: their estimates are those of the model fitted without
+    the separated level's respondents. Separation by a combination of levels, which this
+    check cannot see, is still caught where the fit finds no standard error (weighted:
+    svy's ``note``) or no finite interval (unweighted). The note does not say which way
+    the outcome goes, which for a sparse level (two councils of a type) would disclose
+    the answers of a handful of respondents. A weighted fit that did not converge keeps
+    its estimates, noted ``"did not converge"``.
     """
     predictors = dict(DEFAULT_PREDICTORS if predictors is None else predictors)
     data = design.data
@@ -337,7 +357,8 @@ def enthusiast_model(
         (est.logistic_unweighted(model, "enthusiast", predictors), False),
         (est.logistic(model, "enthusiast", predictors), True),
     ]
-    cis = []
+    separated = separated_terms(used, "enthusiast", predictors)
+    cis, notes = [], []
     for fit, weighted in fits:
         unknown = set(fit["term"]) - set(names)
         if unknown:  # pragma: no cover - guards against a change in term naming
@@ -346,27 +367,72 @@ def enthusiast_model(
         order = sorted(range(len(fit)), key=lambda i: terms.iloc[i] != "Intercept")
         for i in order:
             r = fit.iloc[i]
+            note = _term_note(r, terms.iloc[i] in separated)
+            finite = not note.startswith(SEPARATION)
+            value = (lambda v: float(v)) if finite else (lambda v: np.nan)
             rows.append(
                 {
                     "test": "survey logistic regression (Wald t)"
                     if weighted
                     else "logistic regression (Wald z)",
                     "variables": f"enthusiast ~ {terms.iloc[i]}",
-                    "statistic": float(r["statistic"]),
+                    "statistic": value(r["statistic"]),
                     "df": float(r["df"]) if weighted else np.nan,
-                    "p": float(r["p"]),
-                    "effect_size": float(r["odds_ratio"]),
+                    "p": value(r["p"]),
+                    "effect_size": value(r["odds_ratio"]),
                     "effect_measure": "odds ratio",
                     "n": int(r["n"]),
                     "weighted": weighted,
                 }
             )
-            cis.append((float(r["lci"]), float(r["uci"])))
+            cis.append((value(r["lci"]), value(r["uci"])))
+            notes.append(note)
     out = tidy(rows)
-    # the odds ratios' confidence limits follow the tidy columns
+    # the odds ratios' confidence limits and the notes follow the tidy columns
     out["effect_ci_low"] = [lo for lo, _ in cis]
     out["effect_ci_high"] = [hi for _, hi in cis]
+    out["note"] = notes
     return holm_within(out, "weighted", among=out["variables"] != "enthusiast ~ Intercept")
+
+
+#: the note of a term without a finite estimate (:func:`enthusiast_model`)
+SEPARATION = "separation: no finite estimate"
+
+
+def separated_terms(data: pd.DataFrame, y: str, predictors: Mapping[str, str]) -> set[str]:
+    """Terms (``"col[level]"``, and ``"Intercept"``) of a main-effects logistic model of
+    the 0/1 ``y`` on dummy-coded ``predictors`` whose estimates are infinite because a
+    level separates the outcome: every respondent of ``data`` at that level has the same
+    ``y``. A non-reference level makes its own term infinite; the reference level makes
+    every term of its predictor, and the intercept, infinite.
+
+    ``data`` holds the modelled respondents only (outcome and every predictor present).
+    """
+    out: set[str] = set()
+    for col, ref in predictors.items():
+        levels = data[col].astype(str)
+        spread = data[y].astype(float).groupby(levels).agg(["min", "max"])
+        constant = spread.index[spread["min"] == spread["max"]]
+        if ref in constant:
+            out |= {f"{col}[{lv}]" for lv in spread.index if lv != ref} | {"Intercept"}
+        out |= {f"{col}[{lv}]" for lv in constant if lv != ref}
+    return out
+
+
+def _term_note(fit_row: pd.Series, separated: bool) -> str:
+    """The note of one term of a fit: separation found in the data (``separated``), or by
+    the fit itself (no standard error, or an interval that is not finite: a combination
+    of levels separating the outcome), then the fit's own notes (did not converge)."""
+    notes = [n for n in str(fit_row.get("note", "") or "").split("; ") if n]
+    unidentified = not (
+        np.isfinite(fit_row["se"])
+        and np.isfinite(fit_row["lci"])
+        and np.isfinite(fit_row["uci"])
+        and fit_row["lci"] > 0
+    )
+    if separated or unidentified:
+        notes = [SEPARATION] + [n for n in notes if n != SEPARATION]
+    return "; ".join(notes)
 
 
 # --------------------------------------------------------------------------- profile

@@ -250,7 +250,9 @@ def odds_figure(
     model: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
 ):
     """Odds ratios (95% CI, log scale) of being an enthusiast, unweighted and
-    survey-weighted model side by side; intercepts are left out.
+    survey-weighted model side by side; intercepts are left out, and so are terms
+    without a finite estimate (separation: their odds ratio is NaN), which the x-axis
+    label names instead of drawing where a fit's iterations stopped.
 
     Parameters
     ----------
@@ -275,6 +277,12 @@ def odds_figure(
     terms = model[~model["variables"].str.contains("ntercept")].copy()
     terms["label"] = terms["variables"].map(labels.term)
     terms["model"] = np.where(terms["weighted"], "survey-weighted", "unweighted")
+    finite = np.isfinite(terms["effect_size"].to_numpy(dtype=float))
+    left_out = []  # "<term>", or "<term> (<model>)" where the other model has an estimate
+    for label, rows in terms[~finite].groupby("label", sort=False):
+        drawn = terms.loc[finite & (terms["label"] == label).to_numpy(), "model"]
+        left_out.append(label if drawn.empty else f"{label} ({', '.join(rows['model'])})")
+    terms = terms[finite]
     with figures.theme():
         fig, ax = plt.subplots(figsize=(8, 0.9 + 0.3 * terms["label"].nunique()))
         figures.interval_plot(
@@ -293,6 +301,13 @@ def odds_figure(
         ax.set_xlabel("odds ratio of being an enthusiast (95% CI, log scale)")
         ax.set_title(f"Wave {wave}: who is an enthusiast?", loc="left")
         figures.stamp(fig, statement)
-        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        bottom = 0.03
+        if left_out:  # above the statement, left-aligned, wrapped to the figure's width
+            lines = textwrap.wrap(
+                "Not drawn, no finite estimate (separation): " + "; ".join(left_out), 110
+            )
+            bottom += 0.15 * (len(lines) + 0.5) / fig.get_figheight()
+            fig.text(0.01, 0.03, "\n".join(lines), fontsize=8, ha="left", va="bottom")
+        fig.tight_layout(rect=(0, bottom, 1, 1))
         figures.save_all(fig, png, svg)
     return fig
