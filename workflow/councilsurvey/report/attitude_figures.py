@@ -251,8 +251,8 @@ def odds_figure(
 ):
     """Odds ratios (95% CI, log scale) of being an enthusiast, unweighted and
     survey-weighted model side by side; intercepts are left out, and so are terms
-    without a finite estimate (separation: their odds ratio is NaN), which the x-axis
-    label names instead of drawing where a fit's iterations stopped.
+    without a finite estimate (separation: their odds ratio is NaN), which a note below
+    the plot names instead of drawing where a fit's iterations stopped.
 
     Parameters
     ----------
