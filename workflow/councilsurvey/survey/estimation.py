@@ -24,6 +24,7 @@ its data.
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -276,14 +277,19 @@ def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.Da
     n = int(design.in_domain(cols).sum())
     sample = design.sample(cols)
     x = [svy.Cat(c, ref=ref) for c, ref in categorical.items()]
-    model = sample.glm.fit(
-        y=y,
-        x=x,
-        family="binomial",
-        where=design.where(cols),
-        method=design.variance_method,
-        alpha=design.alpha,
-    )
+    with warnings.catch_warnings():
+        # svy's own warnings of separation and of the iteration limit are kept in
+        # ``sample.warnings``, which ``note`` reports (and the log, once, below); printed
+        # too, they would put a source file and line into the notebooks' output
+        warnings.filterwarnings("ignore", message=r"\[(GLM_SEPARATION|MAX_ITER_REACHED)\]")
+        model = sample.glm.fit(
+            y=y,
+            x=x,
+            family="binomial",
+            where=design.where(cols),
+            method=design.variance_method,
+            alpha=design.alpha,
+        )
     res = model.to_polars().to_pandas()
     out = pd.DataFrame(
         {
@@ -344,11 +350,14 @@ def logistic_unweighted(design: SurveyDesign, y: str, categorical: dict[str, str
     res = pg.logistic_regression(X, sub[y].astype(float), remove_na=True, alpha=design.alpha)
     res = res.rename(columns=str.lower)
     out = pd.DataFrame({"term": res["names"], "estimate": res["coef"], "se": res["se"]})
-    out["odds_ratio"] = np.exp(out["estimate"])
-    # the limits' columns are named after their percentiles: ci2.5 and ci97.5 at 95%
-    ci = [c for c in res.columns if c.startswith("ci")]
-    out["lci"] = np.exp(res[ci[0]]) if len(ci) == 2 else np.nan
-    out["uci"] = np.exp(res[ci[1]]) if len(ci) == 2 else np.nan
+    # a separated term's limit overflows to infinity: the answer, not an accident (the
+    # caller notes the term; see councilsurvey.analysis.attitudes.enthusiast_model)
+    with np.errstate(over="ignore"):
+        out["odds_ratio"] = np.exp(out["estimate"])
+        # the limits' columns are named after their percentiles: ci2.5 and ci97.5 at 95%
+        ci = [c for c in res.columns if c.startswith("ci")]
+        out["lci"] = np.exp(res[ci[0]]) if len(ci) == 2 else np.nan
+        out["uci"] = np.exp(res[ci[1]]) if len(ci) == 2 else np.nan
     out["statistic"] = res["z"]
     out["p"] = res.filter(like="pval").iloc[:, 0]
     out["n"] = len(sub)
