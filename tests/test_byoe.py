@@ -615,6 +615,10 @@ BROKEN = {
     "kind: free_text}\n",
     "codes_not_numbers": "wave: x\nmetadata: []\nvariables:\n- {id: q, column: Q, "
     "kind: likert, codes: {a: 1}}\n",
+    "duplicate_id": "wave: x\nmetadata: []\nvariables:\n"
+    "- {id: q, header: What is your gender?, subheader: Response, kind: free_text}\n"
+    "- {id: q, header: What is your current role on the council?, subheader: Response, "
+    "kind: free_text}\n",
 }
 
 
@@ -625,6 +629,27 @@ def test_broken_codebooks_are_one_line(tmp_path, case):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert str(tmp_path / "codebook.yaml") in done.stderr
+
+
+def test_a_column_two_variables_would_share_is_refused(tmp_path):
+    """Two variables of one id, or an id that is a multi-select option's column: one line
+    naming both entries, not an export read with one of the two columns lost."""
+    path = tmp_path / "codebook.yaml"
+    path.write_text(BROKEN["duplicate_id"])
+    with pytest.raises(InputError, match=r"variables.1 \(q\): column 'q' is already variables.0's"):
+        load_codebook(path)
+    path.write_text(
+        "wave: x\nmetadata: []\nvariables:\n"
+        "- {id: tools, header: Which tools?, kind: multi_select, options: [{text: Email},"
+        " {text: Chat}]}\n"
+        "- {id: tools__chat, column: tools_chat, kind: free_text}\n"
+    )
+    with pytest.raises(InputError) as err:
+        load_codebook(path)
+    assert str(err.value) == (
+        f"{path}: variables.1 (tools__chat): column 'tools__chat' is already variables.0's "
+        "(a column of 'tools'): each variable needs an id of its own"
+    )
 
 
 def test_spss_unlabelled_declared_missing_and_code_text_keys(tmp_path):

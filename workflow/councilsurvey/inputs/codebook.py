@@ -119,7 +119,27 @@ def load_codebook(path) -> Codebook:
             _check_options(var, Path(path))
         if "codes" in var:
             var["values"] = {**var.get("values", {}), **var["codes"]}
+    _check_distinct(data["variables"], Path(path))
     return Codebook(raw=data, path=Path(path))
+
+
+def _check_distinct(variables: list[dict], path: Path) -> None:
+    """Every variable's cleaned columns are its own: two variables with one ``id``, or an
+    ``id`` that is also a multi-select option's column (``<question>__<option>``), would
+    read two export columns into one name, and one of them would be lost."""
+    seen: dict[str, int] = {}
+    for i, var in enumerate(variables):
+        for target, _ in option_targets(var):
+            if target in seen:
+                j = seen[target]
+                first = variables[j]["id"]
+                whose = "its id" if first == target else f"a column of {first!r}"
+                raise InputError(
+                    path,
+                    f"variables.{i} ({var['id']}): column {target!r} is already "
+                    f"variables.{j}'s ({whose}): each variable needs an id of its own",
+                )
+            seen[target] = i
 
 
 _NUMBER = re.compile(r"-?[0-9]+(?:\.0+)?")
