@@ -367,6 +367,49 @@ def test_draft_then_read_unedited(make, tmp_path):
         assert names == CHAMPION[1]
 
 
+def test_a_please_specify_column_drafts_as_free_text_beside_its_question(tmp_path):
+    """SurveyMonkey ends a block with "Other (please specify)", whose cells hold what the
+    respondent typed: the draft keeps the question a multi-select of its other options
+    and drafts that column as free text, named after the question and marked CHECK; the
+    unedited draft reads the export with every option's ticks."""
+    records, _ = _surveymonkey_records(tmp_path)
+    head1, head2 = records[0], records[1]
+    at = max(i for i, h in enumerate(head2) if h == CHAMPION[1][-1]) + 1
+    head1.insert(at, "")
+    head2.insert(at, "Other (please specify)")
+    typed = ["", "", "our chief executive", "", "nobody, really", "the leader's office"]
+    for i, row in enumerate(records[2:]):
+        row.insert(at, typed[i % len(typed)])
+    _write_csv(tmp_path / "export.csv", records)
+    book = tmp_path / "drafted.yaml"
+    done = _cli("codebook", "draft", tmp_path / "export.csv", "-o", book)
+    assert done.returncode == 0, done.stderr
+    text = book.read_text()
+    variables = yaml.safe_load(text)["variables"]
+    multi = [v for v in variables if v["kind"] == "multi_select"]
+    assert [o["text"] for o in multi[0]["options"]] == CHAMPION[1]
+    other = [v for v in variables if v.get("subheader") == "Other (please specify)"]
+    assert other == [
+        {
+            "id": f"{multi[0]['id']}_other",
+            "header": CHAMPION[0],
+            "subheader": "Other (please specify)",
+            "kind": "free_text",
+        }
+    ]
+    assert "# CHECK: typed answers of an option ('please specify')" in text
+    read = _cli("read", tmp_path / "export.csv", "--codebook", book, "--json")
+    assert read.returncode == 0, read.stderr
+    summary = json.loads(read.stdout)
+    champion = next(v for v in summary["variables"] if v["id"] == multi[0]["id"])
+    ticks = _ticks()["digital_champion"]
+    assert [champion["counts"][o] for o in CHAMPION[1]] == [
+        sum(t[k] for t in ticks) for k in range(len(CHAMPION[1]))
+    ]
+    answered = next(v for v in summary["variables"] if v["id"] == other[0]["id"])
+    assert answered["kind"] == "free_text"
+
+
 def test_numeric_and_date_questions_draft_and_clean(tmp_path):
     """Numbers and dates get kinds of their own: drafted as numeric / date (with the
     detected format), read as Float64 and datetime."""

@@ -43,7 +43,7 @@ import yaml
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.columns import norm_text
 from councilsurvey.inputs.damage import detect_date_format
-from councilsurvey.inputs.draftmulti import Multi, group_multi
+from councilsurvey.inputs.draftmulti import Multi, group_multi, is_specify
 from councilsurvey.inputs.draftsource import (
     DEFAULT_DATE_FORMAT,
     Column,
@@ -193,6 +193,12 @@ def _variable(col: Column, fmt: str) -> tuple[dict, list[str]]:
         return _labelled(col, answered, checks), checks
     if col.sub.casefold().startswith("open-ended"):
         return {"kind": "free_text"}, checks
+    if is_specify(col) and any(str(v).strip() != col.sub for v in answered):
+        checks.append(
+            "typed answers of an option ('please specify'): free text, redacted at cleaning; "
+            "a blank is not an answer"
+        )
+        return {"kind": "free_text"}, checks
     texts = [v.strip() if isinstance(v, str) else _num_text(v) for v in answered]
     distinct = list(dict.fromkeys(texts))
     if col.recodes and distinct and all(d in col.recodes for d in distinct):
@@ -340,6 +346,11 @@ def _slug(text: str, used: set[str], prefix: str = "") -> str:
     base = prefix + "_".join(words)
     if not base[0].isalpha():
         base = "q_" + base
+    return _unused(base, used)
+
+
+def _unused(base: str, used: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3`` ... if taken; recorded in ``used``."""
     slug, n = base, 2
     while slug in used:
         slug, n = f"{base}_{n}", n + 1
@@ -362,7 +373,7 @@ def _var_id(col: Column, entry: dict, used: set[str], fmt: str) -> str:
     return _slug(text, used, "att_" if entry["kind"] == "likert" and col.block else "")
 
 
-def _multi_lines(multi: Multi, fmt: str, used: set[str]) -> list[str]:
+def _multi_lines(multi: Multi, fmt: str, var_id: str) -> list[str]:
     """The codebook entry of a multi-select question, with its CHECK lines."""
     by_name = fmt in ("qualtrics", "spss")
     lines = [f"# {multi.name}: {multi.text[:100]}"] if by_name and multi.text else []
@@ -375,7 +386,7 @@ def _multi_lines(multi: Multi, fmt: str, used: set[str]) -> list[str]:
     lines += [
         f"# CHECK: multi-select, {what}; if one option means 'none of these', add "
         "`none: true` to it",
-        f"- id: {_slug(multi.text or multi.name, used)}",
+        f"- id: {var_id}",
     ]
     if not by_name:
         lines.append(f"  header: {_q(multi.name)}")
@@ -492,12 +503,18 @@ def draft_codebook(path, format=None, qsf=None, encoding=None, wave=None) -> str
         lines.append(f"# left out (survey-tool metadata): {', '.join(skipped)}")
     lines.append("variables:")
     used: set[str] = set()
+    multi_ids: dict[str, str] = {}  # a SurveyMonkey block's question -> its id
     for col in group_multi(variables, fmt, qsf):
         if isinstance(col, Multi):
-            lines += _multi_lines(col, fmt, used)
+            multi_ids[col.name] = _slug(col.text or col.name, used)
+            lines += _multi_lines(col, fmt, multi_ids[col.name])
             continue
         entry, checks = _variable(col, fmt)
-        var_id = _var_id(col, entry, used, fmt)
+        if is_specify(col) and col.name in multi_ids and entry["kind"] == "free_text":
+            # the typed answers of the question's "Other" option: named after the question
+            var_id = _unused(f"{multi_ids[col.name]}_other", used)
+        else:
+            var_id = _var_id(col, entry, used, fmt)
         if col.text and fmt in ("qualtrics", "spss"):
             lines.append(f"# {col.name}: {col.text[:100]}")
         lines += [f"# CHECK: {c}" for c in checks]

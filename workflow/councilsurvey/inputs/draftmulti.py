@@ -4,7 +4,9 @@ for :mod:`councilsurvey.inputs.draft`.
 A multi-select question is exported as one column per option:
 
 * SurveyMonkey CSV / xlsx: a block under one question text whose every cell is blank or
-  its column's option text (header row 2);
+  its column's option text (header row 2); a last column that asks to specify ("Other
+  (please specify)") and holds typed answers is left out of the options and drafted as
+  free text;
 * Qualtrics: columns ``Qn_1 ... Qn_k`` of one question; with a ``.qsf``, its question
   type ``MC`` with a multiple-answer selector (``MAVR``, ``MAHR``, ``MACOL``, ``MSB``)
   decides, and gives the option texts; without one, every column holding blank or one
@@ -107,11 +109,24 @@ def _surveymonkey_run(cols, i) -> Multi | None:
         if not (col.block and col.name == first.name):
             break
         run.append(col)
+    if len(run) > 2 and is_specify(run[-1]) and not _answers(run[-1]) <= {run[-1].sub}:
+        # the block's "Other (please specify)" column holds what respondents typed, not
+        # its own text: it stays a column of its own (free text, see draft._variable)
+        run = run[:-1]
     if len(run) < 2 or not any(_answers(c) for c in run):
         return None
     if not all(_answers(c) <= {c.sub} for c in run):
         return None
     return Multi(first.name, first.name, run, [c.sub for c in run])
+
+
+_SPECIFY = re.compile(r"\bspecify\b|\bplease state\b|\bplease describe\b", re.IGNORECASE)
+
+
+def is_specify(col: Column) -> bool:
+    """Whether a column of a SurveyMonkey block is where an option's typed answer goes:
+    its sub-header asks to specify ("Other (please specify)", "Other - please state")."""
+    return bool(col.block and _SPECIFY.search(col.sub or ""))
 
 
 _QN = re.compile(r"^(.*?)_([0-9]+)$")
