@@ -354,7 +354,8 @@ def test_odds_figure_leaves_out_a_term_without_a_finite_estimate(segmented, inst
     terms = model.loc[model["weighted"], "variables"].drop_duplicates()
     assert len(drawn) == len(terms) - 2  # all but the intercept and UKIP
     notes = [t.get_text().replace("\n", " ") for t in fig.texts]
-    assert f"Not drawn, no finite estimate (separation): {ukip_label}" in notes
+    assert f"{attitude_figures.NOT_DRAWN}: {ukip_label}" in notes
+    assert "every respondent in the group is an enthusiast or none is" in notes[-1]
     assert fig.axes[0].get_xlim()[1] < 1000
     svg = (tmp_path / "o.svg").read_text()
-    assert "Not drawn, no finite estimate" in svg and STATEMENT.split()[0] in svg
+    assert "Not drawn, as every respondent" in svg and STATEMENT.split()[0] in svg

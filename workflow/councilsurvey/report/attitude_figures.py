@@ -246,6 +246,13 @@ def caution_figure(
     return fig
 
 
+#: the note below the odds figure that names the terms it leaves out
+NOT_DRAWN = (
+    "Not drawn, as every respondent in the group is an enthusiast or none is "
+    "(no finite odds ratio: separation)"
+)
+
+
 def odds_figure(
     model: pd.DataFrame, png, svg, wave: str, statement: str, labels: ReaderLabels | None = None
 ):
@@ -303,9 +310,7 @@ def odds_figure(
         figures.stamp(fig, statement)
         bottom = 0.03
         if left_out:  # above the statement, left-aligned, wrapped to the figure's width
-            lines = textwrap.wrap(
-                "Not drawn, no finite estimate (separation): " + "; ".join(left_out), 110
-            )
+            lines = textwrap.wrap(f"{NOT_DRAWN}: " + "; ".join(left_out), 110)
             bottom += 0.15 * (len(lines) + 0.5) / fig.get_figheight()
             fig.text(0.01, 0.03, "\n".join(lines), fontsize=8, ha="left", va="bottom")
         fig.tight_layout(rect=(0, bottom, 1, 1))
