@@ -397,7 +397,7 @@ def test_a_please_specify_column_drafts_as_free_text_beside_its_question(tmp_pat
             "kind": "free_text",
         }
     ]
-    assert "# CHECK: typed answers of an option ('please specify')" in text
+    assert "# CHECK: typed answers of an option ('please specify'" in text
     read = _cli("read", tmp_path / "export.csv", "--codebook", book, "--json")
     assert read.returncode == 0, read.stderr
     summary = json.loads(read.stdout)
@@ -408,6 +408,50 @@ def test_a_please_specify_column_drafts_as_free_text_beside_its_question(tmp_pat
     ]
     answered = next(v for v in summary["variables"] if v["id"] == other[0]["id"])
     assert answered["kind"] == "free_text"
+
+
+@pytest.mark.parametrize("numeric", [False, True], ids=["labels", "numeric"])
+def test_a_qualtrics_text_entry_column_drafts_as_free_text_beside_its_question(tmp_path, numeric):
+    """Qualtrics exports an "Other (please specify)" option as its tick column ``Q5_5``
+    and a text-entry column ``Q5_5_TEXT``: the tick is an option of the multi-select, the
+    typed answers a free-text ``<question id>_other`` (with a CHECK), however few."""
+    names, rows, _ = _by_name(tmp_path, numeric)
+    question = CHAMPION[0]
+    texts = [
+        f"{question} - Selected Choice - {CHAMPION[1][int(n.split('_')[1]) - 1]}"
+        if n.startswith("Q5_")
+        else n
+        for n in names
+    ]
+    at = names.index(f"Q5_{len(CHAMPION[1])}") + 1
+    names[at:at] = ["Q5_5", "Q5_5_TEXT"]
+    texts[at:at] = [
+        f"{question} - Selected Choice - Other (please specify)",
+        f"{question} - Other (please specify) - Text",
+    ]
+    typed = ["", "our chief executive", "", "", "nobody, really"]
+    for i, row in enumerate(rows):
+        answer = typed[i % len(typed)]
+        tick = ("1" if numeric else "Other (please specify)") if answer else ""
+        row[at:at] = [tick, answer]
+    import_ids = [json.dumps({"ImportId": n}) for n in names]
+    _write_csv(tmp_path / "export.csv", [names, texts, import_ids, *rows])
+    book = tmp_path / "drafted.yaml"
+    done = _cli("codebook", "draft", tmp_path / "export.csv", "-o", book)
+    assert done.returncode == 0, done.stderr
+    text = book.read_text()
+    variables = yaml.safe_load(text)["variables"]
+    champion = next(v for v in variables if v["kind"] == "multi_select")
+    assert [o["column"] for o in champion["options"]] == [f"Q5_{k}" for k in range(1, 6)]
+    assert [o["text"] for o in champion["options"]] == [*CHAMPION[1], "Other (please specify)"]
+    other = [v for v in variables if v.get("column") == "Q5_5_TEXT"]
+    assert other == [{"id": f"{champion['id']}_other", "column": "Q5_5_TEXT", "kind": "free_text"}]
+    assert "# CHECK: typed answers of an option ('please specify', a text entry)" in text
+    read = _cli("read", tmp_path / "export.csv", "--codebook", book, "--json")
+    assert read.returncode == 0, read.stderr
+    summary = json.loads(read.stdout)
+    ticks = next(v for v in summary["variables"] if v["id"] == champion["id"])["counts"]
+    assert ticks["Other (please specify)"] == sum(1 for i in range(len(rows)) if typed[i % 5])
 
 
 def test_numeric_and_date_questions_draft_and_clean(tmp_path):

@@ -43,7 +43,7 @@ import yaml
 from councilsurvey.core.errors import InputError
 from councilsurvey.inputs.columns import norm_text
 from councilsurvey.inputs.damage import detect_date_format
-from councilsurvey.inputs.draftmulti import Multi, group_multi, is_specify
+from councilsurvey.inputs.draftmulti import Multi, group_multi, specify_of
 from councilsurvey.inputs.draftsource import (
     DEFAULT_DATE_FORMAT,
     Column,
@@ -193,10 +193,10 @@ def _variable(col: Column, fmt: str) -> tuple[dict, list[str]]:
         return _labelled(col, answered, checks), checks
     if col.sub.casefold().startswith("open-ended"):
         return {"kind": "free_text"}, checks
-    if is_specify(col) and any(str(v).strip() != col.sub for v in answered):
+    if specify_of(col, fmt) and any(str(v).strip() != col.sub for v in answered):
         checks.append(
-            "typed answers of an option ('please specify'): free text, redacted at cleaning; "
-            "a blank is not an answer"
+            "typed answers of an option ('please specify', a text entry): free text, "
+            "redacted at cleaning; a blank is not an answer"
         )
         return {"kind": "free_text"}, checks
     texts = [v.strip() if isinstance(v, str) else _num_text(v) for v in answered]
@@ -510,9 +510,10 @@ def draft_codebook(path, format=None, qsf=None, encoding=None, wave=None) -> str
             lines += _multi_lines(col, fmt, multi_ids[col.name])
             continue
         entry, checks = _variable(col, fmt)
-        if is_specify(col) and col.name in multi_ids and entry["kind"] == "free_text":
+        question = specify_of(col, fmt)
+        if question in multi_ids and entry["kind"] == "free_text":
             # the typed answers of the question's "Other" option: named after the question
-            var_id = _unused(f"{multi_ids[col.name]}_other", used)
+            var_id = _unused(f"{multi_ids[question]}_other", used)
         else:
             var_id = _var_id(col, entry, used, fmt)
         if col.text and fmt in ("qualtrics", "spss"):

@@ -10,7 +10,8 @@ A multi-select question is exported as one column per option:
 * Qualtrics: columns ``Qn_1 ... Qn_k`` of one question; with a ``.qsf``, its question
   type ``MC`` with a multiple-answer selector (``MAVR``, ``MAHR``, ``MACOL``, ``MSB``)
   decides, and gives the option texts; without one, every column holding blank or one
-  value (its option's text, or 1);
+  value (its option's text, or 1); an option's text-entry column ``Qn_k_TEXT`` is
+  drafted as free text;
 * SPSS: consecutive numeric variables holding only 0, 1 and missing whose names share a
   stem (``Q5_1``, ``Q5_2``) or whose variable labels share a stem (``Champion: Mayor``).
 """
@@ -121,12 +122,24 @@ def _surveymonkey_run(cols, i) -> Multi | None:
 
 
 _SPECIFY = re.compile(r"\bspecify\b|\bplease state\b|\bplease describe\b", re.IGNORECASE)
+#: a Qualtrics (or Qualtrics-made SPSS) text-entry column of an option: ``Q5_6_TEXT``
+_TEXT_ENTRY = re.compile(r"^(.*?)_[0-9]+_TEXT$", re.IGNORECASE)
+
+
+def specify_of(col: Column, fmt: str) -> str | None:
+    """The question whose option's typed answer a column holds, or None: a column of a
+    SurveyMonkey block whose sub-header asks to specify ("Other (please specify)",
+    "Other - please state"): the block's question text; a Qualtrics or SPSS text-entry
+    column ``Q5_6_TEXT``: its question's stem ``Q5`` (the name of its :class:`Multi`)."""
+    if fmt in ("qualtrics", "spss"):
+        m = _TEXT_ENTRY.match(col.name or "")
+        return m[1] if m else None
+    return col.name if col.block and _SPECIFY.search(col.sub or "") else None
 
 
 def is_specify(col: Column) -> bool:
-    """Whether a column of a SurveyMonkey block is where an option's typed answer goes:
-    its sub-header asks to specify ("Other (please specify)", "Other - please state")."""
-    return bool(col.block and _SPECIFY.search(col.sub or ""))
+    """Whether a column of a SurveyMonkey block asks to specify (see :func:`specify_of`)."""
+    return specify_of(col, "surveymonkey") is not None
 
 
 _QN = re.compile(r"^(.*?)_([0-9]+)$")
