@@ -227,6 +227,21 @@ def test_separation_in_the_logistic_model_is_flagged():
     assert (res.loc[res["note"] == "", "se"] > 0).all()
 
 
+def test_separation_in_the_unweighted_logistic_model_is_flagged():
+    """pingouin reports where its iterations stopped for a separated term (an interval
+    from 0 to infinity); the estimator notes it, as the weighted one does."""
+    d = _toy(200)
+    d["y"] = np.where(d["g"] == "c", 1, d["y"])  # every "c" has y = 1
+    res = est.logistic_unweighted(SurveyDesign(d), "y", {"g": "a"}).set_index("term")
+    flagged = res[res["note"] != ""]
+    assert list(flagged.index) == ["g[c]"]
+    assert flagged.loc["g[c]", "note"] == est.SEPARATION
+    assert not (np.isfinite(flagged.loc["g[c]", "uci"]) and flagged.loc["g[c]", "lci"] > 0)
+    clear = res[res["note"] == ""]
+    assert len(clear) == len(res) - 1
+    assert (np.isfinite(clear["uci"]) & (clear["lci"] > 0)).all()
+
+
 def test_subset_keeps_the_full_design():
     """A domain keeps every PSU (R's subset()), also those with no respondent in it: its
     SE sums over all PSUs (zeros included), not that of the rows alone re-designed;

@@ -33,6 +33,7 @@ from councilsurvey.analysis.tidy import TEST_COLUMNS as TEST_COLUMNS  # re-expor
 from councilsurvey.analysis.tidy import holm_within, tidy
 from councilsurvey.survey import estimation as est
 from councilsurvey.survey.design import SurveyDesign
+from councilsurvey.survey.estimation import SEPARATION as SEPARATION  # re-exported
 
 #: columns of :func:`segment_profile_by`
 PROFILE_COLUMNS = ["variable", "category", "segment", "n", "weighted", "lci", "uci"]
@@ -368,8 +369,9 @@ def enthusiast_model(
         for i in order:
             r = fit.iloc[i]
             note = _term_note(r, terms.iloc[i] in separated)
+            # a term without a finite estimate reports none: no statistic, p or limits
             finite = not note.startswith(SEPARATION)
-            value = (lambda v: float(v)) if finite else (lambda v: np.nan)
+            value = float if finite else (lambda _: np.nan)
             rows.append(
                 {
                     "test": "survey logistic regression (Wald t)"
@@ -395,10 +397,6 @@ def enthusiast_model(
     return holm_within(out, "weighted", among=out["variables"] != "enthusiast ~ Intercept")
 
 
-#: the note of a term without a finite estimate (:func:`enthusiast_model`)
-SEPARATION = "separation: no finite estimate"
-
-
 def separated_terms(data: pd.DataFrame, y: str, predictors: Mapping[str, str]) -> set[str]:
     """Terms (``"col[level]"``, and ``"Intercept"``) of a main-effects logistic model of
     the 0/1 ``y`` on dummy-coded ``predictors`` whose estimates are infinite because a
@@ -420,17 +418,11 @@ def separated_terms(data: pd.DataFrame, y: str, predictors: Mapping[str, str]) -
 
 
 def _term_note(fit_row: pd.Series, separated: bool) -> str:
-    """The note of one term of a fit: separation found in the data (``separated``), or by
-    the fit itself (no standard error, or an interval that is not finite: a combination
-    of levels separating the outcome), then the fit's own notes (did not converge)."""
-    notes = [n for n in str(fit_row.get("note", "") or "").split("; ") if n]
-    unidentified = not (
-        np.isfinite(fit_row["se"])
-        and np.isfinite(fit_row["lci"])
-        and np.isfinite(fit_row["uci"])
-        and fit_row["lci"] > 0
-    )
-    if separated or unidentified:
+    """The note of one term of a fit: the fit's own (separation it found itself, e.g. by
+    a combination of levels; did not converge), with separation found in the data
+    (``separated``) first."""
+    notes = [n for n in fit_row["note"].split("; ") if n]
+    if separated or SEPARATION in notes:
         notes = [SEPARATION] + [n for n in notes if n != SEPARATION]
     return "; ".join(notes)
 

@@ -243,6 +243,10 @@ def rao_scott(design: SurveyDesign, row: str, col: str) -> dict:
     }
 
 
+#: the ``note`` of a logistic model's term that has no finite estimate
+SEPARATION = "separation: no finite estimate"
+
+
 def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.DataFrame:
     """Survey-weighted logistic regression of a 0/1 ``y`` on categorical predictors.
 
@@ -306,7 +310,7 @@ def logistic(design: SurveyDesign, y: str, categorical: dict[str, str]) -> pd.Da
     )
     out["n"] = n
     codes = {str(getattr(w, "code", "")) for w in sample.warnings}
-    note = np.where(out["se"].isna(), "separation: no finite estimate", "")
+    note = np.where(out["se"].isna(), SEPARATION, "")
     if any("MAX_ITER" in c for c in codes):
         note = np.where(note == "", "did not converge", note + "; did not converge")
     out["note"] = note
@@ -337,7 +341,9 @@ def logistic_unweighted(design: SurveyDesign, y: str, categorical: dict[str, str
     """Unweighted logistic regression with dummy-coded predictors (pingouin), by maximum
     likelihood on the respondents with the outcome and every predictor; the design's
     weights and PSUs are not used, its level is that of the (Wald, normal) intervals.
-    Columns as :func:`logistic` (statistic Wald z, no ``df``)."""
+    Columns as :func:`logistic` (statistic Wald z, no ``df``); ``note`` flags a term
+    whose standard error or interval is not finite (separation: pingouin stops where
+    its iterations did, with an interval from 0 to infinity)."""
     import pingouin as pg
 
     sub = design.domain_data([y, *categorical])
@@ -361,4 +367,6 @@ def logistic_unweighted(design: SurveyDesign, y: str, categorical: dict[str, str
     out["statistic"] = res["z"]
     out["p"] = res.filter(like="pval").iloc[:, 0]
     out["n"] = len(sub)
+    finite = np.isfinite(out[["se", "lci", "uci"]].to_numpy(dtype=float)).all(axis=1)
+    out["note"] = np.where(finite & (out["lci"] > 0).to_numpy(), "", SEPARATION)
     return out
