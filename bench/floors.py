@@ -31,16 +31,23 @@ Writes bench/results/floors.json. Run it alone on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import PYTHON, ROOT, SNAKEMAKE, load_average, machine, median, write_results
+from common import (
+    PYTHON,
+    ROOT,
+    SNAKEMAKE,
+    load_average,
+    machine,
+    median,
+    rule_benchmarks,
+    run_measured,
+    write_results,
+)
 
 #: the fresh run's jobs without the validation study (bench/job_cpu.py on a fresh clone:
 #: 22 jobs, of which segmentation x2, attitudes x2 and trends are notebooks)
@@ -89,7 +96,7 @@ rule script_job:
     wildcard_constraints:
         s=r"s\\d+",
     benchmark:
-        "benchmarks/{{s}}.tsv"
+        "benchmarks/floor/{{s}}.tsv"
     script:
         "job.py"
 
@@ -103,7 +110,7 @@ rule notebook_job:
     wildcard_constraints:
         n=r"n\\d+",
     benchmark:
-        "benchmarks/{{n}}.tsv"
+        "benchmarks/floor/{{n}}.tsv"
     script:
         "notebook_job.py"
 """
@@ -123,16 +130,8 @@ run_analysis_notebook(snakemake.input[0], out.executed, {"wave": "2017"}, out.ht
 
 def timed(cmd: list[str], cwd: Path, env: dict) -> dict:
     """Wall and CPU (user + system of the process and its children) of one run."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    stderr = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd} failed in {cwd}:\n{stderr.decode()[-2000:]}")
-    return {"wall_s": round(wall, 3), "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}
+    run = run_measured(cmd, cwd=cwd, env=env)
+    return {"wall_s": round(run["wall_s"], 3), "cpu_s": round(run["user_s"] + run["sys_s"], 3)}
 
 
 def summary(runs: list[dict]) -> dict:
@@ -194,20 +193,15 @@ def floor_workflow(folder: Path) -> None:
 
 
 def benchmark_cpu(folder: Path) -> dict:
-    """Summed ``s`` and ``cpu_time`` of the floor workflow's benchmark files."""
-    s = 0.0
+    """Summed ``s`` and ``cpu_time`` of the floor workflow's benchmark files (read as
+    the pipeline's are, :func:`common.rule_benchmarks`)."""
+    jobs = rule_benchmarks(folder)
     cpu = {"script": 0.0, "notebook": 0.0}
-    jobs = 0
-    for path in sorted((folder / "benchmarks").glob("*.tsv")):
-        with open(path, newline="") as fh:
-            rec = next(csv.DictReader(fh, delimiter="\t"))
-        jobs += 1
-        s += float(rec["s"])
-        kind = "notebook" if path.stem.startswith("n") else "script"
-        cpu[kind] += float(rec["cpu_time"]) if rec.get("cpu_time") not in (None, "", "NA") else 0.0
+    for j in jobs:
+        cpu["notebook" if j["job"].startswith("n") else "script"] += j["cpu_time_s"] or 0.0
     return {
-        "jobs": jobs,
-        "job_wall_s": round(s, 3),
+        "jobs": len(jobs),
+        "job_wall_s": round(sum(j["s"] for j in jobs), 3),
         "job_cpu_s": round(sum(cpu.values()), 3),
         "script_jobs_cpu_s": round(cpu["script"], 3),
         "notebook_jobs_cpu_s": round(cpu["notebook"], 3),
